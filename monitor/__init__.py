@@ -1,0 +1,7 @@
+"""firealarm: watches the market ratios of Arthur Hayes's "This Is Fine" and alerts when they trip.
+
+Architecture, in the order data flows: ``sources`` → ``store`` → ``signals`` → ``rules`` →
+``delivery``; ``daemon``, ``api`` and ``cli`` are thin shells over them.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,45 @@
+"""When a daily bar is closed, and when an observation becomes usable (its available date).
+
+Signals only ever see closed bars, from the date they were usable: equities after 16:00 in
+New York, Bitcoin after 00:00 UTC of the next day (Yahoo dates BTC bars by their UTC day), FRED
+series after their period ends plus the declared release lag.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from monitor.config import Instrument
+
+NEW_YORK = ZoneInfo("America/New_York")
+UTC = ZoneInfo("UTC")
+US_CLOSE = time(16, 0)
+
+
+def session_close(calendar: str, day: date) -> datetime:
+    """The moment the bar dated ``day`` closes, in UTC."""
+    if calendar == "crypto":
+        return datetime.combine(day + timedelta(days=1), time(0, 0), UTC)
+    return datetime.combine(day, US_CLOSE, NEW_YORK).astimezone(UTC)
+
+
+def is_closed(calendar: str, day: date, now: datetime) -> bool:
+    """Whether the bar dated ``day`` is final at ``now`` (an aware datetime)."""
+    return now >= session_close(calendar, day)
+
+
+def period_end(period: str, day: date) -> date:
+    """The last day of the period FRED dates by its first day; daily and weekly: ``day``."""
+    if period == "month":
+        return day.replace(day=_calendar.monthrange(day.year, day.month)[1])
+    if period == "quarter":
+        last_month = ((day.month - 1) // 3) * 3 + 3
+        return date(day.year, last_month, _calendar.monthrange(day.year, last_month)[1])
+    return day
+
+
+def available_date(instrument: Instrument, day: date) -> date:
+    """The first date on which the observation dated ``day`` could have been known."""
+    return period_end(instrument.period, day) + timedelta(days=instrument.release_lag)

@@ -1,0 +1,79 @@
+"""The ``firealarm`` command: a thin shell over the library.
+
+Exit status: 0 success, 1 runtime failure, 2 bad usage or config. Expected failures print one
+line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from monitor.cli import data
+from monitor.cli.state import CliState
+from monitor.errors import FirealarmError
+
+app = typer.Typer(
+    name="firealarm",
+    help="Watch the market ratios of Arthur Hayes's 'This Is Fine' and alert when they trip.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+@app.callback()
+def _global_options(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", envvar="FIREALARM_CONFIG", help="Config file (TOML)."),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="FIREALARM_DATABASE_URL",
+            help="Database URL (default: sqlite:///firealarm.db).",
+        ),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    ctx.obj = CliState(config, db)
+
+
+data.register(app)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI on ``argv`` and return the exit status."""
+    try:
+        result = app(args=argv, prog_name="firealarm", standalone_mode=False)
+    except click.UsageError as exc:
+        exc.show()
+        return 2
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        print("aborted", file=sys.stderr)
+        return 1
+    except FirealarmError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return result if isinstance(result, int) else 0
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run())

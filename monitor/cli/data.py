@@ -1,0 +1,153 @@
+"""Commands that set up the database and bring data in: init, db, fetch, import, prices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from monitor import ingest
+from monitor.cli.options import FormatOption, SinceOption, as_date
+from monitor.cli.output import Format, emit
+from monitor.cli.state import state
+from monitor.config import default_config_text, load_config
+from monitor.errors import ConfigError
+from monitor.queries.prices import PRICE_COLUMNS, prices
+from monitor.sources import build_sources
+from monitor.store.database import create_db_engine, redact_url, session_scope
+from monitor.store.migrate import upgrade
+
+err = Console(stderr=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""
+    app.command("init")(init)
+    app.add_typer(db_app, name="db")
+    app.command("fetch")(fetch)
+    app.command("import")(import_files)
+    app.command("prices")(list_prices)
+
+
+def init(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Option("--path", help="Where to write the config.")] = Path(
+        "firealarm.toml"
+    ),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write the commented default config and create the database.
+
+    Example: firealarm init --path ./firealarm.toml
+    """
+    if path.exists() and not force:
+        raise ConfigError(f"{path}: already exists (use --force to overwrite)")
+    path.write_text(default_config_text(), encoding="utf-8")
+    config = load_config(path, database_url=state(ctx).database_url)
+    engine = create_db_engine(config.database.url)
+    upgrade(engine)
+    engine.dispose()
+    err.print(f"wrote {path}; database ready at {redact_url(config.database.url)}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply the Alembic migrations (the daemon also does this on start).
+
+    Example: FIREALARM_DATABASE_URL=postgresql+psycopg://u@host/db firealarm db upgrade
+    """
+    runtime = state(ctx).runtime(migrate=True)
+    err.print(f"database at {redact_url(runtime.config.database.url)} is up to date")
+    runtime.close()
+
+
+def fetch(
+    ctx: typer.Context,
+    since: SinceOption = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Fetch only this symbol (repeatable).")
+    ] = None,
+) -> None:
+    """Fetch new observations from every source (a backfill on an empty database).
+
+    Example: firealarm fetch --since 2024-01-01 --only BTC-USD --only IGV
+    """
+    runtime = state(ctx).runtime()
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("fetching", total=len(_selected(runtime.config, only)))
+
+        def on_source(source: str, symbols: list[str]) -> None:
+            progress.update(task, description=f"{source}: {', '.join(symbols)}")
+
+        reports = ingest.fetch(
+            runtime.config,
+            runtime.engine,
+            build_sources(runtime.config),
+            since=as_date(since),
+            only=only or (),
+            on_source=on_source,
+        )
+        progress.update(task, completed=len(_selected(runtime.config, only)))
+    for report in reports:
+        line = f"{report.source}: {report.status}, {report.rows} rows"
+        if report.rejected:
+            line += f", {report.rejected} rejected"
+        err.print(line + (f" ({report.error})" if report.error else ""))
+    runtime.close()
+    if any(r.status == "failed" for r in reports):
+        raise typer.Exit(1)
+
+
+def _selected(config, only: list[str] | None) -> list[str]:
+    return list(only) if only else [i.symbol for i in config.instruments]
+
+
+def import_files(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="CSV files (Yahoo or FRED layout).")],
+    symbol: Annotated[
+        str | None, typer.Option("--symbol", help="Symbol for a single file (default: stem).")
+    ] = None,
+) -> None:
+    """Load CSV files; a file with any bad row is refused whole, naming the line.
+
+    Example: firealarm import data/yahoo/*.csv data/fred/*.csv
+    """
+    runtime = state(ctx).runtime()
+    try:
+        reports = ingest.import_files(runtime.config, runtime.engine, files, symbol=symbol)
+    finally:
+        runtime.close()
+    for report in reports:
+        err.print(f"{report.path}: {report.rows} rows as {report.symbol}")
+
+
+def list_prices(
+    ctx: typer.Context,
+    symbol: Annotated[str, typer.Argument(help="Instrument symbol, e.g. BTC-USD.")],
+    since: SinceOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Stored observations of one instrument.
+
+    Example: firealarm prices BTC-USD --since 2025-01-01 --format csv
+    """
+    runtime = state(ctx).runtime(migrate=False)
+    try:
+        runtime.config.instrument(symbol)
+        with session_scope(runtime.engine) as session:
+            rows = prices(session, symbol, as_date(since))
+    finally:
+        runtime.close()
+    emit(rows, PRICE_COLUMNS, fmt, title=symbol)

@@ -1,0 +1,411 @@
+"""The TOML config file (DESIGN.md section 7), parsed once into typed, frozen models.
+
+A file given with ``--config`` (or ``FIREALARM_CONFIG``) replaces the packaged defaults as a
+whole. ``FIREALARM_DATABASE_URL`` overrides ``[database].url``. Secrets never live here: channels
+name the environment variables that hold them (``secret_env``, ``password_env``...).
+"""
+
+from __future__ import annotations
+
+import graphlib
+import os
+import re
+import tomllib
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from monitor.errors import ConfigError
+
+DEFAULT_CONFIG_RESOURCE = "firealarm.toml"
+DATABASE_URL_ENV = "FIREALARM_DATABASE_URL"
+CONFIG_PATH_ENV = "FIREALARM_CONFIG"
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(value: object) -> timedelta:
+    """Parse ``"7d"``, ``"5h"``, ``"30m"``, ``"10s"``, ``"2w"`` (or seconds as a number)."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    if isinstance(value, str) and (match := _DURATION.match(value)):
+        return timedelta(**{_DURATION_UNITS[match[2]]: float(match[1])})
+    raise ValueError(f"not a duration: {value!r} (use e.g. '30s', '5m', '2h', '7d', '1w')")
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def _check_cron(expression: str) -> str:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(expression, timezone="UTC")
+    except ValueError as exc:
+        raise ValueError(f"bad cron expression {expression!r}: {exc}") from exc
+    return expression
+
+
+def _check_timezone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r}") from exc
+    return name
+
+
+Cron = Annotated[str, BeforeValidator(_check_cron)]
+TimeZoneName = Annotated[str, BeforeValidator(_check_timezone)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+Period = Literal["day", "week", "month", "quarter"]
+Unit = Literal["usd", "thousands_usd", "millions_usd", "billions_usd", "trillions_usd", "percent"]
+
+UNIT_SCALE: dict[str, float] = {
+    "usd": 1.0,
+    "thousands_usd": 1e3,
+    "millions_usd": 1e6,
+    "billions_usd": 1e9,
+    "trillions_usd": 1e12,
+}
+
+STALENESS_DAYS: dict[str, int] = {"day": 5, "week": 10, "month": 45, "quarter": 120}
+
+
+class DatabaseConfig(_Model):
+    url: str = "sqlite:///firealarm.db"
+
+
+class FetchConfig(_Model):
+    revision_days: int = Field(10, ge=0, description="days re-read on every fetch")
+    backfill_start: str = Field("2005-01-01", description="first date fetched into an empty db")
+    timeout: float = Field(30.0, gt=0, description="seconds for one network call")
+    retries: int = Field(3, ge=0, description="retries of a transient failure")
+    backoff: float = Field(2.0, ge=0, description="first retry delay in seconds, doubling")
+
+
+class Instrument(_Model):
+    symbol: str = Field(min_length=1)
+    source: Literal["yahoo", "fred", "csv"]
+    name: str = ""
+    unit: Unit | None = None
+    period: Period = "day"
+    release_lag: int = Field(0, ge=0, description="days after the period until it is published")
+    calendar: Literal["us_equity", "crypto"] = "us_equity"
+    staleness_days: int | None = Field(None, gt=0)
+    path: str | None = Field(None, description="file read by the csv source")
+
+    @property
+    def staleness_limit(self) -> int:
+        """Days after which this series' latest value is too old to use."""
+        return self.staleness_days or STALENESS_DAYS[self.period]
+
+    @property
+    def is_price(self) -> bool:
+        """Prices must be positive; FRED series (and csv ones with a unit) may be zero or less."""
+        return self.source == "yahoo" or (self.source == "csv" and self.unit is None)
+
+    @model_validator(mode="after")
+    def _csv_needs_path(self) -> Instrument:
+        if self.source == "csv" and not self.path:
+            raise ValueError(f"instrument {self.symbol!r}: source 'csv' needs a 'path'")
+        return self
+
+
+SignalKind = Literal[
+    "ratio",
+    "relative_return",
+    "ratio_change",
+    "drawdown",
+    "zscore",
+    "level",
+    "change",
+    "formula",
+]
+
+_ARITY: dict[str, int] = {
+    "ratio": 2,
+    "relative_return": 2,
+    "ratio_change": 2,
+    "drawdown": 1,
+    "zscore": 1,
+    "level": 1,
+    "change": 1,
+}
+_NEEDS_WINDOW = {"relative_return", "ratio_change", "zscore", "change"}
+
+
+class SignalConfig(_Model):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: SignalKind
+    inputs: list[str] = Field(min_length=1)
+    window: int | None = Field(None, gt=0, description="lookback in calendar days")
+    mode: Literal["percent", "difference"] = "percent"
+    weights: list[float] | None = None
+    unit: Unit | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _shape(self) -> SignalConfig:
+        arity = _ARITY.get(self.kind)
+        if arity is not None and len(self.inputs) != arity:
+            raise ValueError(
+                f"signal {self.id!r}: kind {self.kind!r} takes {arity} input(s), "
+                f"got {len(self.inputs)}"
+            )
+        if self.kind in _NEEDS_WINDOW and self.window is None:
+            raise ValueError(f"signal {self.id!r}: kind {self.kind!r} needs a 'window'")
+        if self.kind == "formula":
+            if self.weights is None or len(self.weights) != len(self.inputs):
+                raise ValueError(f"signal {self.id!r}: 'formula' needs one weight per input")
+        elif self.weights is not None:
+            raise ValueError(f"signal {self.id!r}: 'weights' only applies to kind 'formula'")
+        return self
+
+
+class StageConfig(_Model):
+    """The composite ``fire_alarm_stage``: stage k is reached when a rule of stage k fires."""
+
+    id: str = "fire_alarm_stage"
+    stages: list[list[str]] = Field(default_factory=list)
+    names: list[str] = Field(default_factory=list)
+
+
+Op = Literal[">", ">=", "<", "<=", "crosses_above", "crosses_below"]
+Severity = Literal["info", "warning", "critical"]
+
+
+class RuleConfig(_Model):
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$")
+    signal: str
+    op: Op
+    threshold: float
+    clear_threshold: float | None = None
+    for_: int = Field(1, ge=1, alias="for", description="consecutive dates before firing")
+    keep_firing_for: int = Field(0, ge=0)
+    severity: Severity = "warning"
+    labels: dict[str, str] = Field(default_factory=dict)
+    summary: str = "{rule}: {signal} = {value:.2f} ({op} {threshold})"
+    repeat_interval: Duration | None = None
+    send_resolved: bool = True
+    channels: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _hysteresis_side(self) -> RuleConfig:
+        if self.clear_threshold is None:
+            return self
+        below = self.op in ("<", "<=", "crosses_below")
+        if below and self.clear_threshold < self.threshold:
+            raise ValueError(
+                f"rule {self.name!r}: clear_threshold {self.clear_threshold} must be >= "
+                f"threshold {self.threshold} for op {self.op!r}"
+            )
+        if not below and self.clear_threshold > self.threshold:
+            raise ValueError(
+                f"rule {self.name!r}: clear_threshold {self.clear_threshold} must be <= "
+                f"threshold {self.threshold} for op {self.op!r}"
+            )
+        return self
+
+
+class AlertsConfig(_Model):
+    default_channels: list[str] = Field(default_factory=list)
+    repeat_interval: Duration = timedelta(days=7)
+    max_delivery_age: Duration = timedelta(days=3)
+
+
+class WebhookChannel(_Model):
+    type: Literal["webhook"]
+    url: str = Field(pattern=r"^https?://")
+    format: Literal["firealarm", "alertmanager", "slack", "discord"] = "firealarm"
+    secret_env: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    timeout: float = Field(10.0, gt=0)
+
+
+class EmailChannel(_Model):
+    type: Literal["email"]
+    smtp_host: str
+    smtp_port: int = Field(587, gt=0, lt=65536)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username_env: str | None = None
+    password_env: str | None = None
+    from_: str = Field(alias="from")
+    to: list[str] = Field(min_length=1)
+    timeout: float = Field(30.0, gt=0)
+
+
+Channel = Annotated[WebhookChannel | EmailChannel, Field(discriminator="type")]
+
+
+class ScheduleConfig(_Model):
+    yahoo: Cron = "30 16 * * mon-fri"
+    btc: Cron = "5 0 * * *"
+    btc_timezone: TimeZoneName = "UTC"
+    fred: Cron = "0 18 * * *"
+    timezone: TimeZoneName = "America/New_York"
+    dispatch_seconds: float = Field(5.0, gt=0)
+    misfire_grace: Duration = timedelta(hours=12)
+
+
+class ServerConfig(_Model):
+    host: str = "127.0.0.1"
+    port: int = Field(8787, gt=0, lt=65536)
+
+
+class Config(_Model):
+    """The whole configuration; build it with :func:`load_config`."""
+
+    source: str = Field("<packaged defaults>", exclude=True)
+    database: DatabaseConfig = DatabaseConfig()
+    fetch: FetchConfig = FetchConfig()
+    instruments: list[Instrument] = Field(default_factory=list)
+    signals: list[SignalConfig] = Field(default_factory=list)
+    stage: StageConfig = StageConfig()
+    rules: list[RuleConfig] = Field(default_factory=list)
+    alerts: AlertsConfig = AlertsConfig()
+    channels: dict[str, Channel] = Field(default_factory=dict)
+    schedule: ScheduleConfig = ScheduleConfig()
+    server: ServerConfig = ServerConfig()
+
+    @field_validator("instruments")
+    @classmethod
+    def _unique_symbols(cls, instruments: list[Instrument]) -> list[Instrument]:
+        _reject_duplicates("instrument symbol", [i.symbol for i in instruments])
+        return instruments
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_rules(cls, rules: list[RuleConfig]) -> list[RuleConfig]:
+        _reject_duplicates("rule name", [r.name for r in rules])
+        return rules
+
+    @model_validator(mode="after")
+    def _references(self) -> Config:
+        symbols = {i.symbol for i in self.instruments}
+        _reject_duplicates("signal id", [s.id for s in self.signals])
+        ids = {s.id for s in self.signals}
+        if clash := symbols & ids:
+            raise ValueError(f"names used both as instrument and signal: {sorted(clash)}")
+        for signal in self.signals:
+            for name in signal.inputs:
+                if name not in symbols and name not in ids:
+                    raise ValueError(f"signal {signal.id!r}: unknown input {name!r}")
+        self.signal_order()  # raises on cycles
+        rule_names = {r.name for r in self.rules}
+        for stage in self.stage.stages:
+            for name in stage:
+                if name not in rule_names:
+                    raise ValueError(f"stage: unknown rule {name!r}")
+        known_signals = ids | ({self.stage.id} if self.stage.stages else set())
+        for rule in self.rules:
+            if rule.signal not in known_signals:
+                raise ValueError(f"rule {rule.name!r}: unknown signal {rule.signal!r}")
+            for channel in rule.channels or []:
+                if channel not in self.channels:
+                    raise ValueError(f"rule {rule.name!r}: unknown channel {channel!r}")
+        for channel in self.alerts.default_channels:
+            if channel not in self.channels:
+                raise ValueError(f"alerts.default_channels: unknown channel {channel!r}")
+        return self
+
+    def signal_order(self) -> list[SignalConfig]:
+        """Signals sorted so every signal comes after the signals it reads."""
+        by_id = {s.id: s for s in self.signals}
+        graph = {s.id: [i for i in s.inputs if i in by_id] for s in self.signals}
+        try:
+            order = list(graphlib.TopologicalSorter(graph).static_order())
+        except graphlib.CycleError as exc:
+            raise ValueError(f"signals form a cycle: {' -> '.join(exc.args[1])}") from exc
+        return [by_id[i] for i in order]
+
+    def instrument(self, symbol: str) -> Instrument:
+        """The instrument named ``symbol``; a ConfigError names the known ones otherwise."""
+        for instrument in self.instruments:
+            if instrument.symbol == symbol:
+                return instrument
+        known = ", ".join(i.symbol for i in self.instruments)
+        raise ConfigError(f"unknown instrument {symbol!r} (configured: {known})")
+
+    def rule_channels(self, rule: RuleConfig) -> list[str]:
+        """The channels a rule notifies: its own, else ``[alerts].default_channels``."""
+        return list(rule.channels if rule.channels is not None else self.alerts.default_channels)
+
+
+def _reject_duplicates(what: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"duplicate {what} {name!r}")
+        seen.add(name)
+
+
+def default_config_text() -> str:
+    """The packaged, commented default config (what ``firealarm init`` writes)."""
+    return resources.files("monitor.defaults").joinpath(DEFAULT_CONFIG_RESOURCE).read_text()
+
+
+def load_config(path: str | Path | None = None, *, database_url: str | None = None) -> Config:
+    """Read the config at ``path`` (else ``$FIREALARM_CONFIG``, else the packaged defaults).
+
+    ``database_url`` (the ``--db`` option) wins over ``$FIREALARM_DATABASE_URL``, which wins over
+    ``[database].url``. Any problem raises :class:`ConfigError` naming the file and key.
+    """
+    path = path or os.environ.get(CONFIG_PATH_ENV) or None
+    if path is None:
+        source, text = "<packaged defaults>", default_config_text()
+    else:
+        source = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{source}: config file not found") from None
+        except OSError as exc:
+            raise ConfigError(f"{source}: cannot read config file: {exc.strerror}") from exc
+    return parse_config(text, source=source, database_url=database_url)
+
+
+def parse_config(text: str, *, source: str = "<string>", database_url: str | None = None) -> Config:
+    """Parse TOML text into a :class:`Config`, applying the database URL overrides."""
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+    url = database_url or os.environ.get(DATABASE_URL_ENV)
+    if url:
+        data.setdefault("database", {})["url"] = url
+    try:
+        return Config.model_validate({**data, "source": source})
+    except ValidationError as exc:
+        raise ConfigError(_describe(source, exc)) from None
+
+
+def _describe(source: str, exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        problems.append(f"{key}: {message}")
+    return f"{source}: " + "; ".join(problems)

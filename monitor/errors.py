@@ -1,0 +1,63 @@
+"""One exception tree for firealarm, sorted by what the caller must do.
+
+::
+
+    FirealarmError                 exit 1 unless stated
+    ├── ConfigError                exit 2: fix the config file or the command line
+    ├── DataError                  bad input data (a CSV file, a row); nothing was written
+    ├── SourceError                a fetch failed; stored data is untouched
+    │   ├── TransientSourceError   retry later (timeouts, 5xx, connection errors)
+    │   │   └── RateLimitedError   retry after ``retry_after`` seconds
+    │   └── EmptyResponseError     the source answered with no rows: an error, never "no change"
+    ├── StoreError                 the database is unreachable, locked or not migrated
+    └── DeliveryError              a channel could not be used (see monitor.delivery)
+
+Vendor exceptions (yfinance, httpx, SQLAlchemy) are translated where they enter, with
+``raise ... from exc`` so the cause is kept.
+"""
+
+from __future__ import annotations
+
+
+class FirealarmError(Exception):
+    """Base of every error firealarm raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(FirealarmError):
+    """The config file or the command line is wrong; the message names file, key and problem."""
+
+    exit_code = 2
+
+
+class DataError(FirealarmError):
+    """Input data is malformed; the message names the file and line. Nothing was written."""
+
+
+class SourceError(FirealarmError):
+    """A data source failed to deliver; stored data is left as it was."""
+
+
+class TransientSourceError(SourceError):
+    """A failure worth retrying: timeout, connection error, 5xx."""
+
+
+class RateLimitedError(TransientSourceError):
+    """The source asked us to slow down."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class EmptyResponseError(SourceError):
+    """The source returned no rows for a request that should have had some."""
+
+
+class StoreError(FirealarmError):
+    """The database cannot be used: unreachable, locked, or its schema is not current."""
+
+
+class DeliveryError(FirealarmError):
+    """A delivery channel cannot be used as configured."""

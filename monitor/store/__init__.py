@@ -1,0 +1,1 @@
+"""The database: engine set-up, the schema (models), upserts and migrations."""

@@ -1,0 +1,96 @@
+"""Engines for SQLite (the embedded default) and PostgreSQL.
+
+SQLite gets WAL mode, foreign keys and a busy timeout on every connection, so the daemon, the CLI
+and a user's ``sqlite3`` shell can share one file. ``postgresql://`` URLs are routed to psycopg 3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.errors import ConfigError, StoreError
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def normalize_url(url: str) -> str:
+    """Route plain ``postgresql://`` URLs to the psycopg 3 driver; validate the URL."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"database url {redact_url(url)!r} is not a valid URL") from exc
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(f"database url: unsupported backend {parsed.get_backend_name()!r}")
+    return parsed.render_as_string(hide_password=False)
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password masked, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable url>"
+
+
+def create_db_engine(url: str, *, read_only: bool = False) -> Engine:
+    """An engine for ``url``; ``read_only`` opens a connection that refuses writes."""
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, read_only=read_only)
+    options = "-c default_transaction_read_only=on" if read_only else None
+    connect_args = {"connect_timeout": 10, **({"options": options} if options else {})}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def _sqlite_engine(url: str, *, read_only: bool) -> Engine:
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if read_only and database and database != ":memory:":
+        parsed = parsed.set(database=f"file:{database}?mode=ro", query={"uri": "true"})
+    engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        if not read_only:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        else:
+            cursor.execute("PRAGMA query_only=ON")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """Whether ``engine`` talks to SQLite."""
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session in one transaction: committed on success, rolled back on error.
+
+    Database-level failures (unreachable, locked) become :class:`StoreError`.
+    """
+    factory = sessionmaker(engine, expire_on_commit=False)
+    try:
+        with factory.begin() as session:
+            yield session
+    except OperationalError as exc:
+        raise StoreError(describe_operational_error(engine, exc)) from exc
+
+
+def describe_operational_error(engine: Engine, exc: OperationalError) -> str:
+    """One line saying what went wrong with the database, without credentials."""
+    detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    return f"database {redact_url(engine.url.render_as_string())}: {detail}"

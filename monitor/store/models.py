@@ -1,0 +1,210 @@
+"""The schema: plain tables and columns that users can query with SQL.
+
+The schema is created only by the Alembic migrations in ``migrations/``; a test checks that
+``upgrade head`` yields exactly these models on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+UtcDateTime = DateTime(timezone=True)
+
+
+class Observation(Base):
+    """One daily value of an instrument: what it describes (``date``) and when it was usable."""
+
+    __tablename__ = "observations"
+
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    available_date: Mapped[date] = mapped_column(Date, nullable=False)
+    close: Mapped[float] = mapped_column(Float, nullable=False)
+    open: Mapped[float | None] = mapped_column(Float)
+    high: Mapped[float | None] = mapped_column(Float)
+    low: Mapped[float | None] = mapped_column(Float)
+    adj_close: Mapped[float | None] = mapped_column(Float)
+    volume: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+
+    __table_args__ = (Index(None, "symbol", "available_date"),)
+
+
+class FetchRun(Base):
+    """One fetch (or import) of one source: when, how many rows, and why it failed if it did."""
+
+    __tablename__ = "fetch_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    symbols: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # running | ok | failed
+    rows: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index(None, "source", "started_at"),)
+
+
+class RejectedRow(Base):
+    """A row a source delivered that failed validation, with the reason; never stored as data."""
+
+    __tablename__ = "rejected_rows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    fetch_run_id: Mapped[int] = mapped_column(
+        ForeignKey("fetch_runs.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    symbol: Mapped[str] = mapped_column(String(32), nullable=False)
+    date: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class SignalValue(Base):
+    """One value of a signal on one (available) date."""
+
+    __tablename__ = "signal_values"
+
+    signal: Mapped[str] = mapped_column(String(64), primary_key=True)
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    value: Mapped[float] = mapped_column(Float, nullable=False)
+    computed_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+class RuleState(Base):
+    """The last evaluated state of one alert (rule + labels), what the evaluator resumes from."""
+
+    __tablename__ = "rule_states"
+
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)  # inactive|pending|firing
+    last_date: Mapped[date | None] = mapped_column(Date)
+    last_value: Mapped[float | None] = mapped_column(Float)
+    true_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    false_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    active_since: Mapped[date | None] = mapped_column(Date)
+    last_notified_date: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+class AlertEvent(Base):
+    """One transition of one alert. The unique key makes every transition exactly-once."""
+
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rule: Mapped[str] = mapped_column(String(128), nullable=False)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)  # pending|firing|resolved
+    reason: Mapped[str] = mapped_column(String(32), nullable=False)
+    date: Mapped[date] = mapped_column(Date, nullable=False)
+    signal: Mapped[str] = mapped_column(String(64), nullable=False)
+    value: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float, nullable=False)
+    severity: Mapped[str] = mapped_column(String(16), nullable=False)
+    labels: Mapped[str] = mapped_column(Text, nullable=False, default="{}")  # JSON object
+    summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("fingerprint", "state", "date"),
+        Index(None, "rule", "date"),
+    )
+
+
+class Delivery(Base):
+    """One alert event to be sent to one channel (the outbox). ``id`` is the webhook-id."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("alert_events.id", ondelete="CASCADE"), nullable=False
+    )
+    channel: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # pending|sent|failed|dead
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "channel"),
+        Index(None, "status", "next_attempt_at"),
+    )
+
+
+class DeliveryAttempt(Base):
+    """One try of one delivery: what the receiver said and how long it took."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)  # sent|retry|failed|disabled
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+class ChannelState(Base):
+    """A channel disabled by its receiver (HTTP 410 Gone), until re-enabled."""
+
+    __tablename__ = "channel_states"
+
+    channel: Mapped[str] = mapped_column(String(64), primary_key=True)
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class JobRun(Base):
+    """The daemon's view of each scheduled job: last run, outcome and next run."""
+
+    __tablename__ = "job_runs"
+
+    job: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_status: Mapped[str | None] = mapped_column(String(16))
+    last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    runner: Mapped[str | None] = mapped_column(String(128))
+    runs: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)

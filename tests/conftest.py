@@ -1,0 +1,76 @@
+"""Shared fixtures: real SQLite and PostgreSQL databases, the default config, the snapshot."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from monitor.config import Config, load_config
+from monitor.runtime import Runtime, open_runtime
+from monitor.snapshot import snapshot_dir
+
+# An admin URL with CREATEDB rights; every PostgreSQL test gets a fresh database of its own.
+POSTGRES_ADMIN_URL = os.environ.get(
+    "FIREALARM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_database() -> Iterator[str]:
+    name = f"fa_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A SQLite database file in the test's temporary folder."""
+    return f"sqlite:///{tmp_path / 'firealarm.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database on the local server."""
+    yield from _postgres_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test that takes this runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'firealarm.db'}"
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture
+def config(db_url: str) -> Config:
+    """The packaged default config pointed at the test database."""
+    return load_config(None, database_url=db_url)
+
+
+@pytest.fixture
+def runtime(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
+    """Default config and a migrated database, on each backend."""
+    monkeypatch.delenv("FIREALARM_CONFIG", raising=False)
+    rt = open_runtime(None, db_url)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The bundled real history: ``yahoo/*.csv`` and ``fred/*.csv``."""
+    return snapshot_dir()

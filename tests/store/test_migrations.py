@@ -1,0 +1,42 @@
+"""The schema comes only from Alembic, and ``upgrade head`` yields exactly the models."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from monitor.store.database import create_db_engine
+from monitor.store.migrate import current_revision, head_revision, upgrade
+from monitor.store.models import Base
+
+
+def test_upgrade_head_matches_models(db_url: str) -> None:
+    engine = create_db_engine(db_url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_upgrade_is_idempotent_and_reaches_head(db_url: str) -> None:
+    engine = create_db_engine(db_url)
+    upgrade(engine)
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {"observations", "fetch_runs", "signal_values", "alert_events", "deliveries"} <= tables
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(sqlite_url: str) -> None:
+    engine = create_db_engine(sqlite_url)
+    with engine.connect() as connection:
+        pragmas = {
+            name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "foreign_keys", "busy_timeout")
+        }
+    engine.dispose()
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000}

@@ -1,0 +1,1 @@
+"""The daemon: scheduled fetch, evaluate and dispatch, health and metrics (DESIGN.md section 5)."""

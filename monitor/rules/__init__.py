@@ -1,0 +1,1 @@
+"""Alert rules: the pure evaluator, its persisted state, and backtests (DESIGN.md section 3)."""

@@ -1,0 +1,1 @@
+"""Signals: named daily series derived from instruments (DESIGN.md section 2)."""

@@ -266,11 +266,17 @@ class ScheduleConfig(_Model):
     timezone: TimeZoneName = "America/New_York"
     dispatch_seconds: float = Field(5.0, gt=0)
     misfire_grace: Duration = timedelta(hours=12)
+    leader_retry_seconds: float = Field(
+        5.0, gt=0, description="how often a PostgreSQL replica tries to become the leader"
+    )
+    interval: Duration | None = Field(
+        None, description="run every fetch job at this fixed interval instead of its cron (tests)"
+    )
 
 
 class ServerConfig(_Model):
     host: str = "127.0.0.1"
-    port: int = Field(8787, gt=0, lt=65536)
+    port: int = Field(8787, ge=0, lt=65536, description="0 picks a free port")
 
 
 class Config(_Model):

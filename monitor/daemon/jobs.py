@@ -1,0 +1,172 @@
+"""What each daemon job does, and how every run is recorded, logged and measured.
+
+The job functions are injected (:class:`JobFunctions`) so tests can run the real fetch with fake
+evaluation or delivery. :class:`JobRunner` wraps them: leader-only jobs are skipped on followers,
+each run is written to ``job_runs`` and logged as ``job.start``/``job.end``, and no exception
+escapes into the scheduler, so one failing source never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from apscheduler.triggers.base import BaseTrigger
+
+from monitor.config import Instrument
+from monitor.daemon.metrics import DaemonMetrics
+from monitor.daemon.runs import record_finish, record_start
+from monitor.daemon.schedule import FetchJob, next_fire
+from monitor.errors import FirealarmError, StoreError
+from monitor.ingest import FetchReport, fetch_source
+from monitor.runtime import Runtime
+from monitor.sources import build_sources
+
+log = logging.getLogger("monitor.daemon")
+
+Clock = Callable[[], datetime]
+FetchFunction = Callable[[Runtime, Sequence[Instrument], datetime], FetchReport]
+StepFunction = Callable[[Runtime, datetime], object]
+
+
+@dataclass(frozen=True)
+class JobFunctions:
+    """The work behind the jobs: fetch a group of instruments, evaluate, dispatch deliveries."""
+
+    fetch: FetchFunction
+    evaluate: StepFunction
+    dispatch: StepFunction
+
+
+def default_functions(runtime: Runtime) -> JobFunctions:
+    """The real fetch (with the configured sources), evaluation and dispatcher."""
+    sources = build_sources(runtime.config)
+
+    def fetch(rt: Runtime, instruments: Sequence[Instrument], now: datetime) -> FetchReport:
+        source = sources[instruments[0].source]
+        return fetch_source(rt.config, rt.engine, source, instruments, now=now)
+
+    def evaluate(rt: Runtime, now: datetime) -> object:
+        from monitor.pipeline import evaluate as run_pipeline
+
+        return run_pipeline(rt, now=now)
+
+    def dispatch(rt: Runtime, now: datetime) -> object:
+        from monitor.delivery.dispatcher import dispatch_due
+
+        return dispatch_due(rt, now=now)
+
+    return JobFunctions(fetch=fetch, evaluate=evaluate, dispatch=dispatch)
+
+
+class JobFailed(FirealarmError):
+    """A job's work reported failure without raising (e.g. a failed fetch run)."""
+
+
+class JobRunner:
+    """Runs jobs for the scheduler: leader check, ``job_runs`` bookkeeping, logs, metrics."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        functions: JobFunctions,
+        *,
+        metrics: DaemonMetrics,
+        runner: str,
+        is_leader: Callable[[], bool],
+        clock: Clock = lambda: datetime.now(UTC),
+    ) -> None:
+        self._runtime = runtime
+        self._functions = functions
+        self._metrics = metrics
+        self._runner = runner
+        self._is_leader = is_leader
+        self._clock = clock
+        # Fetch jobs finishing together must not evaluate at once.
+        self._evaluate_lock = threading.Lock()
+
+    def fetch(self, job: FetchJob) -> None:
+        """Fetch one group, then evaluate if it stored anything new (leader only)."""
+        if not self._is_leader():
+            log.info("job.skipped", extra={"job": job.name, "reason": "not the leader"})
+            return
+        if self.run(job.name, job.trigger, lambda now: self._fetch(job, now)):
+            with self._evaluate_lock:
+                self.run("evaluate", None, self._evaluate)
+
+    def dispatch(self, trigger: BaseTrigger) -> None:
+        """Send due deliveries (every replica)."""
+        work = lambda now: self._functions.dispatch(self._runtime, now)  # noqa: E731
+        self.run("dispatch", trigger, work, quiet=True)
+
+    def _fetch(self, job: FetchJob, now: datetime) -> dict[str, object]:
+        report = self._functions.fetch(self._runtime, job.instruments, now)
+        if report.status == "failed":
+            raise JobFailed(report.error or "fetch failed")
+        return {"rows": report.rows, "rejected": report.rejected, "fetch_status": report.status}
+
+    def _evaluate(self, now: datetime) -> object:
+        started = time.perf_counter()
+        result = self._functions.evaluate(self._runtime, now)
+        self._metrics.evaluation_seconds.observe(time.perf_counter() - started)
+        return result
+
+    def run(
+        self,
+        name: str,
+        trigger: BaseTrigger | None,
+        work: Callable[[datetime], object],
+        *,
+        quiet: bool = False,
+    ) -> bool:
+        """Run ``work`` as job ``name`` and record it; whether it succeeded.
+
+        A ``quiet`` job (the dispatcher, every few seconds) logs only runs that did something.
+        """
+        started, now = time.perf_counter(), self._clock()
+        log.log(
+            logging.DEBUG if quiet else logging.INFO,
+            "job.start",
+            extra={"job": name, "runner": self._runner},
+        )
+        try:
+            record_start(self._runtime.engine, name, self._runner, now)
+            outcome, error = work(now), None
+        except Exception as exc:  # a job must never take the scheduler down
+            outcome, error = None, _one_line(exc)
+            if not isinstance(exc, FirealarmError):
+                log.exception("job.crashed", extra={"job": name})
+        seconds = time.perf_counter() - started
+        finished = self._clock()
+        try:
+            next_run = next_fire(trigger, finished) if trigger else None
+            record_finish(self._runtime.engine, name, now=finished, error=error, next_run=next_run)
+        except StoreError as exc:
+            error = error or _one_line(exc)
+        status = "failed" if error else "ok"
+        self._metrics.job_seconds.labels(name, status).observe(seconds)
+        fields = {"job": name, "status": status, "seconds": round(seconds, 3), "error": error}
+        fields.update(_details(outcome))
+        level = logging.DEBUG if quiet and not outcome else logging.INFO
+        log.log(logging.WARNING if error else level, "job.end", extra=fields)
+        return error is None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _details(outcome: object) -> dict[str, object]:
+    """Loggable fields of a job's result: a dict as is, a dataclass's simple fields, or nothing."""
+    if isinstance(outcome, dict):
+        return {str(k): v for k, v in outcome.items()}
+    fields = getattr(outcome, "__dataclass_fields__", None)
+    if not fields:
+        return {}
+    values = {name: getattr(outcome, name) for name in fields}
+    return {k: v for k, v in values.items() if isinstance(v, str | int | float | bool)}

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from apscheduler.triggers.base import BaseTrigger
 
@@ -100,8 +101,7 @@ class JobRunner:
 
     def dispatch(self, trigger: BaseTrigger) -> None:
         """Send due deliveries (every replica)."""
-        work = lambda now: self._functions.dispatch(self._runtime, now)  # noqa: E731
-        self.run("dispatch", trigger, work, quiet=True)
+        self.run("dispatch", trigger, partial(self._functions.dispatch, self._runtime), quiet=True)
 
     def _fetch(self, job: FetchJob, now: datetime) -> dict[str, object]:
         report = self._functions.fetch(self._runtime, job.instruments, now)

@@ -26,6 +26,7 @@ from monitor.errors import FirealarmError, StoreError
 from monitor.ingest import FetchReport, fetch_source
 from monitor.runtime import Runtime
 from monitor.sources import build_sources
+from monitor.sources.base import Source
 
 log = logging.getLogger("monitor.daemon")
 
@@ -43,9 +44,9 @@ class JobFunctions:
     dispatch: StepFunction
 
 
-def default_functions(runtime: Runtime) -> JobFunctions:
-    """The real fetch (with the configured sources), evaluation and dispatcher."""
-    sources = build_sources(runtime.config)
+def default_functions(runtime: Runtime, sources: dict[str, Source] | None = None) -> JobFunctions:
+    """The real fetch (with ``sources``, default the real adapters), evaluation and dispatcher."""
+    sources = sources if sources is not None else build_sources(runtime.config)
 
     def fetch(rt: Runtime, instruments: Sequence[Instrument], now: datetime) -> FetchReport:
         source = sources[instruments[0].source]

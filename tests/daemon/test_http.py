@@ -1,0 +1,124 @@
+"""``/healthz`` and ``/metrics`` of the daemon's app, and the bearer-token rule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from monitor.daemon.health import make_health_check
+from monitor.daemon.jobs import JobFunctions, JobRunner
+from monitor.daemon.metrics import DaemonMetrics
+from monitor.daemon.server import build_app
+from monitor.ingest import FetchReport
+from monitor.runtime import Runtime
+from monitor.store.database import create_db_engine, session_scope
+from monitor.store.models import FetchRun
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def _client(runtime: Runtime, metrics: DaemonMetrics, *, running: bool = True) -> TestClient:
+    health = make_health_check(
+        runtime.engine, scheduler_running=lambda: running, is_leader=lambda: True
+    )
+    return TestClient(build_app(runtime, health, [metrics.router()]))
+
+
+def _fake_fetch_run(runtime: Runtime, status: str, rows: int) -> FetchReport:
+    with session_scope(runtime.engine) as session:
+        session.add(FetchRun(source="csv", symbols="A", started_at=NOW, status=status, rows=rows))
+    return FetchReport("csv", ["A"], status, rows=rows)
+
+
+def _metrics(runtime: Runtime) -> DaemonMetrics:
+    metrics = DaemonMetrics()
+    metrics.watch_database(runtime.engine)
+    return metrics
+
+
+def test_healthz_reports_each_jobs_last_success(runtime: Runtime) -> None:
+    metrics = _metrics(runtime)
+    runner = JobRunner(
+        runtime,
+        JobFunctions(
+            fetch=lambda rt, _i, _now: _fake_fetch_run(rt, "ok", 5),
+            evaluate=lambda _rt, _now: None,
+            dispatch=lambda _rt, _now: None,
+        ),
+        metrics=metrics,
+        runner="host:42",
+        is_leader=lambda: True,
+        clock=lambda: NOW,
+    )
+    runner.run("fetch:csv", None, lambda now: None)
+    response = _client(runtime, metrics).get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ok"] is True and body["database"] == "ok" and body["scheduler"] == "running"
+    assert body["jobs"]["fetch:csv"] == {
+        "last_success_at": NOW.isoformat(),
+        "last_status": "ok",
+        "next_run_at": None,
+        "runner": "host:42",
+    }
+
+
+def test_healthz_is_503_when_the_scheduler_stopped(runtime: Runtime) -> None:
+    response = _client(runtime, _metrics(runtime), running=False).get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["scheduler"] == "stopped"
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(tmp_path: Path, runtime: Runtime) -> None:
+    gone = Runtime(runtime.config, create_db_engine(f"sqlite:///{tmp_path}/no/such/dir/x.db"))
+    response = _client(gone, _metrics(gone)).get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"].startswith("unreachable")
+    metrics = _client(gone, _metrics(gone)).get("/metrics").text
+    assert "firealarm_database_up 0.0" in metrics
+    assert "firealarm_fetch_runs_total" not in metrics
+
+
+def test_metrics_count_fetch_runs_rows_and_job_times(runtime: Runtime) -> None:
+    _fake_fetch_run(runtime, "ok", 7)
+    _fake_fetch_run(runtime, "ok", 3)
+    _fake_fetch_run(runtime, "failed", 0)
+    metrics = _metrics(runtime)
+    runner = JobRunner(
+        runtime,
+        JobFunctions(
+            fetch=lambda *_: None,
+            evaluate=lambda *_: None,
+            dispatch=lambda *_: None,  # type: ignore[arg-type,return-value]
+        ),
+        metrics=metrics,
+        runner="h:1",
+        is_leader=lambda: True,
+        clock=lambda: NOW,
+    )
+    runner.run("fetch:csv", None, lambda now: None)
+    runner.run("dispatch", None, lambda now: 1 / 0)
+    text = _client(runtime, metrics).get("/metrics").text
+    assert 'firealarm_fetch_runs_total{source="csv",status="ok"} 2.0' in text
+    assert 'firealarm_fetch_runs_total{source="csv",status="failed"} 1.0' in text
+    assert 'firealarm_rows_stored_total{source="csv"} 10.0' in text
+    last = 'firealarm_job_last_success_timestamp_seconds{job="fetch:csv"} '
+    assert float(text.split(last)[1].split()[0]) == NOW.timestamp()
+    assert 'firealarm_job_duration_seconds_count{job="dispatch",status="failed"} 1.0' in text
+    assert 'firealarm_job_duration_seconds_count{job="fetch:csv",status="ok"} 1.0' in text
+    assert "firealarm_database_up 1.0" in text
+
+
+def test_api_token_guards_everything_but_healthz(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FIREALARM_API_TOKEN", "s3cret")
+    client = _client(runtime, _metrics(runtime))
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer nope"}).status_code == 401
+    ok = client.get("/metrics", headers={"Authorization": "Bearer s3cret"})
+    assert ok.status_code == 200 and "firealarm_database_up" in ok.text

@@ -94,7 +94,7 @@ class JobRunner:
     def fetch(self, job: FetchJob) -> None:
         """Fetch one group, then evaluate if it stored anything new (leader only)."""
         if not self._is_leader():
-            log.info("job.skipped", extra={"job": job.name, "reason": "not the leader"})
+            log.debug("job.skipped", extra={"job": job.name, "reason": "not the leader"})
             return
         if self.run(job.name, job.trigger, lambda now: self._fetch(job, now)):
             with self._evaluate_lock:

@@ -1,0 +1,61 @@
+"""Two real daemons on one PostgreSQL: one leader fetches, the other takes over when it dies."""
+
+from __future__ import annotations
+
+import signal
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, select
+
+from monitor.store.models import FetchRun, JobRun
+from tests.daemon.process import DaemonProcess, wait_until, write_config
+
+
+def _fetch_starts(daemon: DaemonProcess) -> list[datetime]:
+    return [
+        datetime.fromisoformat(e["ts"])
+        for e in daemon.events
+        if e.get("event") == "job.start" and str(e.get("job")).startswith("fetch:")
+    ]
+
+
+def test_leader_killed_follower_takes_over_without_duplicates(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    config = write_config(tmp_path)
+    with DaemonProcess(config, postgres_url) as a, DaemonProcess(config, postgres_url) as b:
+        a.wait_for("daemon.started")
+        b.wait_for("daemon.started")
+        leader, follower = (a, b) if _leads(a, b) is a else (b, a)
+        wait_until(lambda: len(_fetch_starts(leader)) >= 3, 20, "three fetches by the leader")
+        assert _fetch_starts(follower) == []
+        assert follower.get("/healthz").json()["leader"] is False
+        leader.proc.kill()  # SIGKILL: no clean-up, the lock goes with the connection
+        leader.finish()
+        follower.wait_for("leader.acquired", timeout=30)
+        wait_until(lambda: len(_fetch_starts(follower)) >= 2, 20, "fetches by the new leader")
+        assert follower.get("/healthz").json()["leader"] is True
+        assert follower.stop(signal.SIGTERM) == 0
+
+    before, after = _fetch_starts(leader), _fetch_starts(follower)
+    assert max(before) < min(after)  # never two fetching leaders at once
+    engine = create_engine(postgres_url)
+    with engine.connect() as connection:
+        runs = connection.execute(select(FetchRun.started_at, FetchRun.status)).all()
+        job = connection.execute(select(JobRun).where(JobRun.job == "fetch:csv")).one()
+    engine.dispose()
+    # Every fetch run is one logged job start (the killed leader may have died in between).
+    assert len(before) + len(after) - 1 <= len(runs) <= len(before) + len(after)
+    assert job.runner.endswith(f":{follower.proc.pid}")
+    assert {status for _, status in runs} <= {"ok", "running"}
+
+
+def _leads(a: DaemonProcess, b: DaemonProcess) -> DaemonProcess:
+    def leader() -> DaemonProcess | None:
+        for daemon in (a, b):
+            if any(e.get("event") == "leader.acquired" for e in daemon.events):
+                return daemon
+        return None
+
+    return wait_until(leader, 20, "a leader")

@@ -36,7 +36,7 @@ def offline_config(folder: Path) -> Path:
         return f'symbol = "{match["symbol"]}"\nsource = "csv"\npath = "{path}"'
 
     text = _BLOCK.sub(to_csv, default_config_text())
-    text = text.replace("[server]\nhost", "[server]\nport = 0\nhost").replace("port = 8787\n", "")
+    text = re.sub(r"(?m)^port = 8787.*$", "port = 0", text)  # a free port
     path = folder / "firealarm.toml"
     path.write_text(text)
     return path

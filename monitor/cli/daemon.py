@@ -43,13 +43,13 @@ def run(
     cli = state(ctx)
     config = load_config(cli.config_path, database_url=cli.database_url)
     runtime = Runtime(config, create_db_engine(config.database.url))
+    stop = threading.Event()
     daemon = Daemon(
         runtime,
-        default_functions(runtime),
+        default_functions(runtime, stopping=stop),
         host=host if host is not None else config.server.host,
         port=port if port is not None else config.server.port,
     )
-    stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     daemon.serve(stop)

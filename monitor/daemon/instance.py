@@ -63,7 +63,10 @@ class InstanceLock:
 
     def acquire(self) -> None:
         """Take the lock or raise :class:`AlreadyRunningError` naming the holder."""
-        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the daemon's life
+        try:
+            handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held while running
+        except OSError as exc:
+            raise StoreError(f"cannot create the lock file {self.path}: {exc.strerror}") from exc
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -22,7 +22,7 @@ from monitor.config import Instrument
 from monitor.daemon.metrics import DaemonMetrics
 from monitor.daemon.runs import record_finish, record_start
 from monitor.daemon.schedule import FetchJob, next_fire
-from monitor.errors import FirealarmError, StoreError
+from monitor.errors import FirealarmError, SourceError, StoreError
 from monitor.ingest import FetchReport, fetch_source
 from monitor.runtime import Runtime
 from monitor.sources import build_sources
@@ -44,13 +44,23 @@ class JobFunctions:
     dispatch: StepFunction
 
 
-def default_functions(runtime: Runtime, sources: dict[str, Source] | None = None) -> JobFunctions:
-    """The real fetch (with ``sources``, default the real adapters), evaluation and dispatcher."""
+def default_functions(
+    runtime: Runtime,
+    sources: dict[str, Source] | None = None,
+    *,
+    stopping: threading.Event | None = None,
+) -> JobFunctions:
+    """The real fetch (with ``sources``, default the real adapters), evaluation and dispatcher.
+
+    When ``stopping`` is set, a fetch waiting to retry gives up at once, so SIGTERM is not held
+    up by a back-off of many seconds.
+    """
     sources = sources if sources is not None else build_sources(runtime.config)
+    sleep = retry_sleep(stopping or threading.Event())
 
     def fetch(rt: Runtime, instruments: Sequence[Instrument], now: datetime) -> FetchReport:
         source = sources[instruments[0].source]
-        return fetch_source(rt.config, rt.engine, source, instruments, now=now)
+        return fetch_source(rt.config, rt.engine, source, instruments, now=now, sleep=sleep)
 
     def evaluate(rt: Runtime, now: datetime) -> object:
         from monitor.pipeline import evaluate as run_pipeline
@@ -63,6 +73,16 @@ def default_functions(runtime: Runtime, sources: dict[str, Source] | None = None
         return dispatch_due(rt, now=now)
 
     return JobFunctions(fetch=fetch, evaluate=evaluate, dispatch=dispatch)
+
+
+def retry_sleep(stopping: threading.Event) -> Callable[[float], None]:
+    """A retry back-off that raises :class:`SourceError` as soon as ``stopping`` is set."""
+
+    def sleep(seconds: float) -> None:
+        if stopping.wait(seconds):
+            raise SourceError("daemon stopping: retry abandoned")
+
+    return sleep
 
 
 class JobFailed(FirealarmError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from monitor.config import parse_config
+from monitor.config import FetchConfig, parse_config
 from monitor.daemon.jobs import JobFunctions, JobRunner, default_functions
 from monitor.daemon.metrics import DaemonMetrics
 from monitor.daemon.schedule import fetch_jobs
@@ -179,3 +180,20 @@ def test_daemon_keeps_running_other_sources_while_one_is_down(rt: Runtime) -> No
     with session_scope(rt.engine) as session:
         statuses = pd.Series(session.scalars(select(FetchRun.status)).all())
     assert set(statuses) == {"ok", "failed"}
+
+
+def test_stopping_abandons_a_fetch_waiting_to_retry(rt: Runtime) -> None:
+    slow = Runtime(
+        rt.config.model_copy(update={"fetch": FetchConfig(retries=3, backoff=60)}), rt.engine
+    )
+    stopping = threading.Event()
+    sources = {"yahoo": YahooSource(download=_down().download), "csv": CsvSource()}
+    functions = default_functions(slow, sources, stopping=stopping)
+    yahoo_job = next(job for job in fetch_jobs(rt.config) if job.name == "fetch:yahoo")
+    stopping.set()
+    started = time.monotonic()
+    _runner(slow, functions).fetch(yahoo_job)
+    assert time.monotonic() - started < 10  # not 60 + 120 + 240 s of back-off
+    runs = _runs(rt)
+    assert runs["fetch:yahoo"]["last_status"] == "failed"
+    assert "daemon stopping" in runs["fetch:yahoo"]["last_error"]

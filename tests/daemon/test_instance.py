@@ -80,5 +80,5 @@ def test_lock_file_sits_beside_the_database(tmp_path: Path) -> None:
 
 def test_database_in_a_missing_folder_is_one_clear_error(tmp_path: Path) -> None:
     engine = create_db_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'x.db'}")
-    with pytest.raises(StoreError, match="cannot create the lock file .*x.db.lock"):
+    with pytest.raises(StoreError, match=r"cannot create the lock file .*x\.db\.lock"):
         leadership_for(engine, NOW)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, make_url, select
 
 from monitor.store.models import FetchRun, JobRun, Observation
 from tests.daemon.process import DaemonProcess, wait_until, write_config
@@ -117,3 +117,18 @@ def test_unusable_port_exits_1(tmp_path: Path, sqlite_url: str) -> None:
         assert f"cannot serve HTTP on 127.0.0.1:{port}" in "\n".join(second.lines)
         assert first.stop() == 0
         wait_until(lambda: first.proc.poll() is not None, 5, "first exit")
+
+
+def test_logs_are_json_lines_without_the_database_password(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    # The local server trusts connections, so any password works, and must never be logged.
+    url = make_url(postgres_url).set(password="hunter2").render_as_string(hide_password=False)
+    with DaemonProcess(write_config(tmp_path), url) as daemon:
+        started = daemon.wait_for("daemon.started")
+        daemon.wait_for("job.end", job="fetch:csv", status="ok")
+        assert daemon.stop() == 0
+    assert "hunter2" not in "\n".join(daemon.lines)
+    assert started["database"].startswith("postgresql+psycopg://postgres:***@")
+    assert len(daemon.events) == len(daemon.lines)  # every line is one JSON object
+    assert {"ts", "level", "logger", "event"} <= set(started)

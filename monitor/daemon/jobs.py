@@ -32,7 +32,8 @@ log = logging.getLogger("monitor.daemon")
 
 Clock = Callable[[], datetime]
 FetchFunction = Callable[[Runtime, Sequence[Instrument], datetime], FetchReport]
-StepFunction = Callable[[Runtime, datetime], object]
+# Evaluate and dispatch return what they did as log fields (empty: nothing to report).
+StepFunction = Callable[[Runtime, datetime], dict[str, object]]
 
 
 @dataclass(frozen=True)
@@ -62,15 +63,16 @@ def default_functions(
         source = sources[instruments[0].source]
         return fetch_source(rt.config, rt.engine, source, instruments, now=now, sleep=sleep)
 
-    def evaluate(rt: Runtime, now: datetime) -> object:
+    def evaluate(rt: Runtime, now: datetime) -> dict[str, object]:
         from monitor.pipeline import evaluate as run_pipeline
 
-        return run_pipeline(rt, now=now)
+        report = run_pipeline(rt, now=now)
+        return {"as_of": str(report.as_of), "signals": len(report.signals)}
 
-    def dispatch(rt: Runtime, now: datetime) -> object:
+    def dispatch(rt: Runtime, now: datetime) -> dict[str, object]:
         from monitor.delivery.dispatcher import dispatch_due
 
-        return dispatch_due(rt, now=now)
+        return dict(dispatch_due(rt, now=now).counts)
 
     return JobFunctions(fetch=fetch, evaluate=evaluate, dispatch=dispatch)
 
@@ -130,7 +132,7 @@ class JobRunner:
             raise JobFailed(report.error or "fetch failed")
         return {"rows": report.rows, "rejected": report.rejected, "fetch_status": report.status}
 
-    def _evaluate(self, now: datetime) -> object:
+    def _evaluate(self, now: datetime) -> dict[str, object]:
         started = time.perf_counter()
         result = self._functions.evaluate(self._runtime, now)
         self._metrics.evaluation_seconds.observe(time.perf_counter() - started)
@@ -140,7 +142,7 @@ class JobRunner:
         self,
         name: str,
         trigger: BaseTrigger | None,
-        work: Callable[[datetime], object],
+        work: Callable[[datetime], dict[str, object] | None],
         *,
         quiet: bool = False,
     ) -> bool:
@@ -171,7 +173,7 @@ class JobRunner:
         status = "failed" if error else "ok"
         self._metrics.job_seconds.labels(name, status).observe(seconds)
         fields = {"job": name, "status": status, "seconds": round(seconds, 3), "error": error}
-        fields.update(_details(outcome))
+        fields.update(outcome or {})
         level = logging.DEBUG if quiet and not outcome else logging.INFO
         log.log(logging.WARNING if error else level, "job.end", extra=fields)
         return error is None
@@ -181,13 +183,3 @@ def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
-
-def _details(outcome: object) -> dict[str, object]:
-    """Loggable fields of a job's result: a dict as is, a dataclass's simple fields, or nothing."""
-    if isinstance(outcome, dict):
-        return {str(k): v for k, v in outcome.items()}
-    fields = getattr(outcome, "__dataclass_fields__", None)
-    if not fields:
-        return {}
-    values = {name: getattr(outcome, name) for name in fields}
-    return {k: v for k, v in values.items() if isinstance(v, str | int | float | bool)}

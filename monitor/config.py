@@ -232,6 +232,9 @@ class AlertsConfig(_Model):
     default_channels: list[str] = Field(default_factory=list)
     repeat_interval: Duration = timedelta(days=7)
     max_delivery_age: Duration = timedelta(days=3)
+    external_url: str | None = Field(
+        None, pattern=r"^https?://", description="dashboard URL put in alert links"
+    )
 
 
 class WebhookChannel(_Model):
@@ -241,6 +244,14 @@ class WebhookChannel(_Model):
     secret_env: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     timeout: float = Field(10.0, gt=0)
+
+    @field_validator("headers")
+    @classmethod
+    def _no_reserved_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        reserved = {"webhook-id", "webhook-timestamp", "webhook-signature", "content-type"}
+        if clash := reserved & {name.lower() for name in headers}:
+            raise ValueError(f"headers: {sorted(clash)} are set by firealarm")
+        return headers
 
 
 class EmailChannel(_Model):
@@ -253,6 +264,12 @@ class EmailChannel(_Model):
     from_: str = Field(alias="from")
     to: list[str] = Field(min_length=1)
     timeout: float = Field(30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _credentials_pair(self) -> EmailChannel:
+        if (self.username_env is None) != (self.password_env is None):
+            raise ValueError("set both username_env and password_env, or neither")
+        return self
 
 
 Channel = Annotated[WebhookChannel | EmailChannel, Field(discriminator="type")]
@@ -346,6 +363,10 @@ class Config(_Model):
                 return instrument
         known = ", ".join(i.symbol for i in self.instruments)
         raise ConfigError(f"unknown instrument {symbol!r} (configured: {known})")
+
+    def external_url(self) -> str:
+        """The base URL of the dashboard, for links in alerts."""
+        return self.alerts.external_url or f"http://{self.server.host}:{self.server.port}"
 
     def rule_channels(self, rule: RuleConfig) -> list[str]:
         """The channels a rule notifies: its own, else ``[alerts].default_channels``."""

@@ -1,0 +1,51 @@
+"""Several dispatchers on one PostgreSQL database never send the same delivery at once."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import httpx
+
+from monitor.store.database import create_db_engine
+from tests.delivery.conftest import make_dispatcher, queue_event, webhook_config
+from tests.delivery.receiver import Reply
+
+DELIVERIES = 120
+DISPATCHERS = 4
+
+
+def test_replicas_on_postgres_send_each_delivery_exactly_once(postgres_url, receiver, clock):
+    from monitor.store.migrate import upgrade
+
+    setup = create_db_engine(postgres_url)
+    upgrade(setup)
+    ids = [i for n in range(DELIVERIES) for i in queue_event(setup, clock.now, rule=f"r{n}")]
+    setup.dispose()
+    receiver.default = Reply(200, delay=0.01)  # slow enough that claims really overlap
+    config = webhook_config(receiver.url)
+    start = threading.Barrier(DISPATCHERS)
+    sent: list[str] = []
+    lock = threading.Lock()
+
+    def replica() -> None:
+        engine = create_db_engine(postgres_url)  # each replica has its own connections
+        with httpx.Client() as client:
+            dispatcher = make_dispatcher(config, engine, client)
+            start.wait()
+            while report := dispatcher.dispatch_due(clock.now, limit=7).statuses:
+                with lock:
+                    sent.extend(i for i, status in report.items() if status == "sent")
+        engine.dispose()
+
+    threads = [threading.Thread(target=replica) for _ in range(DISPATCHERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert Counter(sent) == Counter(ids)
+    received = Counter(r.headers["webhook-id"] for r in receiver.requests)
+    assert set(received) == set(ids)
+    assert max(received.values()) == 1  # no delivery was ever posted twice
+    assert receiver.bad_signatures == 0

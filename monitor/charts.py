@@ -50,6 +50,8 @@ def render_signal_chart(
     main.plot([d for d, _ in values], [v for _, v in values], color="#1f4e79", lw=1.4)
     _thresholds(main, rules)
     _firing_spans(main, firing_periods(session, rules, values[-1][0]), values[0][0])
+    if rules:
+        main.legend(loc="best", fontsize="small")
     main.set_title(signal_id)
     main.grid(alpha=0.3)
     if panels == 2:
@@ -107,14 +109,14 @@ def _thresholds(axis, rules: Sequence[RuleConfig]) -> None:  # type: ignore[no-u
                 lw=1,
                 label=f"{rule.name} clears at {rule.clear_threshold:g}",
             )
-    if rules:
-        axis.legend(loc="best", fontsize="small")
 
 
 def _firing_spans(axis, spans: list[tuple[date, date]], first: date) -> None:  # type: ignore[no-untyped-def]
+    label = "firing"
     for start, end in spans:
         if end >= first:
-            axis.axvspan(max(start, first), end, color="#c62828", alpha=0.15, lw=0)
+            axis.axvspan(max(start, first), end, color="#c62828", alpha=0.15, lw=0, label=label)
+            label = "_nolegend_"
 
 
 def _signal_series(

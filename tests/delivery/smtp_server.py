@@ -35,6 +35,7 @@ class SmtpServer:
     """aiosmtpd with a self-signed certificate (trustme CA) and LOGIN/PLAIN auth."""
 
     def __init__(self, *, security: str, username: str, password: str) -> None:
+        self.security = security
         self.ca = trustme.CA()
         server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.ca.issue_cert("127.0.0.1").configure_cert(server_context)
@@ -52,7 +53,8 @@ class SmtpServer:
             port=self.port,
             authenticator=self._authenticate,
             auth_required=True,
-            auth_require_tls=security != "none",
+            # aiosmtpd only sees STARTTLS as TLS; with implicit TLS the whole session is already
+            auth_require_tls=security == "starttls",
             server_hostname="127.0.0.1",
             **(tls if security != "none" else {}),
         )
@@ -62,7 +64,7 @@ class SmtpServer:
         ok = isinstance(auth_data, LoginPassword) and (
             (auth_data.login, auth_data.password) == self.credentials
         )
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)
 
     def stop(self) -> None:
         self.controller.stop()

@@ -37,9 +37,16 @@ def record_results(
     """Store every attempt and each delivery's new status; returns delivery id → status."""
     statuses: dict[str, str] = {}
     with session_scope(engine) as session:
+        ids = [a.delivery_id for a in attempts]
+        ours = {
+            d.id: d
+            for d in session.scalars(
+                select(Delivery).where(Delivery.id.in_(ids), Delivery.lease_owner == owner)
+            )
+        }
         for attempted in attempts:
-            delivery = session.get(Delivery, attempted.delivery_id)
-            if delivery is None or delivery.lease_owner != owner:
+            delivery = ours.get(attempted.delivery_id)
+            if delivery is None:
                 continue  # our lease expired and another dispatcher owns it now
             statuses[delivery.id] = _apply(session, delivery, attempted.result, now, max_age, rng)
         for attempted in attempts:

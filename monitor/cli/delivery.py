@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated
 
 import httpx
@@ -18,6 +19,15 @@ from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries
 from monitor.store.database import session_scope
 
 err = Console(stderr=True)
+
+
+class Status(StrEnum):
+    """A delivery's status."""
+
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+    dead = "dead"
 
 
 def register(app: typer.Typer) -> None:
@@ -48,7 +58,7 @@ def list_deliveries(
     ctx: typer.Context,
     dead: Annotated[bool, typer.Option("--dead", help="Only dead deliveries.")] = False,
     status: Annotated[
-        str | None, typer.Option("--status", help="Only this status: pending|sent|failed|dead.")
+        Status | None, typer.Option("--status", help="Only deliveries with this status.")
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Most rows, newest first.")] = 100,
     fmt: FormatOption = Format.table,
@@ -60,7 +70,8 @@ def list_deliveries(
     runtime = state(ctx).runtime(migrate=False)
     try:
         with session_scope(runtime.engine) as session:
-            rows = deliveries(session, status="dead" if dead else status, limit=limit)
+            wanted = Status.dead if dead else status
+            rows = deliveries(session, status=wanted.value if wanted else None, limit=limit)
     finally:
         runtime.close()
     emit(rows, DELIVERY_COLUMNS, fmt, title="dead deliveries" if dead else "deliveries")

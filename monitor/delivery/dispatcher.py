@@ -8,6 +8,7 @@ every few seconds by the daemon; any number of dispatchers may share a PostgreSQ
 from __future__ import annotations
 
 import logging
+import math
 import os
 import random
 from collections import Counter
@@ -79,9 +80,8 @@ class Dispatcher:
     ) -> DispatchReport:
         """Send what is due at ``now`` (at most ``limit``; only ``ids`` if given) once."""
         owner = new_owner()
-        claimed = claim_due(
-            self.engine, now=now, limit=limit, owner=owner, lease=self.lease, ids=ids
-        )
+        lease = self._lease_for(limit)
+        claimed = claim_due(self.engine, now=now, limit=limit, owner=owner, lease=lease, ids=ids)
         if not claimed:
             return DispatchReport()
         with session_scope(self.engine) as session:
@@ -117,6 +117,12 @@ class Dispatcher:
                 f" ({attempted.result.error})" if attempted.result.error else "",
             )
         return DispatchReport({**{i: "failed" for i in unsendable}, **statuses})
+
+    def _lease_for(self, limit: int) -> timedelta:
+        """Long enough to send ``limit`` deliveries that all time out, so no claim lapses early."""
+        timeouts = [channel.timeout for channel in self.config.channels.values()] or [0.0]
+        rounds = math.ceil(limit / self.workers)
+        return max(self.lease, timedelta(seconds=2 * max(timeouts) * rounds))
 
     def _send_all(
         self, jobs: list[tuple[Delivery, AlertMessage]], now: datetime

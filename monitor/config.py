@@ -239,11 +239,18 @@ class AlertsConfig(_Model):
 
 class WebhookChannel(_Model):
     type: Literal["webhook"]
-    url: str = Field(pattern=r"^https?://")
+    url: str | None = Field(None, pattern=r"^https?://")
+    url_env: str | None = Field(None, description="variable holding a URL that is a secret")
     format: Literal["firealarm", "alertmanager", "slack", "discord"] = "firealarm"
     secret_env: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     timeout: float = Field(10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _one_url(self) -> WebhookChannel:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("set exactly one of 'url' and 'url_env'")
+        return self
 
     @field_validator("headers")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import ssl
 from collections.abc import Mapping
 
@@ -22,6 +23,8 @@ def build_senders(
     ssl_context: ssl.SSLContext | None = None,
 ) -> dict[str, Sender]:
     """Channel name → its sender. Secrets are read from ``environ`` at send time."""
+    # httpx logs every request URL at INFO; a Slack or Discord webhook URL is a credential.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     senders: dict[str, Sender] = {}
     for name, channel in config.channels.items():
         if isinstance(channel, EmailChannel):

@@ -46,7 +46,8 @@ class WebhookSender:
         try:
             response = self.client.send(request)
         except httpx.TransportError as exc:
-            return SendResult("retry", error=describe_error(exc), duration_ms=_ms(started))
+            error = describe_error(exc, (str(request.url),))
+            return SendResult("retry", error=error, duration_ms=_ms(started))
         outcome = classify_status(response.status_code)
         return SendResult(
             outcome,
@@ -71,8 +72,20 @@ class WebhookSender:
             **signature_headers(key, delivery_id, int(now.timestamp()), body),
         }
         return self.client.build_request(
-            "POST", self.channel.url, content=body, headers=headers, timeout=self.channel.timeout
+            "POST", self.url(), content=body, headers=headers, timeout=self.channel.timeout
         )
+
+    def url(self) -> str:
+        """The configured URL, or the one in ``url_env`` (Slack and Discord URLs are secrets)."""
+        if self.channel.url is not None:
+            return self.channel.url
+        variable = self.channel.url_env or ""
+        url = self.environ.get(variable, "")
+        if not url.startswith(("http://", "https://")):
+            raise DeliveryError(
+                f"webhook url: environment variable {variable} is not an http(s) URL"
+            )
+        return url
 
 
 def _ms(started: float) -> float:

@@ -43,3 +43,11 @@ def test_external_url_defaults_to_the_server_address():
     assert parse_config("").external_url() == "http://127.0.0.1:8787"
     url = parse_config('[alerts]\nexternal_url = "https://fa.example.com"\n').external_url()
     assert url == "https://fa.example.com"
+
+
+def test_webhook_needs_exactly_one_of_url_and_url_env():
+    assert parse_config('[channels.s]\ntype = "webhook"\nurl_env = "SLACK_URL"\n')
+    with pytest.raises(ConfigError, match="exactly one of 'url' and 'url_env'"):
+        parse_config(WEBHOOK + 'url_env = "SLACK_URL"\n')
+    with pytest.raises(ConfigError, match="exactly one of 'url' and 'url_env'"):
+        parse_config('[channels.s]\ntype = "webhook"\n')

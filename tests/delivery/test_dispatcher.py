@@ -203,3 +203,15 @@ def test_missing_secret_variable_fails_naming_it(sqlite_engine, receiver, clock,
     error = _delivery(sqlite_engine, delivery_id).last_error
     assert "FIREALARM_TEST_HOOK_SECRET is not set" in error
     assert receiver.requests == []
+
+
+def test_url_from_a_missing_variable_fails_naming_it(sqlite_engine, clock, http_client):
+    from monitor.config import parse_config
+
+    config = parse_config('[channels.hook]\ntype = "webhook"\nurl_env = "SLACK_HOOK_URL"\n')
+    [delivery_id] = queue_event(sqlite_engine, clock.now)
+    dispatcher = make_dispatcher(config, sqlite_engine, http_client, env={})
+
+    assert dispatcher.dispatch_due(clock.now).statuses == {delivery_id: "failed"}
+    error = _delivery(sqlite_engine, delivery_id).last_error
+    assert error == "webhook url: environment variable SLACK_HOOK_URL is not an http(s) URL"

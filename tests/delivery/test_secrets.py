@@ -16,6 +16,7 @@ from tests.delivery.receiver import Receiver, Reply
 from tests.delivery.smtp_server import SmtpServer, free_port
 
 SMTP_PASSWORD = "hunter2-very-secret"
+URL_TOKEN = "xoxb-url-token-0123"  # a Slack-style webhook URL is itself a credential
 
 
 def _database_text(engine) -> str:
@@ -36,7 +37,7 @@ def test_secrets_stay_out_of_logs_errors_and_db(engine, clock, http_client, capl
         f"""
 [channels.hook]
 type = "webhook"
-url = "{receiver.url}"
+url_env = "HOOK_URL"
 secret_env = "{SECRET_ENV}"
 
 [channels.down]
@@ -54,7 +55,12 @@ from = "a@example.com"
 to = ["b@example.com"]
 """
     )
-    environ = {SECRET_ENV: SECRET, "SMTP_USER": "bot", "SMTP_PASSWORD": SMTP_PASSWORD}
+    environ = {
+        SECRET_ENV: SECRET,
+        "SMTP_USER": "bot",
+        "SMTP_PASSWORD": SMTP_PASSWORD,
+        "HOOK_URL": f"{receiver.url}/services/T0/B0/{URL_TOKEN}",
+    }
     senders = build_senders(
         config,
         client=http_client,
@@ -79,6 +85,6 @@ to = ["b@example.com"]
     stored = _database_text(engine)
     assert "535" in stored and "HTTP 500" in stored and "ConnectError" in stored
     assert "delivery msg_" in caplog.text  # attempts were logged
-    for secret in (SECRET, key_b64, key_hex, SMTP_PASSWORD):
+    for secret in (SECRET, key_b64, key_hex, SMTP_PASSWORD, URL_TOKEN):
         assert secret not in caplog.text
         assert secret not in stored

@@ -10,6 +10,7 @@ import io
 from collections.abc import Sequence
 from datetime import date
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
@@ -92,7 +93,7 @@ def firing_periods(
     return sorted(spans)
 
 
-def _thresholds(axis, rules: Sequence[RuleConfig]) -> None:  # type: ignore[no-untyped-def]
+def _thresholds(axis: Axes, rules: Sequence[RuleConfig]) -> None:
     for rule in rules:
         axis.axhline(
             rule.threshold,
@@ -111,7 +112,7 @@ def _thresholds(axis, rules: Sequence[RuleConfig]) -> None:  # type: ignore[no-u
             )
 
 
-def _firing_spans(axis, spans: list[tuple[date, date]], first: date) -> None:  # type: ignore[no-untyped-def]
+def _firing_spans(axis: Axes, spans: list[tuple[date, date]], first: date) -> None:
     label = "firing"
     for start, end in spans:
         if end >= first:

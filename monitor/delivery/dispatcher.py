@@ -19,11 +19,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from monitor.charts import render_signal_chart
 from monitor.config import Config
 from monitor.delivery.base import Sender, describe_error
 from monitor.delivery.claims import DEFAULT_LEASE, claim_due, new_owner
+from monitor.delivery.email import ChartRenderer
 from monitor.delivery.message import AlertMessage, message_from_event
 from monitor.delivery.outcome import SendResult
 from monitor.delivery.record import Attempted, disabled_channels, fail_unsendable, record_results
@@ -84,20 +86,7 @@ class Dispatcher:
         claimed = claim_due(self.engine, now=now, limit=limit, owner=owner, lease=lease, ids=ids)
         if not claimed:
             return DispatchReport()
-        with session_scope(self.engine) as session:
-            disabled = disabled_channels(session)
-            starts = _firing_starts(session, [event for _, event in claimed])
-        unsendable: dict[str, str] = {}
-        jobs: list[tuple[Delivery, AlertMessage]] = []
-        for delivery, event in claimed:
-            if delivery.channel in disabled:
-                unsendable[delivery.id] = (
-                    f"channel {delivery.channel} disabled: {disabled[delivery.channel]}"
-                )
-            elif delivery.channel not in self.senders:
-                unsendable[delivery.id] = f"channel {delivery.channel} is not configured"
-            else:
-                jobs.append((delivery, message_from_event(event, starts.get(event.id))))
+        jobs, unsendable = self._prepare(claimed)
         fail_unsendable(self.engine, unsendable, owner)
         results = self._send_all(jobs, now)
         statuses = record_results(
@@ -109,14 +98,35 @@ class Dispatcher:
             rng=self.rng,
         )
         for attempted in results:
+            result = attempted.result
+            detail = f" ({result.error})" if result.error else ""
             log.info(
                 "delivery %s to %s: %s%s",
                 attempted.delivery_id,
                 attempted.channel,
-                attempted.result.outcome,
-                f" ({attempted.result.error})" if attempted.result.error else "",
+                result.outcome,
+                detail,
             )
         return DispatchReport({**{i: "failed" for i in unsendable}, **statuses})
+
+    def _prepare(
+        self, claimed: Sequence[tuple[Delivery, AlertEvent]]
+    ) -> tuple[list[tuple[Delivery, AlertMessage]], dict[str, str]]:
+        """Messages to send, and why the rest cannot be sent (channel disabled or removed)."""
+        with session_scope(self.engine) as session:
+            disabled = disabled_channels(session)
+            starts = _firing_starts(session, [event for _, event in claimed])
+        jobs: list[tuple[Delivery, AlertMessage]] = []
+        unsendable: dict[str, str] = {}
+        for delivery, event in claimed:
+            channel = delivery.channel
+            if channel in disabled:
+                unsendable[delivery.id] = f"channel {channel} disabled: {disabled[channel]}"
+            elif channel not in self.senders:
+                unsendable[delivery.id] = f"channel {channel} is not configured"
+            else:
+                jobs.append((delivery, message_from_event(event, starts.get(event.id))))
+        return jobs, unsendable
 
     def _lease_for(self, limit: int) -> timedelta:
         """Long enough to send ``limit`` deliveries that all time out, so no claim lapses early."""
@@ -142,7 +152,7 @@ class Dispatcher:
             return list(pool.map(send, jobs))
 
 
-def _firing_starts(session, events: Sequence[AlertEvent]) -> dict[int, date]:  # type: ignore[no-untyped-def]
+def _firing_starts(session: Session, events: Sequence[AlertEvent]) -> dict[int, date]:
     """For resolved events: the date the alert they end began firing."""
     starts: dict[int, date] = {}
     for event in events:
@@ -160,7 +170,7 @@ def _firing_starts(session, events: Sequence[AlertEvent]) -> dict[int, date]:  #
     return starts
 
 
-def chart_renderer(config: Config, engine: Engine):  # type: ignore[no-untyped-def]
+def chart_renderer(config: Config, engine: Engine) -> ChartRenderer:
     """The email chart: the alert's signal over the last year up to the alert's date."""
 
     def render(message: AlertMessage) -> bytes | None:

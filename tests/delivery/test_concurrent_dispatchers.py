@@ -1,4 +1,8 @@
-"""Several dispatchers on one PostgreSQL database never send the same delivery at once."""
+"""Several dispatchers on one database never send the same delivery at once.
+
+PostgreSQL: replicas (``FOR UPDATE SKIP LOCKED``). SQLite: the daemon and a concurrent
+``firealarm deliver`` (one conditional UPDATE claims).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections import Counter
 import httpx
 
 from monitor.store.database import create_db_engine
+from monitor.store.migrate import upgrade
 from tests.delivery.conftest import make_dispatcher, queue_event, webhook_config
 from tests.delivery.receiver import Reply
 
@@ -15,10 +20,8 @@ DELIVERIES = 120
 DISPATCHERS = 4
 
 
-def test_replicas_on_postgres_send_each_delivery_exactly_once(postgres_url, receiver, clock):
-    from monitor.store.migrate import upgrade
-
-    setup = create_db_engine(postgres_url)
+def test_concurrent_dispatchers_send_each_delivery_exactly_once(db_url, receiver, clock):
+    setup = create_db_engine(db_url)
     upgrade(setup)
     ids = [i for n in range(DELIVERIES) for i in queue_event(setup, clock.now, rule=f"r{n}")]
     setup.dispose()
@@ -29,7 +32,7 @@ def test_replicas_on_postgres_send_each_delivery_exactly_once(postgres_url, rece
     lock = threading.Lock()
 
     def replica() -> None:
-        engine = create_db_engine(postgres_url)  # each replica has its own connections
+        engine = create_db_engine(db_url)  # each replica has its own connections
         with httpx.Client() as client:
             dispatcher = make_dispatcher(config, engine, client)
             start.wait()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from monitor.delivery.message import as_utc
 from monitor.delivery.outcome import SendResult
 from monitor.delivery.schedule import next_attempt
 from monitor.store.database import session_scope
@@ -81,7 +82,7 @@ def _apply(
     if result.outcome == "sent":
         delivery.status, delivery.delivered_at = "sent", now
     elif result.outcome == "retry":
-        age_start = _utc(delivery.replayed_at or delivery.created_at)
+        age_start = as_utc(delivery.replayed_at or delivery.created_at)
         when = next_attempt(
             failures=delivery.attempts,
             age_start=age_start,
@@ -138,7 +139,3 @@ def enable_channel(session: Session, channel: str) -> None:
     state = session.get(ChannelState, channel)
     if state is not None:
         session.delete(state)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

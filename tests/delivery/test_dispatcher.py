@@ -215,3 +215,16 @@ def test_url_from_a_missing_variable_fails_naming_it(sqlite_engine, clock, http_
     assert dispatcher.dispatch_due(clock.now).statuses == {delivery_id: "failed"}
     error = _delivery(sqlite_engine, delivery_id).last_error
     assert error == "webhook url: environment variable SLACK_HOOK_URL is not an http(s) URL"
+
+
+def test_times_in_other_zones_mean_the_same_instant(engine, receiver, clock, http_client):
+    from zoneinfo import ZoneInfo
+
+    new_york = ZoneInfo("America/New_York")
+    [delivery_id] = queue_event(engine, clock.now.astimezone(new_york))
+    dispatcher = make_dispatcher(webhook_config(receiver.url), engine, http_client)
+
+    report = dispatcher.dispatch_due(clock.advance(seconds=1).astimezone(new_york))
+
+    assert report.statuses == {delivery_id: "sent"}
+    assert _utc(_delivery(engine, delivery_id).delivered_at) == clock.now

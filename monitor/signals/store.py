@@ -30,7 +30,7 @@ def read_instrument(
     if until is not None:
         query = query.where(Observation.available_date <= until)
     query = query.order_by(Observation.available_date, Observation.date)
-    series = _series(list(session.execute(query).tuples()))
+    series = _series(list(session.execute(query).all()))
     return series[~series.index.duplicated(keep="last")]
 
 
@@ -41,7 +41,7 @@ def read_signal(session: Session, signal: str, since: date | None, until: date |
         query = query.where(SignalValue.date >= since)
     if until is not None:
         query = query.where(SignalValue.date <= until)
-    return _series(list(session.execute(query.order_by(SignalValue.date)).tuples()))
+    return _series(list(session.execute(query.order_by(SignalValue.date)).all()))
 
 
 def prior_max(session: Session, name: str, *, is_signal: bool, before: date) -> float | None:
@@ -104,7 +104,7 @@ def _stored(session: Session, signal: str, since: date | None, until: date | Non
         query = query.where(SignalValue.date >= since)
     if until is not None:
         query = query.where(SignalValue.date <= until)
-    return session.execute(query).tuples()
+    return session.execute(query).all()
 
 
 def _same(old: float, new: float) -> bool:

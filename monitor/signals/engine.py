@@ -1,8 +1,9 @@
 """Compute every configured signal and store its values, incrementally or in full.
 
-Incremental: a signal is recomputed from its last stored date minus ``fetch.revision_days``
-(the window in which fetches re-read and may revise observations), or from the earliest date an
-upstream signal was recomputed from, whichever is earlier. Only the inputs needed for that range
+Incremental: a signal is recomputed from the earliest of (a) its last stored date (new data
+lands after it), (b) for each instrument input, the earliest available date of an observation the
+last fetch re-read and may have revised (its newest observation minus ``fetch.revision_days``),
+and (c) the date each upstream signal was recomputed from. Only the inputs needed for that range
 are read (its lookback plus the staleness limit), and the all-history drawdown gets its prior
 peak from one SQL aggregate, so a daily run costs the same with 1 or 30 years of history.
 A signal with nothing stored yet, or ``full=True``, is recomputed over all history.
@@ -16,6 +17,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from monitor.calendars import available_date
 from monitor.config import Config, SignalConfig
 from monitor.signals import store
 from monitor.signals.align import InputSeries
@@ -81,17 +83,26 @@ def _incremental_start(
     starts: dict[str, date | None],
     as_of: date | None,
 ) -> date | None:
-    last = store.latest_date(session, signal.id, as_of)
-    if last is None:
+    since = store.latest_date(session, signal.id, as_of)
+    if since is None:
         return None
-    since = last - timedelta(days=config.fetch.revision_days)
     for name in signal.inputs:
-        if name in starts:
-            upstream = starts[name]
-            if upstream is None:
-                return None
-            since = min(since, upstream)
+        upstream = starts[name] if name in starts else _revision_start(session, config, name, as_of)
+        if upstream is None:
+            return None
+        since = min(since, upstream)
     return since
+
+
+def _revision_start(
+    session: Session, config: Config, symbol: str, as_of: date | None
+) -> date | None:
+    """The earliest available date an observation re-read by the last fetch can have."""
+    newest = store.latest_observation_date(session, symbol, as_of)
+    if newest is None:
+        return None
+    instrument = config.instrument(symbol)
+    return available_date(instrument, newest - timedelta(days=config.fetch.revision_days))
 
 
 def _evaluate_one(

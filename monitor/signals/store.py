@@ -65,6 +65,14 @@ def latest_date(session: Session, signal: str, until: date | None = None) -> dat
     return session.execute(query).scalar()
 
 
+def latest_observation_date(session: Session, symbol: str, as_of: date | None) -> date | None:
+    """The newest observation date of ``symbol`` (among those available by ``as_of``)."""
+    query = select(func.max(Observation.date)).where(Observation.symbol == symbol)
+    if as_of is not None:
+        query = query.where(Observation.available_date <= as_of)
+    return session.execute(query).scalar()
+
+
 def save(
     session: Session,
     signal: str,

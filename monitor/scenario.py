@@ -62,6 +62,27 @@ INPUT_HELP: dict[str, str] = {
 }
 
 
+# The essay's own inputs, shown beside the ones used; short labels for the table.
+ESSAY_INPUTS: dict[str, float | None] = {
+    "consumer_credit_bn": 3760.0,
+    "knowledge_workers_m": 72.1,
+    "employed_m": 164.5,
+    "displaced": 0.20,
+    "loss_given_default": 1.0,
+    "home_ownership": 0.74,
+    "mortgage_share": 0.42,
+    "average_mortgage_usd": 250_000.0,
+    "mortgage_loss_rate": None,
+    "reserves_bn": None,
+    "equity_bn": None,
+}
+INPUT_LABELS: dict[str, str] = {
+    "mortgage_loss_rate": "calibrated to the essay",
+    "reserves_bn": f"FDIC QBP {BANK_DATA_QUARTER}, estimated",
+    "equity_bn": f"FDIC QBP {BANK_DATA_QUARTER}",
+}
+
+
 @dataclass(frozen=True)
 class ScenarioResult:
     """The losses and the capital write-down, with the essay's figures beside them."""

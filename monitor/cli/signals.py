@@ -178,25 +178,31 @@ def _scenario_table(inputs: credit.ScenarioInputs, result: credit.ScenarioResult
     for column in ("quantity", "value", "essay", "note"):
         table.add_column(column, justify="right" if column in ("value", "essay") else "left")
     for name in credit.input_names():
-        table.add_row(name, f"{getattr(inputs, name):,.4g}", "", credit.INPUT_HELP[name])
+        essay = credit.ESSAY_INPUTS[name]
+        table.add_row(
+            name,
+            f"{getattr(inputs, name):,.10g}",
+            "" if essay is None else f"{essay:,.10g}",
+            credit.INPUT_LABELS.get(name, ""),
+        )
     table.add_section()
     table.add_row(
         "consumer_loss_bn",
         f"{result.consumer_loss_bn:,.1f}",
         f"{result.essay_consumer_loss_bn:,.0f}",
-        "consumer credit x knowledge share x displaced x LGD",
+        "",
     )
     table.add_row(
         "mortgage_loss_bn",
         f"{result.mortgage_loss_bn:,.1f}",
         f"{result.essay_mortgage_loss_bn:,.0f}",
-        "mortgage loss rate calibrated to the essay unless overridden",
+        "",
     )
     table.add_row("total_loss_bn", f"{result.total_loss_bn:,.1f}", "", "")
     table.add_row(
         "write_down_pct",
         f"{result.write_down_pct:,.1f}",
         f"{result.essay_write_down_pct:,.0f}",
-        f"(losses - reserves) / equity; bank data FDIC QBP {credit.BANK_DATA_QUARTER}",
+        "(losses - reserves) / equity",
     )
     return table

@@ -50,13 +50,6 @@ def staleness_limit(config: Config, name: str) -> int:
     return min(staleness_limit(config, i) for i in signals[name].inputs)
 
 
-def validate_signals(config: Config) -> None:
-    """Raise ConfigError for signals that cannot be computed (e.g. a formula without units)."""
-    for signal in config.signals:
-        if signal.kind == "formula":
-            formula_factors(config, signal)
-
-
 def compute_signals(
     session: Session,
     config: Config,
@@ -66,7 +59,6 @@ def compute_signals(
     full: bool = False,
 ) -> list[SignalReport]:
     """Recompute and store every signal in dependency order; data after ``as_of`` is ignored."""
-    validate_signals(config)
     starts: dict[str, date | None] = {}
     reports = []
     for signal in config.signal_order():

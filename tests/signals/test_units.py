@@ -1,4 +1,4 @@
-"""Formula units: declared on every input, converted (millions and billions of USD), never guessed."""
+"""Formula units: declared on every input, converted (millions, billions of USD), never guessed."""
 
 from __future__ import annotations
 

@@ -54,3 +54,17 @@ def latest_available(session: Session, symbol: str, as_of: date) -> date | None:
         Observation.symbol == symbol, Observation.available_date <= as_of
     )
     return session.execute(query).scalar()
+
+
+def instruments_of(config: Config, name: str) -> list[str]:
+    """The instruments a signal (or instrument) ``name`` derives from, in config order."""
+    signals = {s.id: s for s in config.signals}
+    found: set[str] = set()
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in signals:
+            pending.extend(signals[current].inputs)
+        else:
+            found.add(current)
+    return [i.symbol for i in config.instruments if i.symbol in found]

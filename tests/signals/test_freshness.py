@@ -7,7 +7,7 @@ from pathlib import Path
 
 from monitor import ingest
 from monitor.runtime import Runtime
-from monitor.signals.freshness import instrument_freshness
+from monitor.signals.freshness import instrument_freshness, instruments_of
 from monitor.store.database import session_scope
 
 
@@ -35,3 +35,10 @@ def test_freshness_per_instrument(runtime: Runtime, data_dir: Path) -> None:
     assert past["DRCCLACBS"].latest_available == date(2025, 3, 1)  # Q4 2024: 31 Dec + 60 days
     btc = on_july["BTC-USD"]
     assert btc.latest_available is None and btc.stale and btc.source == "yahoo"
+
+
+def test_instruments_of_follows_signal_inputs(runtime: Runtime) -> None:
+    config = runtime.config
+    assert instruments_of(config, "usd_liquidity_13w") == ["WALCL", "WTREGEN", "RRPONTSYD"]
+    assert instruments_of(config, "btc_vs_ndx") == ["BTC-USD", "^NDX"]
+    assert instruments_of(config, "GLD") == ["GLD"]

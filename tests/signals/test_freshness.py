@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from monitor import ingest
+from monitor.config import default_config_text, parse_config
 from monitor.runtime import Runtime
 from monitor.signals.freshness import instrument_freshness, instruments_of
 from monitor.store.database import session_scope
@@ -37,8 +38,8 @@ def test_freshness_per_instrument(runtime: Runtime, data_dir: Path) -> None:
     assert btc.latest_available is None and btc.stale and btc.source == "yahoo"
 
 
-def test_instruments_of_follows_signal_inputs(runtime: Runtime) -> None:
-    config = runtime.config
+def test_instruments_of_follows_signal_inputs() -> None:
+    config = parse_config(default_config_text())
     assert instruments_of(config, "usd_liquidity_13w") == ["WALCL", "WTREGEN", "RRPONTSYD"]
     assert instruments_of(config, "btc_vs_ndx") == ["BTC-USD", "^NDX"]
     assert instruments_of(config, "GLD") == ["GLD"]

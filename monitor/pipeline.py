@@ -33,11 +33,13 @@ def evaluate(
 ) -> EvaluationReport:
     """Compute signals (then, once added, evaluate rules) over the stored data.
 
-    ``as_of`` limits every step to observations available up to that date, so a past date is
-    evaluated exactly as it could have been then. ``full`` recomputes all history instead of
-    just the dates that can have changed.
+    ``as_of`` (default: the UTC date of ``now``) limits every step to observations available
+    up to that date, so a past date is evaluated exactly as it could have been then, and an
+    observation stored before its assumed publication date waits for it. ``full`` recomputes
+    all history instead of just the dates that can have changed.
     """
     now = now or datetime.now(UTC)
+    as_of = as_of or now.astimezone(UTC).date()
     report = EvaluationReport(as_of=as_of, now=now, full=full)
     with session_scope(runtime.engine) as session:
         report.signals = compute_signals(session, runtime.config, now=now, as_of=as_of, full=full)

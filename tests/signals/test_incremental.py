@@ -127,3 +127,14 @@ def test_as_of_ignores_later_data_and_leaves_later_values(
     assert all(r.latest is None or r.latest <= date(2025, 3, 31) for r in report.signals)
     assert sum(r.written + r.deleted for r in report.signals) == 0
     assert stored_values(runtime) == everything
+
+
+def test_observation_waits_for_its_available_date(runtime: Runtime, data_dir: Path) -> None:
+    # Q1 2025 card delinquencies (dated 2025-01-01) count from 31 March + 60 days = 30 May.
+    _import(runtime, [data_dir / "fred" / "DRCCLACBS.csv"])
+    evaluate(runtime, now=datetime(2025, 5, 29, 23, tzinfo=UTC))
+    before = {d: v for (s, d), v in stored_values(runtime).items() if s == "card_delinquency"}
+    assert max(before) == date(2025, 3, 1)
+    evaluate(runtime, now=datetime(2025, 5, 30, 1, tzinfo=UTC))
+    after = {d: v for (s, d), v in stored_values(runtime).items() if s == "card_delinquency"}
+    assert max(after) == date(2025, 5, 30) and after[date(2025, 5, 30)] == 3.06

@@ -41,7 +41,11 @@ def evaluate(
     ctx: typer.Context,
     as_of: Annotated[
         datetime | None,
-        typer.Option("--as-of", formats=["%Y-%m-%d"], help="Use only data available by this date."),
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="Use only data available by this date (default: today, UTC).",
+        ),
     ] = None,
     full: Annotated[
         bool, typer.Option("--full", help="Recompute all history (e.g. after a config change).")

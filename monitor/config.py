@@ -336,6 +336,7 @@ class Config(_Model):
                 if name not in symbols and name not in ids:
                     raise ValueError(f"signal {signal.id!r}: unknown input {name!r}")
         self.signal_order()  # raises on cycles
+        self._check_formula_units()
         rule_names = {r.name for r in self.rules}
         for stage in self.stage.stages:
             for name in stage:
@@ -352,6 +353,27 @@ class Config(_Model):
             if channel not in self.channels:
                 raise ValueError(f"alerts.default_channels: unknown channel {channel!r}")
         return self
+
+    def _check_formula_units(self) -> None:
+        """A formula adds inputs after unit conversion, so every unit must be declared."""
+        units = {i.symbol: i.unit for i in self.instruments} | {s.id: s.unit for s in self.signals}
+        for signal in self.signals:
+            if signal.kind != "formula":
+                continue
+            if signal.unit is None:
+                raise ValueError(f"signal {signal.id!r}: a 'formula' needs a 'unit' for its output")
+            for name in signal.inputs:
+                unit = units[name]
+                if unit is None:
+                    raise ValueError(
+                        f"signal {signal.id!r}: input {name!r} has no 'unit'; declare it so the "
+                        f"formula can convert it to {signal.unit!r}"
+                    )
+                if unit != signal.unit and not (unit in UNIT_SCALE and signal.unit in UNIT_SCALE):
+                    raise ValueError(
+                        f"signal {signal.id!r}: input {name!r} in {unit!r} cannot be converted "
+                        f"to {signal.unit!r}"
+                    )
 
     def signal_order(self) -> list[SignalConfig]:
         """Signals sorted so every signal comes after the signals it reads."""

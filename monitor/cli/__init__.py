@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from monitor.cli import data, delivery
+from monitor.cli import signals as signal_commands
 from monitor.cli.state import CliState
 from monitor.errors import FirealarmError
 
@@ -53,6 +54,7 @@ def _global_options(
 
 data.register(app)
 delivery.register(app)
+signal_commands.register(app)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -22,8 +22,10 @@ from monitor.config import Instrument
 from monitor.daemon.metrics import DaemonMetrics
 from monitor.daemon.runs import record_finish, record_start
 from monitor.daemon.schedule import FetchJob, next_fire
+from monitor.delivery.dispatcher import dispatch_due
 from monitor.errors import FirealarmError, SourceError, StoreError
 from monitor.ingest import FetchReport, fetch_source
+from monitor.pipeline import evaluate as run_pipeline
 from monitor.runtime import Runtime
 from monitor.sources import build_sources
 from monitor.sources.base import Source
@@ -64,14 +66,10 @@ def default_functions(
         return fetch_source(rt.config, rt.engine, source, instruments, now=now, sleep=sleep)
 
     def evaluate(rt: Runtime, now: datetime) -> dict[str, object]:
-        from monitor.pipeline import evaluate as run_pipeline
-
         report = run_pipeline(rt, now=now)
         return {"as_of": str(report.as_of), "signals": len(report.signals)}
 
     def dispatch(rt: Runtime, now: datetime) -> dict[str, object]:
-        from monitor.delivery.dispatcher import dispatch_due
-
         return dict(dispatch_due(rt, now=now).counts)
 
     return JobFunctions(fetch=fetch, evaluate=evaluate, dispatch=dispatch)
@@ -182,4 +180,3 @@ class JobRunner:
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-

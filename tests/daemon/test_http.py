@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from monitor.daemon.health import make_health_check
 from monitor.daemon.jobs import JobFunctions, JobRunner
@@ -15,7 +16,7 @@ from monitor.daemon.server import build_app
 from monitor.ingest import FetchReport
 from monitor.runtime import Runtime
 from monitor.store.database import create_db_engine, session_scope
-from monitor.store.models import FetchRun
+from monitor.store.models import AlertEvent, Delivery, FetchRun, RuleState
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -122,3 +123,31 @@ def test_api_token_guards_everything_but_healthz(
     assert client.get("/metrics", headers={"Authorization": "Bearer nope"}).status_code == 401
     ok = client.get("/metrics", headers={"Authorization": "Bearer s3cret"})
     assert ok.status_code == 200 and "firealarm_database_up" in ok.text
+
+
+def test_metrics_count_alerts_and_deliveries_by_state(runtime: Runtime) -> None:
+    with session_scope(runtime.engine) as session:
+        for day, state in ((1, "pending"), (2, "firing"), (3, "firing")):
+            session.add(
+                AlertEvent(
+                    rule="r", fingerprint=f"f{day}", state=state, reason="first", signal="s",
+                    date=date(2026, 1, day), threshold=1.0, severity="warning", recorded_at=NOW,
+                )
+            )  # fmt: skip
+        session.add(
+            RuleState(fingerprint="f1", rule="r", state="firing", true_count=3, false_count=0,
+                      updated_at=NOW)
+        )  # fmt: skip
+        session.flush()
+        event_id = session.scalars(select(AlertEvent.id)).first()
+        for n, status in enumerate(("sent", "sent", "dead")):
+            session.add(
+                Delivery(id=f"msg_{n}", event_id=event_id, channel=f"c{n}", status=status,
+                         attempts=1, created_at=NOW, next_attempt_at=NOW)
+            )  # fmt: skip
+    text = _client(runtime, _metrics(runtime)).get("/metrics").text
+    assert 'firealarm_alert_events{state="firing"} 2.0' in text
+    assert 'firealarm_alert_events{state="pending"} 1.0' in text
+    assert 'firealarm_alerts{state="firing"} 1.0' in text
+    assert 'firealarm_deliveries{status="sent"} 2.0' in text
+    assert 'firealarm_deliveries{status="dead"} 1.0' in text

@@ -130,21 +130,41 @@ def test_metrics_count_alerts_and_deliveries_by_state(runtime: Runtime) -> None:
         for day, state in ((1, "pending"), (2, "firing"), (3, "firing")):
             session.add(
                 AlertEvent(
-                    rule="r", fingerprint=f"f{day}", state=state, reason="first", signal="s",
-                    date=date(2026, 1, day), threshold=1.0, severity="warning", recorded_at=NOW,
+                    rule="r",
+                    fingerprint=f"f{day}",
+                    state=state,
+                    reason="first",
+                    signal="s",
+                    date=date(2026, 1, day),
+                    threshold=1.0,
+                    severity="warning",
+                    recorded_at=NOW,
                 )
-            )  # fmt: skip
+            )
         session.add(
-            RuleState(fingerprint="f1", rule="r", state="firing", true_count=3, false_count=0,
-                      updated_at=NOW)
-        )  # fmt: skip
+            RuleState(
+                fingerprint="f1",
+                rule="r",
+                state="firing",
+                true_count=3,
+                false_count=0,
+                updated_at=NOW,
+            )
+        )
         session.flush()
         event_id = session.scalars(select(AlertEvent.id)).first()
         for n, status in enumerate(("sent", "sent", "dead")):
             session.add(
-                Delivery(id=f"msg_{n}", event_id=event_id, channel=f"c{n}", status=status,
-                         attempts=1, created_at=NOW, next_attempt_at=NOW)
-            )  # fmt: skip
+                Delivery(
+                    id=f"msg_{n}",
+                    event_id=event_id,
+                    channel=f"c{n}",
+                    status=status,
+                    attempts=1,
+                    created_at=NOW,
+                    next_attempt_at=NOW,
+                )
+            )
     text = _client(runtime, _metrics(runtime)).get("/metrics").text
     assert 'firealarm_alert_events{state="firing"} 2.0' in text
     assert 'firealarm_alert_events{state="pending"} 1.0' in text

@@ -26,11 +26,19 @@ def run(
     ctx: typer.Context,
     host: Annotated[
         str | None,
-        typer.Option("--host", envvar="FIREALARM_HOST", help="Listen address ([server].host)."),
+        typer.Option(
+            "--host",
+            envvar="FIREALARM_HOST",
+            help="Listen address (default: server.host of the config).",
+        ),
     ] = None,
     port: Annotated[
         int | None,
-        typer.Option("--port", envvar="FIREALARM_PORT", help="Listen port ([server].port)."),
+        typer.Option(
+            "--port",
+            envvar="FIREALARM_PORT",
+            help="Listen port, 0 for any free one (default: server.port).",
+        ),
     ] = None,
 ) -> None:
     """Run the daemon: fetch on schedule, evaluate, deliver; serve /healthz and /metrics.

@@ -211,6 +211,16 @@ class RuleConfig(_Model):
     channels: list[str] | None = None
 
     @model_validator(mode="after")
+    def _summary_renders(self) -> RuleConfig:
+        from monitor.rules.template import check_summary
+
+        try:
+            check_summary(self.summary, rule=self.name, labels=self.labels)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    @model_validator(mode="after")
     def _hysteresis_side(self) -> RuleConfig:
         if self.clear_threshold is None:
             return self
@@ -312,11 +322,17 @@ class Config(_Model):
                 if name not in symbols and name not in ids:
                     raise ValueError(f"signal {signal.id!r}: unknown input {name!r}")
         self.signal_order()  # raises on cycles
-        rule_names = {r.name for r in self.rules}
+        rules_by_name = {r.name: r for r in self.rules}
+        if self.stage.names and len(self.stage.names) != len(self.stage.stages):
+            raise ValueError(
+                f"stage: {len(self.stage.names)} names for {len(self.stage.stages)} stages"
+            )
         for stage in self.stage.stages:
             for name in stage:
-                if name not in rule_names:
+                if name not in rules_by_name:
                     raise ValueError(f"stage: unknown rule {name!r}")
+                if rules_by_name[name].signal == self.stage.id:
+                    raise ValueError(f"stage: rule {name!r} reads {self.stage.id!r} itself")
         known_signals = ids | ({self.stage.id} if self.stage.stages else set())
         for rule in self.rules:
             if rule.signal not in known_signals:

@@ -39,3 +39,11 @@ def evaluate(rt: Runtime, as_of: date, config: Config | None = None):
     """One persisted evaluation as of ``as_of``."""
     with session_scope(rt.engine) as session:
         return evaluate_alerts(session, config or rt.config, as_of=as_of, now=NOW)
+
+
+@pytest.fixture
+def sqlite_runtime(sqlite_url: str) -> Iterator[Runtime]:
+    """The small config on a migrated SQLite database (for tests that loop many times)."""
+    rt = open_runtime(None, sqlite_url)
+    yield Runtime(parse_config(CONFIG, database_url=sqlite_url), rt.engine)
+    rt.close()

@@ -95,15 +95,13 @@ def test_crosses_below_fires_on_the_crossing_only() -> None:
 def test_crosses_above_uses_the_value_stored_in_the_previous_state() -> None:
     r = rule(op="crosses_above", threshold=5.0)
     state, _ = run(r, [1.0])
-    _, decisions = evaluate_rule(
-        r, [(START + timedelta(1), 6.0)], state, repeat_interval=WEEK
-    )
+    _, decisions = evaluate_rule(r, [(START + timedelta(1), 6.0)], state, repeat_interval=WEEK)
     assert decisions[0].reason == "first firing"
 
 
 def test_dates_already_evaluated_are_skipped() -> None:
     r = rule(**{"for": 2})
-    state, first = run(r, [-11, -12, -13])
+    state, _ = run(r, [-11, -12, -13])
     again, second = run(r, [-11, -12, -13, -14], state=state)
     assert [d.date for d in second] == [START + timedelta(3)]
     assert events(second) == []

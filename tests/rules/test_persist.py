@@ -89,7 +89,9 @@ def test_resolved_notifies_to_the_rule_channels(small: Runtime) -> None:
 
 def test_send_resolved_false_stores_but_does_not_notify(small: Runtime) -> None:
     config = small.config.model_copy(
-        update={"rules": [r.model_copy(update={"send_resolved": False}) for r in small.config.rules]}
+        update={
+            "rules": [r.model_copy(update={"send_resolved": False}) for r in small.config.rules]
+        }
     )
     put_values(small, "btc_drawdown", daily([-45, -46, -29]))
     evaluate(small, day(2), config)

@@ -420,20 +420,20 @@ def _describe(source: str, exc: ValidationError, data: dict[str, Any]) -> str:
     problems = []
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        key += _rule_name(error["loc"], data)
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key"
-        problems.append(f"{key}: {message}")
+        rule = _rule_name(error["loc"], data)
+        problems.append(f"{key}: {message}" + ("" if rule in message else f" (rule {rule})"))
     return f"{source}: " + "; ".join(problems)
 
 
 def _rule_name(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
-    """`` (rule 'name')`` when an error is inside a ``[[rules]]`` entry, so users find it."""
+    """The quoted name of the ``[[rules]]`` entry an error is in (so users find it), or ""."""
     if len(loc) < 2 or loc[0] != "rules" or not isinstance(loc[1], int):
         return ""
     rules = data.get("rules")
     if not isinstance(rules, list) or loc[1] >= len(rules) or not isinstance(rules[loc[1]], dict):
         return ""
     name = rules[loc[1]].get("name")
-    return f" (rule {name!r})" if isinstance(name, str) else ""
+    return repr(name) if isinstance(name, str) else ""

@@ -8,12 +8,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monitor.rules.evaluator import FIRING, PENDING
+from monitor.rules.stale import DATA_STALE
 from monitor.store.models import AlertEvent, Delivery, RuleState, SignalValue
+
+OPEN_STATES = (PENDING, FIRING)
 
 EVENT_COLUMNS = ["date", "rule", "state", "value", "threshold", "severity", "reason", "summary"]
 OPEN_COLUMNS = ["rule", "state", "since", "date", "value", "threshold", "severity", "summary"]
 SIGNAL_STATE_COLUMNS = ["signal", "date", "value", "rule", "state"]
-OPEN_STATES = ("pending", "firing")
 
 
 def alert_events(session: Session, rule: str | None = None) -> list[dict[str, Any]]:
@@ -74,7 +77,7 @@ def open_alerts(session: Session) -> list[dict[str, Any]]:
 
 def rule_states(session: Session) -> dict[str, str]:
     """The current state of each rule that has been evaluated (DataStale excluded)."""
-    query = select(RuleState.rule, RuleState.state).where(RuleState.rule != "DataStale")
+    query = select(RuleState.rule, RuleState.state).where(RuleState.rule != DATA_STALE)
     return {rule: state for rule, state in session.execute(query)}
 
 

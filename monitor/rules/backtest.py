@@ -13,8 +13,6 @@ from monitor.errors import ConfigError
 from monitor.rules.engine import evaluate_rules
 from monitor.rules.persist import load_series
 
-BACKTEST_COLUMNS = ["date", "rule", "state", "value", "threshold", "severity", "reason", "summary"]
-
 
 def backtest(
     session: Session,

@@ -21,8 +21,6 @@ from monitor.rules.template import render_summary
 
 Series = Sequence[tuple[date, float]]
 
-EVENT_COLUMNS = ["date", "rule", "state", "value", "threshold", "severity", "reason", "summary"]
-
 
 @dataclass(frozen=True)
 class RuleOutcome:

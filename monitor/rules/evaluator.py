@@ -39,7 +39,6 @@ from datetime import date, timedelta
 from monitor.config import RuleConfig
 
 INACTIVE, PENDING, FIRING, RESOLVED = "inactive", "pending", "firing", "resolved"
-OPEN_STATES = (PENDING, FIRING)
 
 # Reasons, stored with every event and shown by `firealarm backtest`.
 CONDITION_FALSE = "condition false"

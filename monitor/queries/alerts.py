@@ -16,7 +16,6 @@ OPEN_STATES = (PENDING, FIRING)
 
 EVENT_COLUMNS = ["date", "rule", "state", "value", "threshold", "severity", "reason", "summary"]
 OPEN_COLUMNS = ["rule", "state", "since", "date", "value", "threshold", "severity", "summary"]
-SIGNAL_STATE_COLUMNS = ["signal", "date", "value", "rule", "state"]
 
 
 def alert_events(session: Session, rule: str | None = None) -> list[dict[str, Any]]:

@@ -56,6 +56,8 @@ def list_alerts(
     finally:
         runtime.close()
     columns = EVENT_COLUMNS if all_events else OPEN_COLUMNS
+    if fmt is Format.json:  # JSON carries every field; tables and CSV the readable ones
+        columns = list(rows[0]) if rows else columns
     emit(rows, columns, fmt, title="alert events" if all_events else "open alerts")
 
 

@@ -63,7 +63,8 @@ def test_alerts_all_lists_every_event_as_json(evaluated: list[str], capsys) -> N
         ("gold_wins", "resolved", "2024-01-02"),
         ("stage", "resolved", "2024-01-02"),
     ]
-    assert {"value", "threshold", "severity", "reason", "summary"} <= set(rows[0])
+    assert {"value", "threshold", "severity", "reason", "summary", "recorded_at"} <= set(rows[0])
+    assert rows[1]["labels"] == {"team": "macro"}
 
 
 def test_backtest_prints_transitions_and_stores_nothing(

@@ -77,12 +77,24 @@ def store_series(session: Session, signal: str, values: Series, now: datetime) -
 
 
 def record(
-    session: Session, config: Config, outcomes: Sequence[RuleOutcome], now: datetime
+    session: Session,
+    config: Config,
+    outcomes: Sequence[RuleOutcome],
+    *,
+    as_of: date,
+    now: datetime,
 ) -> RecordReport:
-    """Store each outcome's transitions (queueing notifications) and its new state."""
+    """Store each outcome's transitions (queueing notifications) and its new state.
+
+    A transition older than its rule's repeat interval as of ``as_of`` (history evaluated in
+    one go, e.g. after a backfill) is stored but not sent: it is no longer news, and a first
+    evaluation of 30 years must not page anyone 500 times.
+    """
     events = deliveries = 0
     for outcome in outcomes:
         channels = config.rule_channels(outcome.rule)
+        interval = outcome.rule.repeat_interval or config.alerts.repeat_interval
+        news_since = as_of - interval
         for decision in outcome.decisions:
             if not decision.event:
                 continue
@@ -91,7 +103,7 @@ def record(
             if event_id is None:
                 continue
             events += 1
-            if decision.notify and channels:
+            if decision.notify and channels and decision.date > news_since:
                 event = session.get_one(AlertEvent, event_id)
                 deliveries += len(queue_deliveries(session, event, channels, now))
         if outcome.decisions:

@@ -25,7 +25,7 @@ def evaluate_alerts(
     if config.stage.stages:
         store_series(session, config.stage.id, result.stage, now)
     stale = evaluate_stale(config, latest_available_dates(session, as_of), as_of, states)
-    return record(session, config, result.outcomes + stale, now)
+    return record(session, config, result.outcomes + stale, as_of=as_of, now=now)
 
 
 def _new_values(

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from monitor.queries.alerts import alert_events, open_alerts
 from monitor.runtime import Runtime
 from monitor.store.database import session_scope
-from monitor.store.models import Delivery, RuleState, SignalValue
+from monitor.store.models import AlertEvent, Delivery, RuleState, SignalValue
 from tests.rules.conftest import evaluate, put_values
 from tests.rules.helpers import START, daily
 
@@ -125,3 +125,18 @@ def test_labels_are_stored_as_json_and_shape_the_fingerprint(small: Runtime) -> 
     assert event["labels"] == {"team": "macro"}
     assert len(event["fingerprint"]) == 64
     assert count == 2  # gold_wins and the stage rule; "deep" has no value yet, so no state
+
+
+def test_history_older_than_the_repeat_interval_is_stored_but_not_sent(small: Runtime) -> None:
+    # One evaluation over 40 dates (as after a backfill): deep fires on day 1, resolves on
+    # day 20 and fires again on day 36; only the transitions within 7 days of day 39 are sent.
+    put_values(small, "btc_drawdown", daily([-45] * 20 + [-10] * 15 + [-45] * 5))
+    evaluate(small, day(39))
+    with session_scope(small.engine) as session:
+        sent = session.execute(
+            select(AlertEvent.state, AlertEvent.date, AlertEvent.reason)
+            .join(Delivery, Delivery.event_id == AlertEvent.id)
+            .order_by(AlertEvent.date)
+        ).all()
+    assert [e[1] for e in events(small)].count("firing") == 4  # first, 2 repeats, first again
+    assert sent == [("firing", day(36), "first firing")]

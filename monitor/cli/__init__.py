@@ -13,7 +13,12 @@ from typing import Annotated
 
 import typer
 
+<<<<<<< HEAD
 from monitor.cli import alerts, data
+=======
+from monitor.cli import data, delivery
+from monitor.cli import signals as signal_commands
+>>>>>>> main
 from monitor.cli.state import CliState
 from monitor.errors import FirealarmError
 
@@ -52,7 +57,12 @@ def _global_options(
 
 
 data.register(app)
+<<<<<<< HEAD
 alerts.register(app)
+=======
+delivery.register(app)
+signal_commands.register(app)
+>>>>>>> main
 
 
 def run(argv: list[str] | None = None) -> int:

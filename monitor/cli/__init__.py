@@ -13,12 +13,8 @@ from typing import Annotated
 
 import typer
 
-<<<<<<< HEAD
-from monitor.cli import alerts, data
-=======
-from monitor.cli import data, delivery
+from monitor.cli import alerts, data, delivery
 from monitor.cli import signals as signal_commands
->>>>>>> main
 from monitor.cli.state import CliState
 from monitor.errors import FirealarmError
 
@@ -57,12 +53,9 @@ def _global_options(
 
 
 data.register(app)
-<<<<<<< HEAD
 alerts.register(app)
-=======
 delivery.register(app)
 signal_commands.register(app)
->>>>>>> main
 
 
 def run(argv: list[str] | None = None) -> int:

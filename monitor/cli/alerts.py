@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from monitor.cli.options import FormatOption, SinceOption, UntilOption, as_date
 from monitor.cli.output import STATE_STYLES, Format, emit, jsonable
@@ -19,16 +20,12 @@ from monitor.queries.alerts import (
     OPEN_COLUMNS,
     alert_events,
     delivery_counts,
-    latest_signal_values,
     open_alerts,
-    rule_states,
 )
 from monitor.queries.prices import latest_fetch_runs
+from monitor.queries.signals import latest_signals
 from monitor.rules.backtest import backtest
 from monitor.store.database import session_scope
-
-# The most alarming state wins when a signal has several rules.
-_SEVERITY_OF_STATE = {"firing": 3, "pending": 2, "resolved": 1, "inactive": 0}
 
 
 def register(app: typer.Typer) -> None:
@@ -112,28 +109,11 @@ def status(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
         _print_status(report)
 
 
-def _signal_rows(config: Config, session: Any) -> list[dict[str, Any]]:
-    latest = latest_signal_values(session)
-    states = rule_states(session)
-    ids = [s.id for s in config.signals] + ([config.stage.id] if config.stage.stages else [])
-    rows = []
-    for signal in ids:
-        rules = [r.name for r in config.rules if r.signal == signal]
-        rule_state = max(
-            (states.get(name, "inactive") for name in rules),
-            key=_SEVERITY_OF_STATE.__getitem__,
-            default=None,
-        )
-        value = latest.get(signal, {})
-        rows.append(
-            {
-                "signal": signal,
-                "date": value.get("date"),
-                "value": value.get("value"),
-                "rules": ", ".join(rules),
-                "state": rule_state,
-            }
-        )
+def _signal_rows(config: Config, session: Session) -> list[dict[str, Any]]:
+    rows = latest_signals(session, config)
+    for row in rows:
+        row["signal"] = row.pop("id")
+        row["rules"] = ", ".join(r.name for r in config.rules if r.signal == row["signal"])
     return rows
 
 

@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.rules.evaluator import FIRING, PENDING
-from monitor.rules.stale import DATA_STALE
-from monitor.store.models import AlertEvent, Delivery, RuleState, SignalValue
+from monitor.store.models import AlertEvent, Delivery, RuleState
 
 OPEN_STATES = (PENDING, FIRING)
 
@@ -72,25 +71,6 @@ def open_alerts(session: Session) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def rule_states(session: Session) -> dict[str, str]:
-    """The current state of each rule that has been evaluated (DataStale excluded)."""
-    query = select(RuleState.rule, RuleState.state).where(RuleState.rule != DATA_STALE)
-    return {rule: state for rule, state in session.execute(query)}
-
-
-def latest_signal_values(session: Session) -> dict[str, dict[str, Any]]:
-    """Each stored signal's latest date and value."""
-    latest = (
-        select(SignalValue.signal, func.max(SignalValue.date).label("date"))
-        .group_by(SignalValue.signal)
-        .subquery()
-    )
-    query = select(SignalValue.signal, SignalValue.date, SignalValue.value).join(
-        latest, (SignalValue.signal == latest.c.signal) & (SignalValue.date == latest.c.date)
-    )
-    return {s: {"date": d, "value": v} for s, d, v in session.execute(query)}
 
 
 def delivery_counts(session: Session) -> dict[str, int]:

@@ -13,13 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from monitor.config import Config, Instrument, RuleConfig
 from monitor.rules.engine import RuleOutcome, evaluate_one
 from monitor.rules.evaluator import AlertState
-from monitor.store.models import Observation
 
 DATA_STALE = "DataStale"
 
@@ -70,13 +66,3 @@ def evaluate_stale(
         age = float((as_of - latest[instrument.symbol]).days)
         outcomes.append(evaluate_one(config, stale_rule(instrument), [(as_of, age)], states))
     return outcomes
-
-
-def latest_available_dates(session: Session, as_of: date) -> dict[str, date]:
-    """Each symbol's latest observation available at or before ``as_of``."""
-    query = (
-        select(Observation.symbol, func.max(Observation.available_date))
-        .where(Observation.available_date <= as_of)
-        .group_by(Observation.symbol)
-    )
-    return {symbol: day for symbol, day in session.execute(query)}

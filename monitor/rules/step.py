@@ -11,7 +11,8 @@ from monitor.config import Config
 from monitor.rules.engine import evaluate_rules, rule_fingerprint
 from monitor.rules.evaluator import AlertState
 from monitor.rules.persist import RecordReport, load_series, load_states, record, store_series
-from monitor.rules.stale import evaluate_stale, latest_available_dates
+from monitor.rules.stale import evaluate_stale
+from monitor.signals.freshness import instrument_freshness
 
 
 def evaluate_alerts(
@@ -24,7 +25,9 @@ def evaluate_alerts(
     result = evaluate_rules(config, series, states)
     if config.stage.stages:
         store_series(session, config.stage.id, result.stage, now)
-    stale = evaluate_stale(config, latest_available_dates(session, as_of), as_of, states)
+    freshness = instrument_freshness(session, config, as_of)
+    latest = {f.symbol: f.latest_available for f in freshness if f.latest_available}
+    stale = evaluate_stale(config, latest, as_of, states)
     return record(session, config, result.outcomes + stale, as_of=as_of, now=now)
 
 

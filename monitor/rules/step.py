@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ def evaluate_alerts(
 ) -> RecordReport:
     """Evaluate every rule on the stored signal values up to ``as_of``, store the stage values,
     the transitions and the new states, queue notifications, and check for stale data."""
+    now = now.astimezone(UTC)  # SQLite keeps no zone: store every time in UTC
     states = load_states(session)
     series = _new_values(session, config, states, as_of)
     result = evaluate_rules(config, series, states)

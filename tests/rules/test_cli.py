@@ -123,7 +123,7 @@ def test_bad_rule_exits_2_naming_the_rule_before_writing(case: str, tmp_path: Pa
     path = tmp_path / "bad.toml"
     path.write_text(CONFIG.replace(old, new, 1), encoding="utf-8")
     database = tmp_path / "never.db"
-    for command in (["backtest"], ["alerts"], ["status"]):
+    for command in (["evaluate"], ["backtest"], ["alerts"], ["status"]):
         assert run(["--config", str(path), "--db", f"sqlite:///{database}", *command]) == 2
         err = capsys.readouterr().err
         assert "deep" in err and problem in err, err

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Insert, select
+from sqlalchemy import Insert, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,11 @@ def load_states(session: Session) -> dict[str, AlertState]:
         row.fingerprint: AlertState(**{name: getattr(row, name) for name in fields})
         for row in session.scalars(select(RuleState))
     }
+
+
+def forget_states(session: Session, *, keep: set[str]) -> None:
+    """Delete the states of alerts whose fingerprint is not in ``keep``."""
+    session.execute(delete(RuleState).where(RuleState.fingerprint.not_in(keep)))
 
 
 def load_series(

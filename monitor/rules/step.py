@@ -10,8 +10,15 @@ from sqlalchemy.orm import Session
 from monitor.config import Config
 from monitor.rules.engine import evaluate_rules, rule_fingerprint
 from monitor.rules.evaluator import AlertState
-from monitor.rules.persist import RecordReport, load_series, load_states, record, store_series
-from monitor.rules.stale import evaluate_stale
+from monitor.rules.persist import (
+    RecordReport,
+    forget_states,
+    load_series,
+    load_states,
+    record,
+    store_series,
+)
+from monitor.rules.stale import evaluate_stale, stale_rule, watched_instruments
 from monitor.signals.freshness import instrument_freshness
 
 
@@ -19,7 +26,11 @@ def evaluate_alerts(
     session: Session, config: Config, *, as_of: date, now: datetime
 ) -> RecordReport:
     """Evaluate every rule on the stored signal values up to ``as_of``, store the stage values,
-    the transitions and the new states, queue notifications, and check for stale data."""
+    the transitions and the new states, queue notifications, and check for stale data.
+
+    The states of alerts the config no longer defines (a removed or renamed rule, changed
+    labels) are forgotten, so they do not stay open forever; their events remain.
+    """
     now = now.astimezone(UTC)  # SQLite keeps no zone: store every time in UTC
     states = load_states(session)
     series = _new_values(session, config, states, as_of)
@@ -29,7 +40,13 @@ def evaluate_alerts(
     freshness = instrument_freshness(session, config, as_of)
     latest = {f.symbol: f.latest_available for f in freshness if f.latest_available}
     stale = evaluate_stale(config, latest, as_of, states)
+    forget_states(session, keep=_configured_fingerprints(config))
     return record(session, config, result.outcomes + stale, as_of=as_of, now=now)
+
+
+def _configured_fingerprints(config: Config) -> set[str]:
+    rules = [*config.rules, *(stale_rule(i) for i in watched_instruments(config))]
+    return {rule_fingerprint(rule) for rule in rules}
 
 
 def _new_values(

@@ -140,3 +140,15 @@ def test_history_older_than_the_repeat_interval_is_stored_but_not_sent(small: Ru
         ).all()
     assert [e[1] for e in events(small)].count("firing") == 4  # first, 2 repeats, first again
     assert sent == [("firing", day(36), "first firing")]
+
+
+def test_a_removed_rule_is_no_longer_open_but_its_events_remain(small: Runtime) -> None:
+    put_values(small, "btc_drawdown", daily([-45, -46]))
+    evaluate(small, day(1))
+    config = small.config.model_copy(
+        update={"rules": [r for r in small.config.rules if r.name != "deep"]}
+    )
+    evaluate(small, day(2), config)
+    with session_scope(small.engine) as session:
+        assert open_alerts(session) == []
+    assert [e[:2] for e in events(small)] == [("deep", "pending"), ("deep", "firing")]

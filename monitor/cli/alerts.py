@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.orm import Session
 
@@ -126,7 +127,7 @@ def _print_status(report: dict[str, Any]) -> None:
         sources.add_row(
             *(_styled(c, run.get(c)) for c in ("source", "started_at", "status")),
             str(run["rows"]),
-            run["error"] or "",
+            _styled("error", run["error"]),
         )
     console.print(sources)
     signals = Table(title="signals")
@@ -135,10 +136,10 @@ def _print_status(report: dict[str, Any]) -> None:
     for row in report["signals"]:
         value = "" if row["value"] is None else f"{row['value']:,.2f}"
         signals.add_row(
-            row["signal"],
+            _styled("signal", row["signal"]),
             _styled("date", row["date"]),
             value,
-            row["rules"],
+            _styled("rules", row["rules"]),
             _styled("state", row["state"]),
         )
     console.print(signals)
@@ -150,8 +151,8 @@ def _print_status(report: dict[str, Any]) -> None:
             alerts.add_row(
                 *(_styled(c, row.get(c)) for c in ("rule", "state", "since")),
                 f"{row['value']:,.2f}",
-                row["severity"] or "",
-                row["summary"],
+                _styled("severity", row["severity"]),
+                _styled("summary", row["summary"]),
             )
         console.print(alerts)
     else:
@@ -162,8 +163,9 @@ def _print_status(report: dict[str, Any]) -> None:
 
 
 def _styled(column: str, value: Any) -> str:
+    """A cell as rich markup: states coloured, any text from users or errors escaped."""
     if value is None:
         return ""
     text = str(jsonable(value))
     style = STATE_STYLES.get(text) if column in ("state", "status") else None
-    return f"[{style}]{text}[/]" if style else text
+    return f"[{style}]{text}[/]" if style else escape(text)

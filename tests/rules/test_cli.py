@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from monitor.cli import run
+from monitor.config import parse_config
 from monitor.runtime import Runtime
 from monitor.store.database import session_scope
 from monitor.store.models import AlertEvent
@@ -135,3 +136,14 @@ def test_a_stage_rule_may_not_read_the_stage(tmp_path: Path, capsys) -> None:
     path.write_text(CONFIG.replace('[["deep"], ["gold_wins"]]', '[["deep"], ["stage"]]'))
     assert run(["--config", str(path), "backtest"]) == 2
     assert "'stage' reads 'fire_alarm_stage'" in capsys.readouterr().err
+
+
+def test_status_prints_summaries_verbatim_not_as_markup(
+    small: Runtime, db_url: str, tmp_path: Path, capsys
+) -> None:
+    path = tmp_path / "markup.toml"
+    path.write_text(CONFIG.replace('"{rule}: Bitcoin', '"[bold]{rule}[/bold] [errno 1]: Bitcoin'))
+    put_values(small, "btc_drawdown", daily([-45, -46]))
+    evaluate(small, daily([0, 0])[-1][0], parse_config(path.read_text()))
+    assert run(["--config", str(path), "--db", db_url, "status"]) == 0
+    assert "[bold]deep[/bold] [errno 1]: Bitcoin" in capsys.readouterr().out

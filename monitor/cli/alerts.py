@@ -23,6 +23,7 @@ from monitor.queries.alerts import (
     delivery_counts,
     open_alerts,
 )
+from monitor.queries.jobs import job_runs
 from monitor.queries.prices import latest_fetch_runs
 from monitor.queries.signals import latest_signals
 from monitor.rules.backtest import backtest
@@ -89,7 +90,7 @@ def run_backtest(
 
 def status(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     """One screen: last fetch per source, each signal's latest value and rule state, open
-    alerts, queued and dead deliveries.
+    alerts, queued and dead deliveries, and the daemon's jobs (last run, next run, runner).
 
     Example: firealarm status
     """
@@ -101,6 +102,7 @@ def status(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
                 "signals": _signal_rows(runtime.config, session),
                 "alerts": open_alerts(session),
                 "deliveries": delivery_counts(session),
+                "daemon": job_runs(session),
             }
     finally:
         runtime.close()
@@ -160,6 +162,20 @@ def _print_status(report: dict[str, Any]) -> None:
     counts = report["deliveries"]
     dead = f"[bold red]{counts['dead']} dead[/]" if counts["dead"] else "0 dead"
     console.print(f"deliveries: {counts['queued']} queued, {dead}")
+    _print_jobs(console, report["daemon"])
+
+
+def _print_jobs(console: Console, jobs: list[dict[str, Any]]) -> None:
+    if not jobs:
+        console.print("daemon: no job has run yet (start it with `firealarm run`)")
+        return
+    table = Table(title="daemon jobs")
+    columns = ("job", "last_status", "last_success_at", "next_run_at", "runner", "last_error")
+    for column in columns:
+        table.add_column(column.replace("last_", "").replace("_at", ""))
+    for job in jobs:
+        table.add_row(*(_styled("status" if c == "last_status" else c, job[c]) for c in columns))
+    console.print(table)
 
 
 def _styled(column: str, value: Any) -> str:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from functools import partial
 
 from apscheduler.triggers.base import BaseTrigger
+from sqlalchemy import Engine, select
 
 from monitor.config import Instrument
 from monitor.daemon.metrics import DaemonMetrics
@@ -29,6 +30,8 @@ from monitor.pipeline import evaluate as run_pipeline
 from monitor.runtime import Runtime
 from monitor.sources import build_sources
 from monitor.sources.base import Source
+from monitor.store.database import session_scope
+from monitor.store.models import AlertEvent
 
 log = logging.getLogger("monitor.daemon")
 
@@ -67,12 +70,34 @@ def default_functions(
 
     def evaluate(rt: Runtime, now: datetime) -> dict[str, object]:
         report = run_pipeline(rt, now=now)
-        return {"as_of": str(report.as_of), "signals": len(report.signals)}
+        if report.alerts.events:
+            log_transitions(rt.engine, now)
+        return {
+            "as_of": str(report.as_of),
+            "signals": len(report.signals),
+            "alert_events": report.alerts.events,
+            "deliveries_queued": report.alerts.deliveries,
+        }
 
     def dispatch(rt: Runtime, now: datetime) -> dict[str, object]:
         return dict(dispatch_due(rt, now=now).counts)
 
     return JobFunctions(fetch=fetch, evaluate=evaluate, dispatch=dispatch)
+
+
+def log_transitions(engine: Engine, recorded_at: datetime, limit: int = 200) -> None:
+    """Log an ``alert.transition`` line per alert event the evaluation at ``recorded_at`` stored."""
+    query = (
+        select(AlertEvent)
+        .where(AlertEvent.recorded_at == recorded_at)
+        .order_by(AlertEvent.date, AlertEvent.id)
+        .limit(limit)
+    )
+    with session_scope(engine) as session:
+        events = session.scalars(query).all()
+    for event in events:
+        fields = ("rule", "state", "reason", "date", "value", "threshold", "severity")
+        log.info("alert.transition", extra={f: getattr(event, f) for f in fields})
 
 
 def retry_sleep(stopping: threading.Event) -> Callable[[float], None]:

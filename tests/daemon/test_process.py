@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, select
 
-from monitor.store.models import FetchRun, JobRun, Observation
+from monitor.store.models import AlertEvent, FetchRun, JobRun, Observation
 from tests.daemon.process import DaemonProcess, wait_until, write_config
 
 
@@ -139,3 +139,34 @@ def test_logs_are_json_lines_without_the_database_password(
     assert started["database"].startswith("postgresql+psycopg://postgres:***@")
     assert len(daemon.events) == len(daemon.lines)  # every line is one JSON object
     assert {"ts", "level", "logger", "event"} <= set(started)
+
+
+ALERTING = """
+[[signals]]
+id = "aaa_level"
+kind = "level"
+inputs = ["AAA"]
+
+[[rules]]
+name = "aaa_high"
+signal = "aaa_level"
+op = ">"
+threshold = 50
+"""
+
+
+def test_alert_transitions_are_logged_once_each(tmp_path: Path, sqlite_url: str) -> None:
+    with DaemonProcess(write_config(tmp_path, extra=ALERTING), sqlite_url) as daemon:
+        daemon.wait_for("alert.transition", rule="aaa_high")
+        # Later evaluations of the same data store nothing new.
+        daemon.wait_for("job.end", job="evaluate", alert_events=0)
+        assert daemon.stop() == 0
+    logged = [e for e in daemon.events if e.get("event") == "alert.transition"]
+    engine = create_engine(sqlite_url)
+    with engine.connect() as connection:
+        stored = connection.execute(select(AlertEvent.state, AlertEvent.date)).all()
+    engine.dispose()
+    assert sorted((e["state"], e["date"]) for e in logged) == sorted(
+        (state, str(day)) for state, day in stored
+    )
+    assert {e["state"] for e in logged} == {"firing"}

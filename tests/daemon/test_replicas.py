@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import signal
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, select
 
-from monitor.store.models import FetchRun, JobRun
+from monitor.store.models import AlertEvent, Delivery, FetchRun, JobRun
 from tests.daemon.process import DaemonProcess, wait_until, write_config
+from tests.delivery.receiver import Receiver
 
 
 def _fetch_starts(daemon: DaemonProcess) -> list[datetime]:
@@ -59,3 +60,64 @@ def _leads(a: DaemonProcess, b: DaemonProcess) -> DaemonProcess:
         return None
 
     return wait_until(leader, 20, "a leader")
+
+
+def _recent_closes(path: Path, days: int = 4) -> None:
+    """Closes on the last weekdays before today: the alert is news (sent), no repeat is due yet."""
+    day, rows = date.today(), []
+    while len(rows) < days:
+        day -= timedelta(days=1)
+        if day.weekday() < 5:
+            rows.append(f"{day.isoformat()},{100 + len(rows)}")
+    path.write_text("Date,Close\n" + "\n".join(reversed(rows)) + "\n")
+
+
+def test_replicas_store_and_send_each_alert_once(tmp_path: Path, postgres_url: str) -> None:
+    receiver = Receiver()
+    alerting = f"""
+        [[signals]]
+        id = "aaa_level"
+        kind = "level"
+        inputs = ["AAA"]
+
+        [[rules]]
+        name = "aaa_high"
+        signal = "aaa_level"
+        op = ">"
+        threshold = 50
+
+        [alerts]
+        default_channels = ["hook"]
+
+        [channels.hook]
+        type = "webhook"
+        url = "{receiver.url}"
+    """
+    config = write_config(tmp_path, extra=alerting)
+    _recent_closes(tmp_path / "AAA.csv")
+    try:
+        with DaemonProcess(config, postgres_url) as a, DaemonProcess(config, postgres_url) as b:
+            leader, follower = (a, b) if _leads(a, b) is a else (b, a)
+            wait_until(lambda: receiver.accepted_ids, 20, "the alert delivered")
+            # Both replicas keep dispatching and the leader keeps evaluating for a while.
+            wait_until(lambda: len(_fetch_starts(leader)) >= 4, 20, "more evaluations")
+            leader.proc.kill()
+            leader.finish()
+            follower.wait_for("leader.acquired", timeout=30)
+            follower.wait_for("job.end", job="evaluate", status="ok", alert_events=0)
+            assert follower.stop() == 0
+    finally:
+        receiver.close()
+
+    engine = create_engine(postgres_url)
+    with engine.connect() as connection:
+        events = connection.execute(select(AlertEvent.rule, AlertEvent.state)).all()
+        deliveries = connection.execute(select(Delivery.id, Delivery.status)).all()
+    engine.dispose()
+    assert events == [("aaa_high", "firing")]
+    transitions = [
+        e for d in (leader, follower) for e in d.events if e.get("event") == "alert.transition"
+    ]
+    assert len(transitions) == 1
+    assert [status for _, status in deliveries] == ["sent"]
+    assert receiver.accepted_ids == [deliveries[0][0]]  # sent once, by one replica

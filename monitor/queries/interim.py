@@ -45,7 +45,9 @@ def latest_signals(session: Session, config: Config) -> list[dict[str, Any]]:
             )
         )
     }
-    states = dict(session.execute(select(RuleState.rule, RuleState.state)).tuples().all())
+    states = {
+        rule: state for rule, state in session.execute(select(RuleState.rule, RuleState.state))
+    }
     ids = [s.id for s in config.signal_order()] + ([config.stage.id] if config.stage.stages else [])
     rows = []
     for signal in ids:

@@ -1,0 +1,186 @@
+"""The read API: thin handlers over ``monitor.queries``; every listing is JSON or CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy.orm import Session
+
+from monitor.api import schemas
+from monitor.api.errors import NotFound
+from monitor.api.responses import FormatQuery, json_response, table_response
+from monitor.config import Config
+from monitor.queries import interim
+from monitor.queries.instruments import INSTRUMENT_COLUMNS, instruments
+from monitor.queries.periods import firing_periods
+from monitor.queries.prices import PRICE_COLUMNS, prices
+from monitor.store.database import session_scope
+
+router = APIRouter(prefix="/api")
+
+MAX_PAGE = 100_000
+Since = Annotated[date | None, Query(description="First date, YYYY-MM-DD")]
+Until = Annotated[date | None, Query(description="Last date, YYYY-MM-DD")]
+Limit = Annotated[int | None, Query(ge=1, le=MAX_PAGE, description="At most this many rows")]
+Offset = Annotated[int, Query(ge=0, le=2**31, description="Skip this many rows first")]
+SignalId = Annotated[str, Path(description="Signal id, e.g. btc_vs_ndx")]
+
+
+def session(request: Request) -> Iterator[Session]:
+    """A read-only session on the API's own engine."""
+    with session_scope(request.app.state.engine) as s:
+        yield s
+
+
+def config(request: Request) -> Config:
+    """The config the app was created with."""
+    return request.app.state.config
+
+
+Db = Annotated[Session, Depends(session)]
+Cfg = Annotated[Config, Depends(config)]
+
+
+def _known_signal(cfg: Config, signal_id: str) -> None:
+    ids = {s.id for s in cfg.signals} | ({cfg.stage.id} if cfg.stage.stages else set())
+    if signal_id not in ids:
+        raise NotFound(f"unknown signal {signal_id!r} (configured: {', '.join(sorted(ids))})")
+
+
+@router.get("/instruments", responses=schemas.table_of(schemas.InstrumentRow))
+def list_instruments(request: Request, db: Db, cfg: Cfg, fmt: FormatQuery = None) -> Response:
+    """Configured instruments with their stored date range and number of observations."""
+    rows = instruments(db, cfg)
+    return table_response(request, rows, INSTRUMENT_COLUMNS, fmt, name="instruments")
+
+
+@router.get("/prices/{symbol}", responses=schemas.table_of(schemas.PriceRow))
+def list_prices(
+    request: Request,
+    db: Db,
+    cfg: Cfg,
+    symbol: Annotated[str, Path(description="Instrument symbol, e.g. BTC-USD")],
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = None,
+    offset: Offset = 0,
+    fmt: FormatQuery = None,
+) -> Response:
+    """Stored observations of one instrument, by date (like `firealarm prices`)."""
+    if symbol not in {i.symbol for i in cfg.instruments}:
+        raise NotFound(f"unknown instrument {symbol!r}")
+    rows = prices(db, symbol, since, until)[offset : (offset + limit) if limit else None]
+    return table_response(request, rows, PRICE_COLUMNS, fmt, name=symbol)
+
+
+@router.get("/signals", responses=schemas.table_of(schemas.SignalRow))
+def list_signals(request: Request, db: Db, cfg: Cfg, fmt: FormatQuery = None) -> Response:
+    """Each signal's latest value and the state of its rules (like `firealarm signals`)."""
+    rows = interim.latest_signals(db, cfg)
+    return table_response(request, rows, ["id", "date", "value", "state"], fmt, name="signals")
+
+
+@router.get(
+    "/signals/{signal_id}",
+    response_model=schemas.SignalDetail,
+    responses={404: schemas.ERRORS[404]},
+)
+def signal_detail(db: Db, cfg: Cfg, signal_id: SignalId) -> Response:
+    """A signal's definition, its rules' thresholds and the periods they were firing."""
+    _known_signal(cfg, signal_id)
+    found = next((s for s in cfg.signals if s.id == signal_id), None)
+    detail: dict[str, Any] = {
+        "id": signal_id,
+        "kind": found.kind if found else "stage",
+        "inputs": found.inputs if found else [],
+        "window": found.window if found else None,
+        "description": found.description if found else _stage_description(cfg),
+        "rules": [
+            {
+                "name": r.name,
+                "op": r.op,
+                "threshold": r.threshold,
+                "clear_threshold": r.clear_threshold,
+                "severity": r.severity,
+                "summary": r.summary,
+            }
+            for r in cfg.rules
+            if r.signal == signal_id
+        ],
+        "firing_periods": firing_periods(db, signal_id),
+    }
+    return json_response(detail)
+
+
+def _stage_description(cfg: Config) -> str:
+    names = ", ".join(f"{n + 1} {name}" for n, name in enumerate(cfg.stage.names))
+    return f"How far along the essay's chain the market is (0-{len(cfg.stage.stages)}): {names}"
+
+
+@router.get("/signals/{signal_id}/history", responses=schemas.table_of(schemas.HistoryRow))
+def signal_history(
+    request: Request,
+    db: Db,
+    cfg: Cfg,
+    signal_id: SignalId,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = None,
+    offset: Offset = 0,
+    fmt: FormatQuery = None,
+) -> Response:
+    """Stored values of one signal in date order (like `firealarm history`)."""
+    _known_signal(cfg, signal_id)
+    rows = interim.signal_history(db, signal_id, since, until, limit, offset)
+    return table_response(request, rows, ["date", "value"], fmt, name=signal_id)
+
+
+@router.get("/alerts", responses=schemas.table_of(schemas.AlertRow))
+def list_alerts(
+    request: Request,
+    db: Db,
+    all_: Annotated[bool, Query(alias="all", description="Every event, not only open")] = False,
+    limit: Limit = None,
+    offset: Offset = 0,
+    fmt: FormatQuery = None,
+) -> Response:
+    """Open alerts, or with `all=true` every alert event (like `firealarm alerts [--all]`)."""
+    if all_:
+        rows = interim.alert_events(db, limit=limit, offset=offset)
+    else:
+        rows = interim.open_alerts(db)[offset : (offset + limit) if limit else None]
+    return table_response(request, rows, interim.EVENT_COLUMNS, fmt, name="alerts")
+
+
+@router.get("/alert-events", responses=schemas.table_of(schemas.AlertRow))
+def list_alert_events(
+    request: Request,
+    db: Db,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = None,
+    offset: Offset = 0,
+    fmt: FormatQuery = None,
+) -> Response:
+    """Every alert transition, newest first, bounded by date and/or page."""
+    rows = interim.alert_events(db, since, until, limit, offset)
+    return table_response(request, rows, interim.EVENT_COLUMNS, fmt, name="alert-events")
+
+
+@router.get("/deliveries", responses=schemas.table_of(schemas.DeliveryRow))
+def list_deliveries(
+    request: Request,
+    db: Db,
+    status: Annotated[
+        str | None, Query(pattern="^(pending|sent|failed|dead)$", description="Only this status")
+    ] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    fmt: FormatQuery = None,
+) -> Response:
+    """Deliveries of alerts to channels, newest first (like `firealarm deliveries`)."""
+    rows = interim.deliveries(db, status, limit, offset)
+    return table_response(request, rows, interim.DELIVERY_COLUMNS, fmt, name="deliveries")

@@ -14,7 +14,7 @@ from typing import Annotated
 import click
 import typer
 
-from monitor.cli import data
+from monitor.cli import data, query
 from monitor.cli.state import CliState
 from monitor.errors import FirealarmError
 
@@ -53,6 +53,7 @@ def _global_options(
 
 
 data.register(app)
+query.register(app)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 
 from monitor.api import create_app
+from monitor.api.server import serve_forever
 from monitor.cli.options import FormatOption
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
@@ -57,12 +57,8 @@ def serve(ctx: typer.Context, host: HostOption = None, port: PortOption = None) 
     runtime = state(ctx).runtime(migrate=False, read_only=True)
     server = runtime.config.server
     try:
-        run_server(create_app(runtime), host or server.host, server.port if port is None else port)
+        host, port = host or server.host, server.port if port is None else port
+        err.print(f"serving the dashboard on http://{host}:{port}/  (Ctrl-C stops)")
+        serve_forever(create_app(runtime), host, port)
     finally:
         runtime.close()
-
-
-def run_server(app, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
-    """Serve ``app`` with uvicorn until interrupted."""
-    err.print(f"serving the dashboard on http://{host}:{port}/  (Ctrl-C stops)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")

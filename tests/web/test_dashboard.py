@@ -1,0 +1,103 @@
+"""The dashboard in headless Chromium, served by a real uvicorn server over a real database."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import select
+
+from monitor.api import create_app
+from monitor.api.server import background_server
+from monitor.runtime import Runtime, open_runtime
+from monitor.store.database import session_scope
+from monitor.store.models import SignalValue
+from tests.api.seed import seed
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+pytestmark = pytest.mark.skipif(
+    not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
+    reason="needs Debian's chromium and chromium-driver (scripts/test-services installs them)",
+)
+
+
+@pytest.fixture
+def site(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Runtime]]:
+    monkeypatch.delenv("FIREALARM_API_TOKEN", raising=False)
+    monkeypatch.delenv("FIREALARM_CONFIG", raising=False)
+    runtime = open_runtime(None, sqlite_url)
+    seed(runtime.engine)
+    with background_server(create_app(runtime)) as url:
+        yield url, runtime
+    runtime.close()
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'chromium'}",
+        "--window-size=1400,2000",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    yield driver
+    driver.quit()
+
+
+def _stored(runtime: Runtime) -> dict[str, list[tuple[str, float]]]:
+    series: dict[str, list[tuple[str, float]]] = {}
+    with session_scope(runtime.engine) as session:
+        query = select(SignalValue.signal, SignalValue.date, SignalValue.value)
+        for signal, day, value in session.execute(query.order_by(SignalValue.date)):
+            series.setdefault(signal, []).append((day.isoformat(), value))
+    return series
+
+
+def test_dashboard_draws_the_stored_history(
+    site: tuple[str, Runtime], browser: webdriver.Chrome
+) -> None:
+    url, runtime = site
+    browser.get(url + "/")
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return window.firealarm.ready"))
+    drawn = browser.execute_script("return window.firealarm")
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "dashboard.png"))
+
+    assert drawn["errors"] == []
+    stored = _stored(runtime)
+    for signal, rows in stored.items():
+        chart = drawn["charts"][signal]
+        assert chart["points"] == len(rows), signal
+        assert tuple(chart["first"]) == rows[0]
+        assert tuple(chart["last"]) == rows[-1]
+    configured = {s.id for s in runtime.config.signals} | {"fire_alarm_stage"}
+    assert set(drawn["charts"]) == configured
+    assert drawn["charts"]["btc_vs_ndx"]["periods"] == 2
+    assert drawn["charts"]["btc_vs_ndx"]["thresholds"] == [-25.0]
+    canvases = browser.execute_script("return document.querySelectorAll('.uplot canvas').length")
+    assert canvases == len(stored)
+    alert_rules = browser.execute_script(
+        "return [...document.querySelectorAll('#alerts tbody tr td:first-child')]"
+        ".map(td => td.textContent)"
+    )
+    assert alert_rules == ["igv_vs_ndx", "btc_vs_ndx"]
+    problems = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert problems == []

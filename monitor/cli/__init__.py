@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from monitor.cli import data, query
@@ -57,22 +56,18 @@ query.register(app)
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Run the CLI on ``argv`` and return the exit status."""
+    """Run the CLI on ``argv`` and return the exit status.
+
+    Usage errors are reported by typer (exit 2); domain errors become one line on stderr.
+    """
     try:
-        result = app(args=argv, prog_name="firealarm", standalone_mode=False)
-    except click.UsageError as exc:
-        exc.show()
-        return 2
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.Abort:
-        print("aborted", file=sys.stderr)
-        return 1
+        app(args=argv, prog_name="firealarm")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except FirealarmError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    return result if isinstance(result, int) else 0
+    return 0
 
 
 def main() -> None:

@@ -40,17 +40,22 @@ def redact_url(url: str) -> str:
         return "<unparseable url>"
 
 
-def create_db_engine(url: str, *, read_only: bool = False) -> Engine:
-    """An engine for ``url``; ``read_only`` opens a connection that refuses writes."""
+def create_db_engine(
+    url: str, *, read_only: bool = False, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> Engine:
+    """An engine for ``url``; ``read_only`` opens a connection that refuses writes.
+
+    ``busy_timeout_ms`` is how long a SQLite writer waits for another writer's lock.
+    """
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, read_only=read_only)
+        return _sqlite_engine(url, read_only=read_only, busy_timeout_ms=busy_timeout_ms)
     options = "-c default_transaction_read_only=on" if read_only else None
     connect_args = {"connect_timeout": 10, **({"options": options} if options else {})}
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
-def _sqlite_engine(url: str, *, read_only: bool) -> Engine:
+def _sqlite_engine(url: str, *, read_only: bool, busy_timeout_ms: int) -> Engine:
     parsed = make_url(url)
     database = parsed.database or ""
     if read_only and database and database != ":memory:":
@@ -65,7 +70,7 @@ def _sqlite_engine(url: str, *, read_only: bool) -> Engine:
         else:
             cursor.execute("PRAGMA query_only=ON")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
     return engine

@@ -1,0 +1,142 @@
+"""init, db upgrade, import, fetch and prices as a user runs them: output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+
+from monitor import ingest
+from monitor.cli import run
+from monitor.errors import StoreError
+from monitor.runtime import open_runtime
+from monitor.store.database import create_db_engine
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = run(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_init_writes_config_and_database(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "fa.db"
+    target = tmp_path / "firealarm.toml"
+    code, _, err = _cli(capsys, "--db", f"sqlite:///{db}", "init", "--path", str(target))
+    assert code == 0 and target.exists() and db.exists()
+    assert "database ready" in err
+    code, _, err = _cli(capsys, "--db", f"sqlite:///{db}", "init", "--path", str(target))
+    assert code == 2 and "already exists" in err
+
+
+def test_import_and_list_prices_in_every_format(db_url: str, data_dir: Path, capsys) -> None:
+    code, _, err = _cli(capsys, "--db", db_url, "import", str(data_dir / "fred" / "WALCL.csv"))
+    assert code == 0 and "965 rows as WALCL" in err
+    code, out, _ = _cli(
+        capsys, "--db", db_url, "prices", "WALCL", "--since", "2025-06-18", "--format", "json"
+    )
+    rows = json.loads(out)
+    assert code == 0 and [r["date"] for r in rows] == ["2025-06-18", "2025-06-25"]
+    assert rows[-1]["close"] == 6662200 and rows[-1]["available_date"] == "2025-06-26"
+    code, out, _ = _cli(
+        capsys, "--db", db_url, "prices", "WALCL", "--since", "2025-06-25", "--format", "csv"
+    )
+    assert out.splitlines() == [
+        "date,close,open,high,low,adj_close,volume,available_date",
+        "2025-06-25,6662200.0,,,,,,2025-06-26",
+    ]
+    code, out, _ = _cli(capsys, "--db", db_url, "prices", "WALCL", "--since", "2025-06-25")
+    assert code == 0 and "6,662,200" in out
+
+
+def test_bad_csv_exits_1_with_one_line(sqlite_url: str, tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "IGV.csv"
+    bad.write_text("Date,Close\n2024-01-02,10\n2024/01/03,11\n")
+    code, _, err = _cli(capsys, "--db", sqlite_url, "import", str(bad))
+    assert code == 1
+    assert err.strip() == (
+        f"error: {bad}:3: date '2024/01/03' is unparseable or ambiguous (use YYYY-MM-DD)"
+    )
+
+
+def test_bad_config_exits_2_naming_file_and_key(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[server]\nport = 'x'\n")
+    code, _, err = _cli(capsys, "--config", str(config), "prices", "IGV")
+    assert code == 2
+    assert (
+        err.strip() == f"error: {config}: server.port: Input should be a valid integer, "
+        "unable to parse string as an integer"
+    )
+
+
+def test_unknown_symbol_and_bad_date_are_usage_errors(sqlite_url: str, capsys) -> None:
+    assert _cli(capsys, "--db", sqlite_url, "db", "upgrade")[0] == 0
+    code, _, err = _cli(capsys, "--db", sqlite_url, "prices", "NOPE")
+    assert code == 2 and "unknown instrument 'NOPE'" in err
+    code, _, err = _cli(capsys, "--db", sqlite_url, "prices", "IGV", "--since", "01-04-1991")
+    assert code == 2 and "--since" in err
+
+
+def test_unreachable_database_is_one_clear_line(capsys) -> None:
+    code, _, err = _cli(
+        capsys, "--db", "postgresql://firealarm:s3cret@127.0.0.1:1/x", "db", "upgrade"
+    )
+    assert code == 1
+    assert err.startswith("error: database postgresql+psycopg://firealarm:***@127.0.0.1:1/x")
+    assert "s3cret" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_fetch_command_from_a_csv_source(tmp_path: Path, data_dir: Path, capsys) -> None:
+    config = tmp_path / "fa.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "fa.db"}"\n'
+        f'[[instruments]]\nsymbol = "GLD"\nsource = "csv"\npath = "{data_dir / "yahoo/GLD.csv"}"\n'
+    )
+    code, _, err = _cli(capsys, "--config", str(config), "fetch", "--since", "2025-06-01")
+    assert code == 0 and "csv: ok, 20 rows" in err  # June 2025 less Juneteenth
+
+
+def test_console_script_runs(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "monitor",
+            "--db",
+            f"sqlite:///{tmp_path}/x.db",
+            "prices",
+            "IGV",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "run `firealarm db upgrade`" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_locked_database_fails_clearly_and_loses_nothing(sqlite_url: str, data_dir) -> None:
+    runtime = open_runtime(None, sqlite_url)
+    path = data_dir / "yahoo" / "GLD.csv"
+    holder = create_engine(sqlite_url).raw_connection()
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    impatient = create_db_engine(sqlite_url, busy_timeout_ms=200)
+    with pytest.raises(StoreError, match="database is locked"):
+        ingest.import_files(runtime.config, impatient, [path])
+    threading.Timer(0.3, holder.rollback).start()  # the other writer finishes soon
+    started = time.monotonic()
+    (report,) = ingest.import_files(runtime.config, runtime.engine, [path])
+    assert report.rows == 5155 and time.monotonic() - started < 10
+    holder.close()
+    impatient.dispose()
+    runtime.close()

@@ -1,0 +1,127 @@
+"""The config file: typed, frozen, validated, with one clear line per problem."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from monitor.config import default_config_text, load_config, parse_config
+from monitor.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_repo_config_is_the_packaged_default() -> None:
+    assert (REPO / "config" / "firealarm.toml").read_text() == default_config_text()
+
+
+def test_defaults_carry_the_design_instruments_and_catalogue() -> None:
+    config = load_config(None)
+    symbols = {i.symbol for i in config.instruments}
+    assert {
+        "BTC-USD",
+        "^NDX",
+        "IGV",
+        "OWL",
+        "AXP",
+        "XLP",
+        "XLY",
+        "GLD",
+        "KRE",
+        "XLF",
+        "WALCL",
+        "WTREGEN",
+        "RRPONTSYD",
+        "DRCCLACBS",
+    } <= symbols
+    assert {s.id for s in config.signals} == {
+        "btc_vs_ndx",
+        "igv_vs_ndx",
+        "owl_vs_ndx",
+        "axp_vs_igv",
+        "xlp_xly",
+        "btc_vs_gold",
+        "usd_liquidity",
+        "usd_liquidity_13w",
+        "card_delinquency",
+        "regional_banks",
+        "btc_drawdown",
+    }
+    walcl = config.instrument("WALCL")
+    assert (walcl.period, walcl.release_lag, walcl.unit) == ("week", 1, "millions_usd")
+    assert config.alerts.repeat_interval == timedelta(days=7)
+
+
+def test_config_is_frozen() -> None:
+    config = load_config(None)
+    with pytest.raises(ValidationError):
+        config.server.port = 1  # type: ignore[misc]
+
+
+def test_database_url_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FIREALARM_DATABASE_URL", "sqlite:///from-env.db")
+    assert load_config(None).database.url == "sqlite:///from-env.db"
+    assert load_config(None, database_url="sqlite:///flag.db").database.url == "sqlite:///flag.db"
+
+
+def _break(old: str, new: str) -> str:
+    text = default_config_text()
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (_break("[server]\n", "[server]\ncolour = 'red'\n"), "server.colour: unknown key"),
+        (_break("port = 8787", "port = 'eighty'"), "server.port: Input should be a valid integer"),
+        (
+            _break('yahoo = "30 16 * * mon-fri"', 'yahoo = "99 * * * *"'),
+            "schedule.yahoo: bad cron expression '99 * * * *'",
+        ),
+        (
+            _break('timezone = "America/New_York"', 'timezone = "Mars/Olympus"'),
+            "schedule.timezone: unknown time zone 'Mars/Olympus'",
+        ),
+        (
+            _break('repeat_interval = "7d"', 'repeat_interval = "weekly"'),
+            "alerts.repeat_interval: not a duration",
+        ),
+        (
+            _break('inputs = ["BTC-USD", "^NDX"]', 'inputs = ["BTC-USD", "NOPE"]'),
+            "signal 'btc_vs_ndx': unknown input 'NOPE'",
+        ),
+        (_break('signal = "btc_vs_ndx"', 'signal = "nope"'), "rule 'btc_vs_ndx': unknown signal"),
+        (_break('op = "<"', 'op = "<>"'), "rules.0.op: Input should be"),
+        (
+            _break("clear_threshold = -15.0", "clear_threshold = -35.0"),
+            "rule 'btc_vs_ndx': clear_threshold -35.0 must be >= threshold -25.0",
+        ),
+        (_break("for = 3", "for = -1"), "rules.0.for: Input should be greater than or equal to 1"),
+        (_break("default_channels = []", 'default_channels = ["ops"]'), "unknown channel 'ops'"),
+        ("[database\nurl=1", "not valid TOML"),
+    ],
+)
+def test_bad_config_names_file_key_and_problem(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, source="my.toml")
+    assert str(info.value).startswith("my.toml: ")
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_signal_cycle_is_refused() -> None:
+    text = default_config_text() + (
+        '\n[[signals]]\nid = "a"\nkind = "level"\ninputs = ["b"]\n'
+        '\n[[signals]]\nid = "b"\nkind = "level"\ninputs = ["a"]\n'
+    )
+    with pytest.raises(ConfigError, match="signals form a cycle"):
+        parse_config(text)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"nope\.toml: config file not found"):
+        load_config(tmp_path / "nope.toml")

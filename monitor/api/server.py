@@ -23,7 +23,9 @@ def background_server(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> I
 
     Port 0 picks a free port: the socket is bound here, so the URL is known before serving.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets that say so, and without
+    # it every keep-alive response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))

@@ -76,7 +76,8 @@ def signal_history(
     """Stored values of ``signal`` in date order, bounded by date and/or page."""
     query = select(SignalValue.date, SignalValue.value).where(SignalValue.signal == signal)
     query = _bounded(query, SignalValue.date, since, until).order_by(SignalValue.date)
-    return [row._asdict() for row in session.execute(query.limit(limit).offset(offset))]
+    result = session.execute(query.limit(limit).offset(offset))
+    return [{"date": day, "value": value} for day, value in result]
 
 
 def open_alerts(session: Session) -> list[dict[str, Any]]:

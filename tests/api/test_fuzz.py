@@ -1,4 +1,4 @@
-"""schemathesis fuzzes the API against its own OpenAPI document: no 500s, responses as documented."""
+"""schemathesis fuzzes the API against its own OpenAPI document: no 500s, shapes as documented."""
 
 from __future__ import annotations
 

@@ -23,10 +23,11 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
-pytestmark = pytest.mark.skipif(
-    not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
-    reason="needs Debian's chromium and chromium-driver (scripts/test-services installs them)",
-)
+
+@pytest.fixture(autouse=True, scope="module")
+def _chromium_is_installed() -> None:
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        pytest.fail("needs Debian's chromium and chromium-driver: run scripts/test-services")
 
 
 @pytest.fixture

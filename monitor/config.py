@@ -232,15 +232,33 @@ class AlertsConfig(_Model):
     default_channels: list[str] = Field(default_factory=list)
     repeat_interval: Duration = timedelta(days=7)
     max_delivery_age: Duration = timedelta(days=3)
+    external_url: str | None = Field(
+        None, pattern=r"^https?://", description="dashboard URL put in alert links"
+    )
 
 
 class WebhookChannel(_Model):
     type: Literal["webhook"]
-    url: str = Field(pattern=r"^https?://")
+    url: str | None = Field(None, pattern=r"^https?://")
+    url_env: str | None = Field(None, description="variable holding a URL that is a secret")
     format: Literal["firealarm", "alertmanager", "slack", "discord"] = "firealarm"
     secret_env: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     timeout: float = Field(10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _one_url(self) -> WebhookChannel:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("set exactly one of 'url' and 'url_env'")
+        return self
+
+    @field_validator("headers")
+    @classmethod
+    def _no_reserved_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        reserved = {"webhook-id", "webhook-timestamp", "webhook-signature", "content-type"}
+        if clash := reserved & {name.lower() for name in headers}:
+            raise ValueError(f"headers: {sorted(clash)} are set by firealarm")
+        return headers
 
 
 class EmailChannel(_Model):
@@ -253,6 +271,12 @@ class EmailChannel(_Model):
     from_: str = Field(alias="from")
     to: list[str] = Field(min_length=1)
     timeout: float = Field(30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _credentials_pair(self) -> EmailChannel:
+        if (self.username_env is None) != (self.password_env is None):
+            raise ValueError("set both username_env and password_env, or neither")
+        return self
 
 
 Channel = Annotated[WebhookChannel | EmailChannel, Field(discriminator="type")]
@@ -312,6 +336,7 @@ class Config(_Model):
                 if name not in symbols and name not in ids:
                     raise ValueError(f"signal {signal.id!r}: unknown input {name!r}")
         self.signal_order()  # raises on cycles
+        self._check_formula_units()
         rule_names = {r.name for r in self.rules}
         for stage in self.stage.stages:
             for name in stage:
@@ -328,6 +353,27 @@ class Config(_Model):
             if channel not in self.channels:
                 raise ValueError(f"alerts.default_channels: unknown channel {channel!r}")
         return self
+
+    def _check_formula_units(self) -> None:
+        """A formula adds inputs after unit conversion, so every unit must be declared."""
+        units = {i.symbol: i.unit for i in self.instruments} | {s.id: s.unit for s in self.signals}
+        for signal in self.signals:
+            if signal.kind != "formula":
+                continue
+            if signal.unit is None:
+                raise ValueError(f"signal {signal.id!r}: a 'formula' needs a 'unit' for its output")
+            for name in signal.inputs:
+                unit = units[name]
+                if unit is None:
+                    raise ValueError(
+                        f"signal {signal.id!r}: input {name!r} has no 'unit'; declare it so the "
+                        f"formula can convert it to {signal.unit!r}"
+                    )
+                if unit != signal.unit and not (unit in UNIT_SCALE and signal.unit in UNIT_SCALE):
+                    raise ValueError(
+                        f"signal {signal.id!r}: input {name!r} in {unit!r} cannot be converted "
+                        f"to {signal.unit!r}"
+                    )
 
     def signal_order(self) -> list[SignalConfig]:
         """Signals sorted so every signal comes after the signals it reads."""
@@ -346,6 +392,10 @@ class Config(_Model):
                 return instrument
         known = ", ".join(i.symbol for i in self.instruments)
         raise ConfigError(f"unknown instrument {symbol!r} (configured: {known})")
+
+    def external_url(self) -> str:
+        """The base URL of the dashboard, for links in alerts."""
+        return self.alerts.external_url or f"http://{self.server.host}:{self.server.port}"
 
     def rule_channels(self, rule: RuleConfig) -> list[str]:
         """The channels a rule notifies: its own, else ``[alerts].default_channels``."""

@@ -13,7 +13,8 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli import data, query
+from monitor.cli import data, delivery, query
+from monitor.cli import signals as signal_commands
 from monitor.cli.state import CliState
 from monitor.errors import FirealarmError
 
@@ -52,6 +53,8 @@ def _global_options(
 
 
 data.register(app)
+delivery.register(app)
+signal_commands.register(app)
 query.register(app)
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from monitor.delivery.message import as_utc
 from monitor.store.models import AlertEvent, Delivery
 
 
@@ -24,7 +25,8 @@ def new_delivery_id() -> str:
 def queue_deliveries(
     session: Session, event: AlertEvent, channels: Sequence[str], now: datetime
 ) -> list[Delivery]:
-    """Queue ``event`` for each channel, in the caller's transaction; due immediately."""
+    """Queue ``event`` for each channel (once each), in the caller's transaction; due now."""
+    now = as_utc(now)  # SQLite stores times without their zone: keep every stored time UTC
     if event.id is None:
         session.flush()
     deliveries = [
@@ -37,7 +39,7 @@ def queue_deliveries(
             created_at=now,
             next_attempt_at=now,
         )
-        for channel in channels
+        for channel in dict.fromkeys(channels)
     ]
     session.add_all(deliveries)
     return deliveries

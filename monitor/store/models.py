@@ -145,7 +145,12 @@ class AlertEvent(Base):
 
 
 class Delivery(Base):
-    """One alert event to be sent to one channel (the outbox). ``id`` is the webhook-id."""
+    """One alert event to be sent to one channel (the outbox). ``id`` is the webhook-id.
+
+    ``lease_until``/``lease_owner`` mark a delivery a dispatcher has claimed and is sending, so
+    no other dispatcher sends it at the same time; a lease left by a killed process expires and
+    the delivery is sent again (at least once). Max age counts from ``replayed_at`` when set.
+    """
 
     __tablename__ = "deliveries"
 
@@ -154,13 +159,18 @@ class Delivery(Base):
         ForeignKey("alert_events.id", ondelete="CASCADE"), nullable=False
     )
     channel: Mapped[str] = mapped_column(String(64), nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False)  # pending|sent|failed|dead
+    # pending | sent | failed (permanent error, or channel disabled) | dead (max age reached)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    replayed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (
         UniqueConstraint("event_id", "channel"),

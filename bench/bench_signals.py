@@ -1,0 +1,212 @@
+"""Signals: full recompute against pure pandas, and the daily incremental cost vs history length.
+
+(1) The default catalogue over 30 years of synthetic daily data, computed by the signal engine's
+    functions, against a pure-pandas reference computing the same values (target <= 1.5x). The
+    full ``evaluate`` through the database is printed too, for scale.
+(2) One daily incremental ``evaluate`` on a database holding 30 years against one holding
+    1 year (target <= 1.3x).
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from monitor.calendars import available_date
+from monitor.config import Config, load_config
+from monitor.ingest import store_observations
+from monitor.pipeline import evaluate
+from monitor.runtime import Runtime, open_runtime
+from monitor.signals.align import InputSeries
+from monitor.signals.compute import compute_signal
+from monitor.signals.engine import staleness_limit
+from monitor.signals.units import formula_factors
+from monitor.store.database import session_scope
+
+END = date(2025, 6, 30)
+NOW = datetime(2025, 7, 1, 12, tzinfo=UTC)
+
+
+def _days(config: Config, symbol: str, start: date, end: date) -> pd.DatetimeIndex:
+    instrument = config.instrument(symbol)
+    if instrument.period == "week":
+        return pd.date_range(start, end, freq="W-WED")
+    if instrument.period == "quarter":
+        return pd.date_range(start, end, freq="QS")
+    if instrument.calendar == "crypto":
+        return pd.date_range(start, end, freq="D")
+    return pd.bdate_range(start, end)
+
+
+def synthetic_rows(config: Config, start: date, end: date, seed: int = 7) -> list[dict]:
+    """Random-walk observations for every instrument, on its own calendar."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for instrument in config.instruments:
+        days = _days(config, instrument.symbol, start, end)
+        level = 1_000.0 if instrument.unit != "millions_usd" else 5_000_000.0
+        if instrument.unit == "percent":
+            level = 3.0
+        walk = level * np.exp(np.cumsum(rng.normal(0, 0.01, len(days))))
+        for day, value in zip(days.date, walk, strict=True):
+            rows.append(_row(instrument, day, float(value)))
+    return rows
+
+
+def _row(instrument, day: date, value: float) -> dict:
+    return {
+        "symbol": instrument.symbol,
+        "date": day,
+        "available_date": available_date(instrument, day),
+        "close": value,
+        "open": None,
+        "high": None,
+        "low": None,
+        "adj_close": None,
+        "volume": None,
+        "source": instrument.source,
+        "fetched_at": NOW,
+    }
+
+
+def _inputs(config: Config, rows: list[dict]) -> dict[str, pd.Series]:
+    frame = pd.DataFrame(rows)
+    frame["available_date"] = pd.to_datetime(frame["available_date"])
+    return {
+        symbol: group.set_index("available_date")["close"].sort_index()
+        for symbol, group in frame.groupby("symbol")
+    }
+
+
+def engine_compute(config: Config, series: dict[str, pd.Series]) -> dict[str, pd.Series]:
+    """The catalogue through the engine's alignment and kinds, in memory."""
+    results: dict[str, pd.Series] = {}
+    for signal in config.signal_order():
+        inputs = [
+            InputSeries(name, results.get(name, series.get(name)), staleness_limit(config, name))
+            for name in signal.inputs
+        ]
+        factors = formula_factors(config, signal) if signal.kind == "formula" else None
+        results[signal.id] = compute_signal(signal, inputs, factors=factors)
+    return results
+
+
+def _asof(series: pd.Series, dates: pd.DatetimeIndex, limit: int, lag: int = 0) -> np.ndarray:
+    left = pd.DataFrame({"t": (dates - pd.Timedelta(days=lag)).astype("datetime64[ns]")})
+    right = pd.DataFrame(
+        {"avail": series.index.astype("datetime64[ns]"), "value": series.to_numpy()}
+    )
+    joined = pd.merge_asof(left, right, left_on="t", right_on="avail")
+    stale = (joined["t"] - joined["avail"]) > pd.Timedelta(days=limit)
+    return joined["value"].mask(stale).to_numpy()
+
+
+def reference_compute(config: Config, series: dict[str, pd.Series]) -> dict[str, pd.Series]:
+    """The same values in plain pandas: merge_asof joins, cummax, straight formulas."""
+    results: dict[str, pd.Series] = {}
+    for signal in config.signal_order():
+        frames = [results.get(n, series.get(n)) for n in signal.inputs]
+        limits = [staleness_limit(config, n) for n in signal.inputs]
+        first = max(f.index[0] for f in frames)
+        dates = frames[0].index
+        for frame in frames[1:]:
+            dates = dates.union(frame.index)
+        dates = dates[dates >= first]
+        now = [_asof(f, dates, lim) for f, lim in zip(frames, limits, strict=True)]
+        if signal.kind == "relative_return":
+            past = [
+                _asof(f, dates, lim, signal.window) for f, lim in zip(frames, limits, strict=True)
+            ]
+            values = ((now[0] / past[0] - 1) - (now[1] / past[1] - 1)) * 100
+        elif signal.kind == "ratio_change":
+            past = [
+                _asof(f, dates, lim, signal.window) for f, lim in zip(frames, limits, strict=True)
+            ]
+            values = ((now[0] / now[1]) / (past[0] / past[1]) - 1) * 100
+        elif signal.kind == "change":
+            past = _asof(frames[0], dates, limits[0], signal.window)
+            values = (now[0] / past - 1) * 100
+        elif signal.kind == "formula":
+            values = sum(f * v for f, v in zip(formula_factors(config, signal), now, strict=True))
+        elif signal.kind == "drawdown":
+            values = (frames[0] / frames[0].cummax() - 1).to_numpy() * 100
+        else:  # level
+            values = now[0]
+        results[signal.id] = pd.Series(values, index=dates).dropna()
+    return results
+
+
+def _best(fn: Callable[[], object], repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _database(folder: Path, config_rows: list[dict], name: str) -> tuple[Runtime, float]:
+    """A SQLite database holding ``config_rows``, evaluated once; and that evaluation's time."""
+    runtime = open_runtime(None, f"sqlite:///{folder / name}")
+    with session_scope(runtime.engine) as session:
+        store_observations(session, config_rows)
+    start = time.perf_counter()
+    evaluate(runtime, now=NOW)
+    return runtime, time.perf_counter() - start
+
+
+def _daily_costs(runtime: Runtime, days: int = 5) -> float:
+    """Median time of an evaluate after one new day of observations, over ``days`` days."""
+    times = []
+    for offset in range(1, days + 1):
+        day = END + timedelta(days=offset)
+        rows = [_row(i, day, 1_000.0) for i in runtime.config.instruments if i.period == "day"]
+        with session_scope(runtime.engine) as session:
+            store_observations(session, rows)
+        start = time.perf_counter()
+        evaluate(runtime, now=NOW + timedelta(days=offset))
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    config = load_config(None, database_url="sqlite://")
+    rows30 = synthetic_rows(config, END - timedelta(days=30 * 365), END)
+    series = _inputs(config, rows30)
+    ours, theirs = engine_compute(config, series), reference_compute(config, series)
+    for signal, values in ours.items():
+        np.testing.assert_allclose(values.to_numpy(), theirs[signal].to_numpy(), rtol=1e-9)
+    engine_time = _best(lambda: engine_compute(config, series))
+    reference_time = _best(lambda: reference_compute(config, series))
+    print(
+        f"full recompute, 30y x {len(config.signals)} signals: engine {engine_time * 1e3:.0f} ms, "
+        f"pandas reference {reference_time * 1e3:.0f} ms, ratio {engine_time / reference_time:.2f}x"
+        " (target <= 1.5x)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        long, full_db = _database(folder, rows30, "30y.db")
+        print(
+            f"first full evaluate through SQLite (reads + {sum(len(v) for v in ours.values())} "
+            f"rows written): {full_db:.2f} s, {full_db / reference_time:.0f}x the in-memory pandas"
+        )
+        rows1 = synthetic_rows(config, END - timedelta(days=365), END)
+        short, _ = _database(folder, rows1, "1y.db")
+        cost30, cost1 = _daily_costs(long), _daily_costs(short)
+        long.close()
+        short.close()
+    print(
+        f"daily incremental evaluate: 30y {cost30 * 1e3:.1f} ms, 1y {cost1 * 1e3:.1f} ms, "
+        f"ratio {cost30 / cost1:.2f}x (target <= 1.3x)"
+    )
+
+
+if __name__ == "__main__":
+    main()

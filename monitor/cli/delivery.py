@@ -1,0 +1,121 @@
+"""Commands over the outbox: deliver, deliveries, redeliver, notify-test."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+
+from monitor.cli.options import FormatOption
+from monitor.cli.output import Format, emit
+from monitor.cli.state import state
+from monitor.delivery.dispatcher import dispatch_due
+from monitor.delivery.replay import notify_test, requeue
+from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries
+from monitor.store.database import session_scope
+
+err = Console(stderr=True)
+
+
+class Status(StrEnum):
+    """A delivery's status."""
+
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+    dead = "dead"
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""
+    app.command("deliver")(deliver)
+    app.command("deliveries")(list_deliveries)
+    app.command("redeliver")(redeliver)
+    app.command("notify-test")(notify_test_command)
+
+
+def deliver(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Most deliveries to send.")] = 100,
+) -> None:
+    """Send the deliveries that are due, once, and print what happened.
+
+    Example: firealarm deliver --limit 500
+    """
+    runtime = state(ctx).runtime()
+    try:
+        report = dispatch_due(runtime, limit=limit)
+    finally:
+        runtime.close()
+    err.print(report.summary())
+
+
+def list_deliveries(
+    ctx: typer.Context,
+    dead: Annotated[bool, typer.Option("--dead", help="Only dead deliveries.")] = False,
+    status: Annotated[
+        Status | None, typer.Option("--status", help="Only deliveries with this status.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Most rows, newest first.")] = 100,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """The outbox: every delivery's channel, alert, status, attempts and last error.
+
+    Example: firealarm deliveries --dead --format json
+    """
+    runtime = state(ctx).runtime(migrate=False)
+    try:
+        with session_scope(runtime.engine) as session:
+            wanted = Status.dead if dead else status
+            rows = deliveries(session, status=wanted.value if wanted else None, limit=limit)
+    finally:
+        runtime.close()
+    emit(rows, DELIVERY_COLUMNS, fmt, title="dead deliveries" if dead else "deliveries")
+
+
+def redeliver(
+    ctx: typer.Context,
+    delivery_id: Annotated[str, typer.Argument(help="Delivery id (msg_...), see `deliveries`.")],
+) -> None:
+    """Replay a failed or dead delivery now, with the same id (receivers drop duplicates).
+
+    A channel disabled by its receiver (HTTP 410) is enabled again.
+    Example: firealarm redeliver msg_3f2a...
+    """
+    runtime = state(ctx).runtime()
+    try:
+        now = datetime.now(UTC)
+        requeue(runtime.engine, delivery_id, now)
+        report = dispatch_due(runtime, now=now, ids=[delivery_id])
+    finally:
+        runtime.close()
+    status = report.statuses.get(delivery_id, "pending")
+    err.print(f"{delivery_id}: {status}")
+    if status != "sent":
+        raise typer.Exit(1)
+
+
+def notify_test_command(
+    ctx: typer.Context,
+    channel: Annotated[str, typer.Argument(help="Channel name from [channels.*].")],
+) -> None:
+    """Send an `alert.test` through CHANNEL's real sender and signing; exit 1 if it fails.
+
+    Example: firealarm notify-test ops
+    """
+    runtime = state(ctx).runtime(migrate=False)
+    try:
+        with httpx.Client() as client:
+            delivery_id, result = notify_test(runtime.config, channel, client, datetime.now(UTC))
+    finally:
+        runtime.close()
+    code = f" {result.status_code}" if result.status_code is not None else ""
+    line = f"{channel}: {result.outcome}{code} in {result.duration_ms:.0f} ms (id {delivery_id})"
+    if not result.ok:
+        err.print(f"{line}: {result.error}")
+        raise typer.Exit(1)
+    err.print(line)

@@ -1,0 +1,26 @@
+"""The contract every channel's sender fulfils: send one message, say how it went."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from monitor.delivery.message import AlertMessage
+from monitor.delivery.outcome import SendResult
+
+
+class Sender(Protocol):
+    """Sends one message once; never retries and never raises for a failed send."""
+
+    def send(self, message: AlertMessage, delivery_id: str, now: datetime) -> SendResult:
+        """Try once; ``delivery_id`` is the webhook-id / Message-ID, stable across retries."""
+        ...
+
+
+def describe_error(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
+    """One line naming the failure, with any secret value masked (they never leave memory)."""
+    text = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text[:500]

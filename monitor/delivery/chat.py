@@ -1,0 +1,73 @@
+"""Chat incoming-webhook bodies: Slack (text + Block Kit blocks) and Discord (content + embeds)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitor.delivery.message import AlertMessage
+
+# Discord embed colours by severity (and green for resolved).
+COLOURS = {"critical": 0xD32F2F, "warning": 0xF9A825, "info": 0x1976D2, "resolved": 0x2E7D32}
+ICONS = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":information_source:"}
+
+
+def headline(message: AlertMessage) -> str:
+    """One line: state, severity and rule, e.g. ``[FIRING:critical] btc_vs_ndx``."""
+    return f"[{message.state.upper()}:{message.severity}] {message.rule}"
+
+
+def _facts(message: AlertMessage) -> list[tuple[str, str]]:
+    value = "n/a" if message.value is None else f"{message.value:.4g}"
+    return [
+        ("Signal", message.signal),
+        ("Value", value),
+        ("Threshold", f"{message.threshold:.4g}"),
+        ("Date", message.date.isoformat()),
+    ]
+
+
+def slack_body(message: AlertMessage, receiver: str, external_url: str) -> dict[str, Any]:
+    """A Slack incoming-webhook message: ``text`` (the fallback) and ``blocks``."""
+    icon = ":white_check_mark:" if message.resolved else ICONS.get(message.severity, "")
+    text = f"{icon} {headline(message)}: {message.summary}".strip()
+    return {
+        "text": text,
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": headline(message)}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": message.summary or "-"}},
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": f"*{name}*\n{value}"}
+                    for name, value in _facts(message)
+                ],
+            },
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": f"firealarm · {message.fingerprint} · {receiver}"}
+                ],
+            },
+        ],
+    }
+
+
+def discord_body(message: AlertMessage, receiver: str, external_url: str) -> dict[str, Any]:
+    """A Discord webhook message: ``content`` and one embed."""
+    colour = COLOURS["resolved"] if message.resolved else COLOURS.get(message.severity, 0)
+    return {
+        "content": headline(message),
+        "embeds": [
+            {
+                "title": headline(message),
+                "description": message.summary,
+                "color": colour,
+                "fields": [
+                    {"name": name, "value": value, "inline": True}
+                    for name, value in _facts(message)
+                ],
+                "footer": {"text": f"firealarm · {receiver}"},
+                "timestamp": message.timestamp.isoformat(),
+            }
+        ],
+    }

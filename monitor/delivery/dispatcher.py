@@ -1,0 +1,219 @@
+"""The dispatcher: claim due deliveries, send them concurrently, record every attempt.
+
+At least once: a delivery is marked sent only after its receiver accepted it, and keeps its id
+(the webhook-id) on every retry, so receivers drop duplicates. Run by ``firealarm deliver`` and
+every few seconds by the daemon; any number of dispatchers may share a PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import random
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import httpx
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from monitor.charts import render_signal_chart
+from monitor.config import Config
+from monitor.delivery.base import Sender, describe_error
+from monitor.delivery.claims import DEFAULT_LEASE, claim_due, new_owner
+from monitor.delivery.email import ChartRenderer
+from monitor.delivery.message import AlertMessage, as_utc, message_from_event
+from monitor.delivery.outcome import SendResult
+from monitor.delivery.record import Attempted, disabled_channels, fail_unsendable, record_results
+from monitor.delivery.senders import build_senders
+from monitor.runtime import Runtime
+from monitor.store.database import session_scope
+from monitor.store.models import AlertEvent, Delivery
+
+log = logging.getLogger(__name__)
+CHART_DAYS = 365
+
+
+@dataclass
+class DispatchReport:
+    """What one dispatch run did: delivery id → final status of this run."""
+
+    statuses: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def counts(self) -> Counter[str]:
+        return Counter(self.statuses.values())
+
+    def summary(self) -> str:
+        """E.g. ``3 sent, 1 pending retry, 0 failed, 0 dead``."""
+        c = self.counts
+        return (
+            f"{c['sent']} sent, {c['pending']} pending retry, "
+            f"{c['failed']} failed, {c['dead']} dead"
+        )
+
+
+class Dispatcher:
+    """Sends due deliveries of one database through the configured channels."""
+
+    def __init__(
+        self,
+        config: Config,
+        engine: Engine,
+        senders: Mapping[str, Sender],
+        *,
+        rng: random.Random | None = None,
+        workers: int = 8,
+        lease: timedelta = DEFAULT_LEASE,
+    ) -> None:
+        self.config = config
+        self.engine = engine
+        self.senders = senders
+        self.rng = rng or random.Random()
+        self.workers = workers
+        self.lease = lease
+
+    def dispatch_due(
+        self, now: datetime, *, limit: int = 100, ids: Sequence[str] | None = None
+    ) -> DispatchReport:
+        """Send what is due at ``now`` (at most ``limit``; only ``ids`` if given) once."""
+        now = as_utc(now)
+        owner = new_owner()
+        lease = self._lease_for(limit)
+        claimed = claim_due(self.engine, now=now, limit=limit, owner=owner, lease=lease, ids=ids)
+        if not claimed:
+            return DispatchReport()
+        jobs, unsendable = self._prepare(claimed)
+        fail_unsendable(self.engine, unsendable, owner)
+        results = self._send_all(jobs, now)
+        statuses = record_results(
+            self.engine,
+            results,
+            owner=owner,
+            now=now,
+            max_age=self.config.alerts.max_delivery_age,
+            rng=self.rng,
+        )
+        for attempted in results:
+            result = attempted.result
+            detail = f" ({result.error})" if result.error else ""
+            log.info(
+                "delivery %s to %s: %s%s",
+                attempted.delivery_id,
+                attempted.channel,
+                result.outcome,
+                detail,
+            )
+        return DispatchReport({**{i: "failed" for i in unsendable}, **statuses})
+
+    def _prepare(
+        self, claimed: Sequence[tuple[Delivery, AlertEvent]]
+    ) -> tuple[list[tuple[Delivery, AlertMessage]], dict[str, str]]:
+        """Messages to send, and why the rest cannot be sent (channel disabled or removed)."""
+        with session_scope(self.engine) as session:
+            disabled = disabled_channels(session)
+            starts = _firing_starts(session, [event for _, event in claimed])
+        jobs: list[tuple[Delivery, AlertMessage]] = []
+        unsendable: dict[str, str] = {}
+        for delivery, event in claimed:
+            channel = delivery.channel
+            if channel in disabled:
+                unsendable[delivery.id] = f"channel {channel} disabled: {disabled[channel]}"
+            elif channel not in self.senders:
+                unsendable[delivery.id] = f"channel {channel} is not configured"
+            else:
+                jobs.append((delivery, message_from_event(event, starts.get(event.id))))
+        return jobs, unsendable
+
+    def _lease_for(self, limit: int) -> timedelta:
+        """Long enough to send ``limit`` deliveries that all time out, so no claim lapses early."""
+        timeouts = [channel.timeout for channel in self.config.channels.values()] or [0.0]
+        rounds = math.ceil(limit / self.workers)
+        return max(self.lease, timedelta(seconds=2 * max(timeouts) * rounds))
+
+    def _send_all(
+        self, jobs: list[tuple[Delivery, AlertMessage]], now: datetime
+    ) -> list[Attempted]:
+        def send(job: tuple[Delivery, AlertMessage]) -> Attempted:
+            delivery, message = job
+            try:
+                result = self.senders[delivery.channel].send(message, delivery.id, now)
+            except Exception as exc:  # a sender bug must not lose the other results
+                log.exception("sender for %s crashed", delivery.channel)
+                result = SendResult("retry", error=describe_error(exc))
+            return Attempted(delivery.id, delivery.channel, result)
+
+        if len(jobs) <= 1:
+            return [send(job) for job in jobs]
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(jobs))) as pool:
+            return list(pool.map(send, jobs))
+
+
+def _firing_starts(session: Session, events: Sequence[AlertEvent]) -> dict[int, date]:
+    """For resolved events: the date the alert they end began firing."""
+    starts: dict[int, date] = {}
+    for event in events:
+        if event.state != "resolved":
+            continue
+        start = session.scalar(
+            select(AlertEvent.date)
+            .where(AlertEvent.fingerprint == event.fingerprint, AlertEvent.state == "firing")
+            .where(AlertEvent.date <= event.date)
+            .order_by(AlertEvent.date.desc())
+            .limit(1)
+        )
+        if start is not None:
+            starts[event.id] = start
+    return starts
+
+
+def chart_renderer(config: Config, engine: Engine) -> ChartRenderer:
+    """The email chart: the alert's signal over the last year up to the alert's date."""
+
+    def render(message: AlertMessage) -> bytes | None:
+        if message.state == "test":
+            return None
+        with session_scope(engine) as session:
+            return render_signal_chart(
+                session,
+                config,
+                message.signal,
+                since=message.date - timedelta(days=CHART_DAYS),
+                until=message.date,
+            )
+
+    return render
+
+
+def open_dispatcher(
+    runtime: Runtime,
+    client: httpx.Client,
+    *,
+    environ: Mapping[str, str] | None = None,
+    rng: random.Random | None = None,
+) -> Dispatcher:
+    """A dispatcher with the real senders of ``runtime``'s channels."""
+    senders = build_senders(
+        runtime.config,
+        client=client,
+        environ=os.environ if environ is None else environ,
+        chart=chart_renderer(runtime.config, runtime.engine),
+    )
+    return Dispatcher(runtime.config, runtime.engine, senders, rng=rng)
+
+
+def dispatch_due(
+    runtime: Runtime,
+    *,
+    now: datetime | None = None,
+    limit: int = 100,
+    ids: Sequence[str] | None = None,
+) -> DispatchReport:
+    """Send the deliveries due at ``now`` (default: the current time) once."""
+    now = now or datetime.now(UTC)
+    with httpx.Client() as client:
+        return open_dispatcher(runtime, client).dispatch_due(now, limit=limit, ids=ids)

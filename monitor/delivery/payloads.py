@@ -1,0 +1,101 @@
+"""Webhook bodies: firealarm's native shape and Alertmanager's webhook v4 shape.
+
+Bodies are rendered to bytes once per attempt from the stored event, deterministically, so every
+retry of a delivery carries the same body; those exact bytes are signed and sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from monitor.delivery.chat import discord_body, slack_body
+from monitor.delivery.message import AlertMessage
+
+ZERO_TIME = "0001-01-01T00:00:00Z"  # Alertmanager's endsAt for an alert still firing
+
+
+def to_json_bytes(body: dict[str, Any]) -> bytes:
+    """Compact, key-ordered JSON: the bytes that are signed are the bytes sent."""
+    return json.dumps(body, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+
+
+def firealarm_body(message: AlertMessage, receiver: str, external_url: str) -> dict[str, Any]:
+    """``{"type": "alert.firing", "timestamp": ..., "data": {...}}`` (Standard Webhooks style)."""
+    return {
+        "type": message.type,
+        "timestamp": _iso(message.timestamp),
+        "data": {
+            "event_id": message.event_id,
+            "rule": message.rule,
+            "state": message.state,
+            "date": message.date.isoformat(),
+            "signal": message.signal,
+            "value": message.value,
+            "threshold": message.threshold,
+            "severity": message.severity,
+            "labels": message.labels,
+            "summary": message.summary,
+            "fingerprint": message.fingerprint,
+            "channel": receiver,
+            "url": signal_url(external_url, message.signal),
+        },
+    }
+
+
+def alertmanager_body(message: AlertMessage, receiver: str, external_url: str) -> dict[str, Any]:
+    """Alertmanager's webhook v4 message, so existing Alertmanager receivers accept it."""
+    status = "resolved" if message.resolved else "firing"
+    labels = {**message.labels, "alertname": message.rule, "severity": message.severity}
+    annotations = {"summary": message.summary}
+    alert = {
+        "status": status,
+        "labels": labels,
+        "annotations": annotations,
+        "startsAt": _day(message.starts_at or message.date),
+        "endsAt": _day(message.date) if message.resolved else ZERO_TIME,
+        "generatorURL": signal_url(external_url, message.signal),
+        "fingerprint": message.fingerprint,
+    }
+    return {
+        "version": "4",
+        "groupKey": "{}:" + "{alertname=" + json.dumps(message.rule) + "}",
+        "truncatedAlerts": 0,
+        "status": status,
+        "receiver": receiver,
+        "groupLabels": {"alertname": message.rule},
+        "commonLabels": labels,
+        "commonAnnotations": annotations,
+        "externalURL": external_url,
+        "alerts": [alert],
+    }
+
+
+Renderer = Callable[[AlertMessage, str, str], dict[str, Any]]
+
+RENDERERS: dict[str, Renderer] = {
+    "firealarm": firealarm_body,
+    "alertmanager": alertmanager_body,
+    "slack": slack_body,
+    "discord": discord_body,
+}
+
+
+def render_body(fmt: str, message: AlertMessage, receiver: str, external_url: str) -> bytes:
+    """The body of ``message`` in format ``fmt`` as the exact bytes to sign and send."""
+    return to_json_bytes(RENDERERS[fmt](message, receiver, external_url))
+
+
+def signal_url(external_url: str, signal: str) -> str:
+    """Where the dashboard shows ``signal``."""
+    return f"{external_url.rstrip('/')}/signals/{signal}"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _day(day: date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"

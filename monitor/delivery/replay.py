@@ -1,0 +1,63 @@
+"""Replaying a delivery (``firealarm redeliver ID``) and probing a channel (``notify-test``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime
+
+import httpx
+from sqlalchemy import Engine
+
+from monitor.config import Config
+from monitor.delivery.message import as_utc, notify_test_message
+from monitor.delivery.outbox import new_delivery_id
+from monitor.delivery.outcome import SendResult
+from monitor.delivery.record import enable_channel
+from monitor.delivery.senders import build_senders
+from monitor.errors import ConfigError, DeliveryError
+from monitor.store.database import session_scope
+from monitor.store.models import Delivery
+
+
+def requeue(engine: Engine, delivery_id: str, now: datetime) -> str:
+    """Make a failed or dead delivery due again now, same id; returns its channel.
+
+    Its max age counts afresh from now, and a channel disabled by a 410 is enabled again:
+    replaying is the user saying the receiver is back.
+    """
+    with session_scope(engine) as session:
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is None:
+            raise DeliveryError(f"no delivery with id {delivery_id!r}")
+        if delivery.status in ("pending", "sent"):
+            raise DeliveryError(
+                f"delivery {delivery_id} is {delivery.status}; only failed or dead ones replay"
+            )
+        delivery.status = "pending"
+        delivery.next_attempt_at = delivery.replayed_at = as_utc(now)
+        delivery.lease_owner = delivery.lease_until = None
+        enable_channel(session, delivery.channel)
+        return delivery.channel
+
+
+def notify_test(
+    config: Config,
+    channel: str,
+    client: httpx.Client,
+    now: datetime,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[str, SendResult]:
+    """Send an ``alert.test`` to ``channel`` through its real sender; returns (id, result)."""
+    if channel not in config.channels:
+        known = ", ".join(sorted(config.channels)) or "none configured"
+        raise ConfigError(f"unknown channel {channel!r} (channels: {known})")
+    senders = build_senders(
+        config,
+        client=client,
+        environ=os.environ if environ is None else environ,
+        chart=lambda message: None,
+    )
+    delivery_id = new_delivery_id()
+    return delivery_id, senders[channel].send(notify_test_message(channel, now), delivery_id, now)

@@ -1,0 +1,46 @@
+"""One evaluation: the steps that run after new data, in order, in one transaction.
+
+Today: compute signals. The rules step (alert rules, the stage composite, the outbox) comes
+right after signals, in :func:`evaluate`, reading the values just stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from monitor.runtime import Runtime
+from monitor.signals.engine import SignalReport, compute_signals
+from monitor.store.database import session_scope
+
+
+@dataclass
+class EvaluationReport:
+    """What one evaluation did."""
+
+    as_of: date | None
+    now: datetime
+    full: bool
+    signals: list[SignalReport] = field(default_factory=list)
+
+
+def evaluate(
+    runtime: Runtime,
+    *,
+    as_of: date | None = None,
+    now: datetime | None = None,
+    full: bool = False,
+) -> EvaluationReport:
+    """Compute signals (then, once added, evaluate rules) over the stored data.
+
+    ``as_of`` (default: the UTC date of ``now``) limits every step to observations available
+    up to that date, so a past date is evaluated exactly as it could have been then, and an
+    observation stored before its assumed publication date waits for it. ``full`` recomputes
+    all history instead of just the dates that can have changed.
+    """
+    now = now or datetime.now(UTC)
+    as_of = as_of or now.astimezone(UTC).date()
+    report = EvaluationReport(as_of=as_of, now=now, full=full)
+    with session_scope(runtime.engine) as session:
+        report.signals = compute_signals(session, runtime.config, now=now, as_of=as_of, full=full)
+    return report

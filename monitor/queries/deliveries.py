@@ -1,0 +1,81 @@
+"""The outbox as users see it: deliveries, their attempts, and counts by status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitor.store.models import AlertEvent, ChannelState, Delivery, DeliveryAttempt
+
+DELIVERY_COLUMNS = [
+    "id",
+    "channel",
+    "rule",
+    "state",
+    "date",
+    "status",
+    "attempts",
+    "created_at",
+    "next_attempt_at",
+    "last_status_code",
+    "last_error",
+]
+ATTEMPT_COLUMNS = ["attempted_at", "outcome", "status_code", "error", "duration_ms"]
+
+
+def deliveries(
+    session: Session, *, status: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Deliveries newest first, optionally only those with ``status``."""
+    query = (
+        select(Delivery, AlertEvent.rule, AlertEvent.state, AlertEvent.date)
+        .join(AlertEvent, AlertEvent.id == Delivery.event_id)
+        .order_by(Delivery.created_at.desc(), Delivery.id)
+        .limit(limit)
+    )
+    if status is not None:
+        query = query.where(Delivery.status == status)
+    return [
+        {
+            "id": d.id,
+            "channel": d.channel,
+            "rule": rule,
+            "state": state,
+            "date": day,
+            "status": d.status,
+            "attempts": d.attempts,
+            "created_at": d.created_at,
+            "next_attempt_at": d.next_attempt_at if d.status == "pending" else None,
+            "last_status_code": d.last_status_code,
+            "last_error": d.last_error,
+            "delivered_at": d.delivered_at,
+        }
+        for d, rule, state, day in session.execute(query)
+    ]
+
+
+def delivery_attempts(session: Session, delivery_id: str) -> list[dict[str, Any]]:
+    """Every attempt of one delivery, oldest first."""
+    query = (
+        select(DeliveryAttempt)
+        .where(DeliveryAttempt.delivery_id == delivery_id)
+        .order_by(DeliveryAttempt.id)
+    )
+    return [{c: getattr(a, c) for c in ATTEMPT_COLUMNS} for a in session.scalars(query)]
+
+
+def delivery_counts(session: Session) -> dict[str, int]:
+    """Number of deliveries per status (pending, sent, failed, dead)."""
+    rows = session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
+    return {status: count for status, count in rows}
+
+
+def disabled_channel_rows(session: Session) -> list[dict[str, Any]]:
+    """Channels a receiver disabled (HTTP 410), with when and why."""
+    query = select(ChannelState).where(ChannelState.disabled_at.is_not(None))
+    return [
+        {"channel": s.channel, "disabled_at": s.disabled_at, "reason": s.reason}
+        for s in session.scalars(query)
+    ]

@@ -1,0 +1,70 @@
+"""How fresh each instrument is on a date: the basis of staleness and DataStale alerts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitor.config import Config
+from monitor.store.models import Observation
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """An instrument's latest observation available on ``as_of`` and whether it is too old."""
+
+    symbol: str
+    source: str
+    latest_available: date | None
+    age_days: int | None
+    limit_days: int
+    stale: bool
+
+
+def instrument_freshness(session: Session, config: Config, as_of: date) -> list[Freshness]:
+    """Each configured instrument's freshness on ``as_of``, in config order.
+
+    An instrument with no observation available by ``as_of`` is stale with no date. Stale means
+    ``as_of - latest_available > limit`` (the instrument's ``staleness_limit``), the same test
+    signals apply before using a value.
+    """
+    result = []
+    for instrument in config.instruments:
+        day = latest_available(session, instrument.symbol, as_of)
+        age = None if day is None else (as_of - day).days
+        result.append(
+            Freshness(
+                symbol=instrument.symbol,
+                source=instrument.source,
+                latest_available=day,
+                age_days=age,
+                limit_days=instrument.staleness_limit,
+                stale=age is None or age > instrument.staleness_limit,
+            )
+        )
+    return result
+
+
+def latest_available(session: Session, symbol: str, as_of: date) -> date | None:
+    """The newest available date of ``symbol`` at or before ``as_of`` (an index lookup)."""
+    query = select(func.max(Observation.available_date)).where(
+        Observation.symbol == symbol, Observation.available_date <= as_of
+    )
+    return session.execute(query).scalar()
+
+
+def instruments_of(config: Config, name: str) -> list[str]:
+    """The instruments a signal (or instrument) ``name`` derives from, in config order."""
+    signals = {s.id: s for s in config.signals}
+    found: set[str] = set()
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in signals:
+            pending.extend(signals[current].inputs)
+        else:
+            found.add(current)
+    return [i.symbol for i in config.instruments if i.symbol in found]

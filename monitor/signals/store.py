@@ -1,0 +1,125 @@
+"""Reading signal inputs from the store and writing signal values back, changed rows only."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+import pandas as pd
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from monitor.store.models import Observation, SignalValue
+from monitor.store.upsert import upsert
+
+
+def _series(rows: list[tuple[date, float]]) -> pd.Series:
+    index = pd.DatetimeIndex([pd.Timestamp(day) for day, _ in rows])
+    return pd.Series([value for _, value in rows], index=index, dtype=float)
+
+
+def read_instrument(
+    session: Session, symbol: str, since: date | None, until: date | None
+) -> pd.Series:
+    """Closes of ``symbol`` by available date; of two sharing one, the later observation's."""
+    query = select(Observation.available_date, Observation.close).where(
+        Observation.symbol == symbol
+    )
+    if since is not None:
+        query = query.where(Observation.available_date >= since)
+    if until is not None:
+        query = query.where(Observation.available_date <= until)
+    query = query.order_by(Observation.available_date, Observation.date)
+    series = _series(list(session.execute(query).all()))
+    return series[~series.index.duplicated(keep="last")]
+
+
+def read_signal(session: Session, signal: str, since: date | None, until: date | None) -> pd.Series:
+    """Stored values of ``signal`` by date."""
+    query = select(SignalValue.date, SignalValue.value).where(SignalValue.signal == signal)
+    if since is not None:
+        query = query.where(SignalValue.date >= since)
+    if until is not None:
+        query = query.where(SignalValue.date <= until)
+    return _series(list(session.execute(query.order_by(SignalValue.date)).all()))
+
+
+def prior_max(session: Session, name: str, *, is_signal: bool, before: date) -> float | None:
+    """The largest value of an instrument or signal available before ``before`` (one aggregate)."""
+    if is_signal:
+        query = select(func.max(SignalValue.value)).where(
+            SignalValue.signal == name, SignalValue.date < before
+        )
+    else:
+        query = select(func.max(Observation.close)).where(
+            Observation.symbol == name, Observation.available_date < before
+        )
+    return session.execute(query).scalar()
+
+
+def latest_date(session: Session, signal: str, until: date | None = None) -> date | None:
+    """The newest stored date of ``signal`` (at or before ``until``)."""
+    query = select(func.max(SignalValue.date)).where(SignalValue.signal == signal)
+    if until is not None:
+        query = query.where(SignalValue.date <= until)
+    return session.execute(query).scalar()
+
+
+def latest_observation_date(session: Session, symbol: str, as_of: date | None) -> date | None:
+    """The newest observation date of ``symbol`` among those available by ``as_of``.
+
+    Available dates grow with observation dates, so the newest available row is the newest
+    observation; ordering by the (symbol, available_date) index keeps this one index lookup.
+    """
+    query = select(Observation.date).where(Observation.symbol == symbol)
+    if as_of is not None:
+        query = query.where(Observation.available_date <= as_of)
+    query = query.order_by(Observation.available_date.desc(), Observation.date.desc()).limit(1)
+    return session.execute(query).scalar()
+
+
+def save(
+    session: Session,
+    signal: str,
+    values: pd.Series,
+    *,
+    since: date | None,
+    until: date | None,
+    now: datetime,
+) -> tuple[int, int]:
+    """Make the stored values of ``signal`` in [since, until] equal ``values``.
+
+    Only new or changed values are written (with ``computed_at = now``); stored dates that no
+    longer have a value (an input went stale, a revision removed it) are deleted. Returns
+    (written, deleted).
+    """
+    stored = {day: value for day, value in _stored(session, signal, since, until)}
+    fresh = {ts.date(): float(v) for ts, v in values.items()}
+    rows = [
+        {"signal": signal, "date": day, "value": value, "computed_at": now}
+        for day, value in fresh.items()
+        if day not in stored or not _same(stored[day], value)
+    ]
+    gone = [day for day in stored if day not in fresh]
+    upsert(session, SignalValue.__table__, rows, key=("signal", "date"))
+    for chunk in range(0, len(gone), 500):
+        session.execute(
+            delete(SignalValue).where(
+                SignalValue.signal == signal, SignalValue.date.in_(gone[chunk : chunk + 500])
+            )
+        )
+    return len(rows), len(gone)
+
+
+def _stored(session: Session, signal: str, since: date | None, until: date | None):
+    query = select(SignalValue.date, SignalValue.value).where(SignalValue.signal == signal)
+    if since is not None:
+        query = query.where(SignalValue.date >= since)
+    if until is not None:
+        query = query.where(SignalValue.date <= until)
+    return session.execute(query).all()
+
+
+def _same(old: float, new: float) -> bool:
+    # Rolling sums started at a different date differ in the last bits; that is no change.
+    return math.isclose(old, new, rel_tol=1e-12, abs_tol=1e-12)

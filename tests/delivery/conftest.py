@@ -1,0 +1,132 @@
+"""Fixtures for delivery tests: a migrated database, a loopback receiver, events in the outbox."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from monitor.config import Config, parse_config
+from monitor.delivery.dispatcher import Dispatcher
+from monitor.delivery.outbox import queue_deliveries
+from monitor.delivery.senders import build_senders
+from monitor.store.database import create_db_engine, session_scope
+from monitor.store.migrate import upgrade
+from monitor.store.models import AlertEvent
+from tests.delivery.receiver import Receiver
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # the Standard Webhooks test vector's secret
+SECRET_ENV = "FIREALARM_TEST_HOOK_SECRET"
+T0 = datetime(2026, 3, 2, 22, 0, tzinfo=UTC)
+
+
+class Clock:
+    """The time tests pass in as ``now``; the receiver verifies timestamps against it too."""
+
+    def __init__(self, start: datetime = T0) -> None:
+        self.now = start
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+    def timestamp(self) -> float:
+        return self.now.timestamp()
+
+
+def webhook_config(
+    url: str, *, fmt: str = "firealarm", timeout: float = 5.0, **alerts: str
+) -> Config:
+    extra = "".join(f'{k} = "{v}"\n' for k, v in alerts.items())
+    return parse_config(
+        f"""
+[alerts]
+default_channels = ["hook"]
+{extra}
+[channels.hook]
+type = "webhook"
+url = "{url}"
+format = "{fmt}"
+secret_env = "{SECRET_ENV}"
+timeout = {timeout}
+"""
+    )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A migrated database on SQLite and on PostgreSQL."""
+    engine = create_db_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
+    engine = create_db_engine(sqlite_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def receiver(clock: Clock) -> Iterator[Receiver]:
+    server = Receiver(secret=SECRET)
+    server.clock = clock.timestamp
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def http_client() -> Iterator[httpx.Client]:
+    with httpx.Client() as client:
+        yield client
+
+
+def make_dispatcher(
+    config: Config, engine: Engine, client: httpx.Client, env: dict[str, str] | None = None
+) -> Dispatcher:
+    environ = {SECRET_ENV: SECRET} if env is None else env
+    senders = build_senders(config, client=client, environ=environ, chart=lambda message: None)
+    return Dispatcher(config, engine, senders, rng=random.Random(7))
+
+
+def queue_event(
+    engine: Engine,
+    now: datetime,
+    *,
+    channels: tuple[str, ...] = ("hook",),
+    rule: str = "btc_vs_ndx",
+    state: str = "firing",
+    day: date = date(2026, 3, 2),
+    signal: str = "btc_vs_ndx",
+) -> list[str]:
+    """Record one alert event and its deliveries in one transaction, as the evaluator does."""
+    with session_scope(engine) as session:
+        event = AlertEvent(
+            rule=rule,
+            fingerprint=f"{rule}-fp",
+            state=state,
+            reason="threshold",
+            date=day,
+            signal=signal,
+            value=-31.4,
+            threshold=-25.0,
+            severity="critical",
+            labels=json.dumps({"stage": "1"}),
+            summary="Bitcoin trails the Nasdaq-100 by -31.4 pp over 90 days",
+            recorded_at=now,
+        )
+        session.add(event)
+        return [d.id for d in queue_deliveries(session, event, list(channels), now)]

@@ -1,0 +1,86 @@
+"""The delivery commands end to end: deliver, deliveries, redeliver, notify-test."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from monitor.cli import run
+from monitor.store.database import create_db_engine
+from monitor.store.migrate import upgrade
+from tests.delivery.conftest import SECRET, SECRET_ENV, queue_event
+from tests.delivery.receiver import Receiver, Reply
+
+
+@pytest.fixture
+def setup(tmp_path, sqlite_url, monkeypatch):
+    receiver = Receiver(secret=SECRET)
+    config = tmp_path / "firealarm.toml"
+    config.write_text(
+        f"""
+[alerts]
+default_channels = ["hook"]
+
+[channels.hook]
+type = "webhook"
+url = "{receiver.url}"
+secret_env = "{SECRET_ENV}"
+"""
+    )
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    engine = create_db_engine(sqlite_url)
+    upgrade(engine)
+    yield ["--config", str(config), "--db", sqlite_url], engine, receiver
+    engine.dispose()
+    receiver.close()
+
+
+def test_deliver_then_list_as_json(setup, capsys):
+    args, engine, receiver = setup
+    [delivery_id] = queue_event(engine, datetime.now(UTC))
+
+    assert run([*args, "deliver"]) == 0
+    assert "1 sent" in capsys.readouterr().err
+    assert run([*args, "deliveries", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+
+    assert receiver.accepted_ids == [delivery_id]
+    assert [(r["id"], r["status"], r["attempts"], r["rule"]) for r in rows] == [
+        (delivery_id, "sent", 1, "btc_vs_ndx")
+    ]
+
+
+def test_dead_listing_and_redeliver(setup, capsys):
+    args, engine, receiver = setup
+    [delivery_id] = queue_event(engine, datetime.now(UTC))
+    receiver.script.append(Reply(422))
+    assert run([*args, "deliver"]) == 0
+    capsys.readouterr()
+
+    assert run([*args, "deliveries", "--status", "failed", "--format", "csv"]) == 0
+    assert delivery_id in capsys.readouterr().out
+    assert run([*args, "deliveries", "--dead", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert run([*args, "redeliver", delivery_id]) == 0
+    assert f"{delivery_id}: sent" in capsys.readouterr().err
+    assert receiver.accepted_ids == [delivery_id]
+    assert run([*args, "redeliver", delivery_id]) == 1  # already sent
+    assert "only failed or dead ones replay" in capsys.readouterr().err
+    assert run([*args, "redeliver", "msg_nope"]) == 1
+
+
+def test_notify_test_reports_and_sets_exit_status(setup, capsys):
+    args, _, receiver = setup
+    assert run([*args, "notify-test", "hook"]) == 0
+    assert "hook: sent 200" in capsys.readouterr().err
+    assert json.loads(receiver.requests[0].body)["type"] == "alert.test"
+    assert receiver.requests[0].signature_ok is True
+
+    receiver.script.append(Reply(500))
+    assert run([*args, "notify-test", "hook"]) == 1
+    assert "HTTP 500" in capsys.readouterr().err
+
+    assert run([*args, "notify-test", "nope"]) == 2
+    assert "unknown channel 'nope' (channels: hook)" in capsys.readouterr().err

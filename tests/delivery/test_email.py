@@ -1,0 +1,154 @@
+"""Email to a real SMTP server on loopback (aiosmtpd): STARTTLS, implicit TLS, AUTH from env."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from monitor.config import parse_config
+from monitor.delivery.dispatcher import Dispatcher, chart_renderer
+from monitor.delivery.email import EmailSender
+from monitor.delivery.message import notify_test_message
+from monitor.delivery.senders import build_senders
+from monitor.store.database import session_scope
+from monitor.store.models import Delivery, SignalValue
+from tests.delivery.conftest import queue_event
+from tests.delivery.smtp_server import SmtpServer
+
+# aiosmtpd counts only STARTTLS as TLS; under implicit TLS it warns that AUTH lacks TLS.
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+
+USER, PASSWORD = "alerts@example.com", "s3cret-smtp-pass"
+ENV = {"TEST_SMTP_USER": USER, "TEST_SMTP_PASSWORD": PASSWORD}
+
+
+def email_config(port: int, security: str):
+    return parse_config(
+        f"""
+[[rules]]
+name = "btc_vs_ndx"
+signal = "btc_vs_ndx"
+op = "<"
+threshold = -25.0
+clear_threshold = -15.0
+
+[[instruments]]
+symbol = "BTC-USD"
+source = "yahoo"
+
+[[instruments]]
+symbol = "^NDX"
+source = "yahoo"
+
+[[signals]]
+id = "btc_vs_ndx"
+kind = "relative_return"
+inputs = ["BTC-USD", "^NDX"]
+window = 90
+
+[channels.team]
+type = "email"
+smtp_host = "127.0.0.1"
+smtp_port = {port}
+security = "{security}"
+username_env = "TEST_SMTP_USER"
+password_env = "TEST_SMTP_PASSWORD"
+from = "firealarm@example.com"
+to = ["me@example.com", "you@example.com"]
+timeout = 10
+"""
+    )
+
+
+@pytest.fixture(params=["starttls", "tls"])
+def smtp(request):
+    server = SmtpServer(security=request.param, username=USER, password=PASSWORD)
+    yield server
+    server.stop()
+
+
+def _store_signal(engine, last: date) -> None:
+    with session_scope(engine) as session:
+        for n in range(120):
+            day = last - timedelta(days=119 - n)
+            session.add(
+                SignalValue(signal="btc_vs_ndx", date=day, value=-10.0 - n / 4, computed_at=day)
+            )
+
+
+def test_alert_email_has_text_html_and_inline_chart(smtp, sqlite_engine, clock):
+    config = email_config(smtp.port, smtp.security)
+    _store_signal(sqlite_engine, date(2026, 3, 2))
+    [delivery_id] = queue_event(sqlite_engine, clock.now, channels=("team",))
+    senders = build_senders(
+        config,
+        client=None,  # type: ignore[arg-type]  # no webhook channel here
+        environ=ENV,
+        chart=chart_renderer(config, sqlite_engine),
+        ssl_context=smtp.client_context,
+    )
+    report = Dispatcher(config, sqlite_engine, senders).dispatch_due(clock.now)
+
+    assert report.statuses == {delivery_id: "sent"}
+    [message] = smtp.mailbox.messages
+    assert smtp.mailbox.envelopes == [
+        ("firealarm@example.com", ["me@example.com", "you@example.com"])
+    ]
+    assert message["Subject"].startswith("[FIRING:critical] btc_vs_ndx: Bitcoin trails")
+    assert message["Message-ID"] == f"<{delivery_id}@firealarm>"
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(("plain",)).get_content()
+    assert "Threshold: -25" in text and "Value: -31.4" in text
+    html_part = message.get_body(("html",))
+    related = message.get_payload()[1]
+    assert related.get_content_type() == "multipart/related"
+    image = next(p for p in related.iter_parts() if p.get_content_type() == "image/png")
+    png = image.get_content()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5_000
+    cid = image["Content-ID"].strip("<>")
+    assert f"cid:{cid}" in html_part.get_content()
+    with session_scope(sqlite_engine) as session:
+        assert session.scalar(select(Delivery.last_status_code)) == 250
+
+
+def _sender(smtp: SmtpServer, environ: dict[str, str], port: int | None = None) -> EmailSender:
+    config = email_config(port or smtp.port, smtp.security)
+    channel = config.channels["team"]
+    return EmailSender("team", channel, environ, lambda m: None, smtp.client_context)
+
+
+def test_wrong_password_fails_without_leaking_it(smtp, clock):
+    result = _sender(smtp, {**ENV, "TEST_SMTP_PASSWORD": "wrong-pass"}).send(
+        notify_test_message("team", clock.now), "msg_x", clock.now
+    )
+    assert (result.outcome, result.status_code) == ("failed", 535)
+    assert "wrong-pass" not in (result.error or "")
+    assert smtp.mailbox.messages == []
+
+
+def test_missing_credentials_variable_is_named(smtp, clock):
+    result = _sender(smtp, {"TEST_SMTP_USER": USER}).send(
+        notify_test_message("team", clock.now), "msg_x", clock.now
+    )
+    assert result.outcome == "failed"
+    assert result.error == "smtp credentials: environment variable TEST_SMTP_PASSWORD is not set"
+
+
+def test_server_down_is_retried(smtp, clock):
+    from tests.delivery.smtp_server import free_port
+
+    result = _sender(smtp, ENV, port=free_port()).send(
+        notify_test_message("team", clock.now), "msg_x", clock.now
+    )
+    assert result.outcome == "retry"
+    assert "ConnectionRefusedError" in (result.error or "")
+
+
+def test_untrusted_certificate_fails(smtp, clock):
+    config = email_config(smtp.port, smtp.security)
+    sender = EmailSender("team", config.channels["team"], ENV, lambda m: None)  # system CAs
+    result = sender.send(notify_test_message("team", clock.now), "msg_x", clock.now)
+    assert result.outcome == "failed"
+    assert "CERTIFICATE_VERIFY_FAILED" in (result.error or "")

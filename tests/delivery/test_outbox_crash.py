@@ -1,0 +1,66 @@
+"""A process killed between queuing and sending loses nothing: the next dispatcher sends it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from sqlalchemy import select
+
+from monitor.delivery.claims import claim_due, new_owner
+from monitor.store.database import session_scope
+from monitor.store.models import AlertEvent, Delivery
+from tests.delivery.conftest import make_dispatcher, queue_event, webhook_config
+
+CHILD = textwrap.dedent(
+    """
+    import os, sys
+    from datetime import datetime
+    from tests.delivery.conftest import queue_event
+    from monitor.store.database import create_db_engine
+
+    engine = create_db_engine(sys.argv[1])
+    ids = queue_event(engine, datetime.fromisoformat(sys.argv[2]))
+    print(ids[0], flush=True)
+    os._exit(137)  # killed before any dispatcher ran: no cleanup, no sending
+    """
+)
+
+
+def test_delivery_queued_by_a_killed_process_is_sent_later(engine, receiver, clock, http_client):
+    url = engine.url.render_as_string(hide_password=False)
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, url, clock.now.isoformat()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert child.returncode == 137, child.stderr
+    delivery_id = child.stdout.strip()
+    with session_scope(engine) as session:
+        assert session.scalar(select(Delivery.status).where(Delivery.id == delivery_id)) == (
+            "pending"
+        )
+        assert session.scalar(select(AlertEvent.rule)) == "btc_vs_ndx"
+
+    report = make_dispatcher(webhook_config(receiver.url), engine, http_client).dispatch_due(
+        clock.advance(seconds=30)
+    )
+
+    assert report.statuses == {delivery_id: "sent"}
+    assert receiver.accepted_ids == [delivery_id]
+
+
+def test_dispatcher_killed_while_sending_is_resent_after_its_lease(
+    sqlite_engine, receiver, clock, http_client
+):
+    """A claim whose dispatcher died (lease left behind) is picked up once the lease expires."""
+    [delivery_id] = queue_event(sqlite_engine, clock.now)
+    claimed = claim_due(sqlite_engine, now=clock.now, limit=10, owner=new_owner())
+    assert [d.id for d, _ in claimed] == [delivery_id]  # ... and then the process died
+    dispatcher = make_dispatcher(webhook_config(receiver.url), sqlite_engine, http_client)
+
+    assert dispatcher.dispatch_due(clock.advance(minutes=1)).statuses == {}  # still leased
+    assert dispatcher.dispatch_due(clock.advance(minutes=5)).statuses == {delivery_id: "sent"}
+    assert receiver.accepted_ids == [delivery_id]

@@ -14,9 +14,17 @@ from monitor.api.errors import NotFound
 from monitor.api.responses import FormatQuery, json_response, table_response
 from monitor.config import Config
 from monitor.queries import interim
+from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries
 from monitor.queries.instruments import INSTRUMENT_COLUMNS, instruments
-from monitor.queries.periods import firing_periods
+from monitor.queries.periods import signal_firing_periods
 from monitor.queries.prices import PRICE_COLUMNS, prices
+from monitor.queries.signals import (
+    HISTORY_COLUMNS,
+    SIGNAL_COLUMNS,
+    latest_signals,
+    signal_history,
+    signal_ids,
+)
 from monitor.store.database import session_scope
 
 router = APIRouter(prefix="/api")
@@ -45,9 +53,13 @@ Cfg = Annotated[Config, Depends(config)]
 
 
 def _known_signal(cfg: Config, signal_id: str) -> None:
-    ids = {s.id for s in cfg.signals} | ({cfg.stage.id} if cfg.stage.stages else set())
+    ids = signal_ids(cfg)
     if signal_id not in ids:
-        raise NotFound(f"unknown signal {signal_id!r} (configured: {', '.join(sorted(ids))})")
+        raise NotFound(f"unknown signal {signal_id!r} (configured: {', '.join(ids)})")
+
+
+def _page(rows: list[dict[str, Any]], limit: int | None, offset: int) -> list[dict[str, Any]]:
+    return rows[offset : (offset + limit) if limit else None]
 
 
 @router.get("/instruments", responses=schemas.table_of(schemas.InstrumentRow))
@@ -72,15 +84,15 @@ def list_prices(
     """Stored observations of one instrument, by date (like `firealarm prices`)."""
     if symbol not in {i.symbol for i in cfg.instruments}:
         raise NotFound(f"unknown instrument {symbol!r}")
-    rows = prices(db, symbol, since, until)[offset : (offset + limit) if limit else None]
+    rows = _page(prices(db, symbol, since, until), limit, offset)
     return table_response(request, rows, PRICE_COLUMNS, fmt, name=symbol)
 
 
 @router.get("/signals", responses=schemas.table_of(schemas.SignalRow))
 def list_signals(request: Request, db: Db, cfg: Cfg, fmt: FormatQuery = None) -> Response:
     """Each signal's latest value and the state of its rules (like `firealarm signals`)."""
-    rows = interim.latest_signals(db, cfg)
-    return table_response(request, rows, ["id", "date", "value", "state"], fmt, name="signals")
+    rows = latest_signals(db, cfg)
+    return table_response(request, rows, SIGNAL_COLUMNS, fmt, name="signals")
 
 
 @router.get(
@@ -110,7 +122,7 @@ def signal_detail(db: Db, cfg: Cfg, signal_id: SignalId) -> Response:
             for r in cfg.rules
             if r.signal == signal_id
         ],
-        "firing_periods": firing_periods(db, signal_id),
+        "firing_periods": signal_firing_periods(db, cfg, signal_id),
     }
     return json_response(detail)
 
@@ -121,7 +133,7 @@ def _stage_description(cfg: Config) -> str:
 
 
 @router.get("/signals/{signal_id}/history", responses=schemas.table_of(schemas.HistoryRow))
-def signal_history(
+def history(
     request: Request,
     db: Db,
     cfg: Cfg,
@@ -134,8 +146,8 @@ def signal_history(
 ) -> Response:
     """Stored values of one signal in date order (like `firealarm history`)."""
     _known_signal(cfg, signal_id)
-    rows = interim.signal_history(db, signal_id, since, until, limit, offset)
-    return table_response(request, rows, ["date", "value"], fmt, name=signal_id)
+    rows = _page(signal_history(db, signal_id, since, until), limit, offset)
+    return table_response(request, rows, HISTORY_COLUMNS, fmt, name=signal_id)
 
 
 @router.get("/alerts", responses=schemas.table_of(schemas.AlertRow))
@@ -151,7 +163,7 @@ def list_alerts(
     if all_:
         rows = interim.alert_events(db, limit=limit, offset=offset)
     else:
-        rows = interim.open_alerts(db)[offset : (offset + limit) if limit else None]
+        rows = _page(interim.open_alerts(db), limit, offset)
     return table_response(request, rows, interim.EVENT_COLUMNS, fmt, name="alerts")
 
 
@@ -177,10 +189,10 @@ def list_deliveries(
     status: Annotated[
         str | None, Query(pattern="^(pending|sent|failed|dead)$", description="Only this status")
     ] = None,
-    limit: Limit = 100,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="At most this many rows")] = 100,
     offset: Offset = 0,
     fmt: FormatQuery = None,
 ) -> Response:
     """Deliveries of alerts to channels, newest first (like `firealarm deliveries`)."""
-    rows = interim.deliveries(db, status, limit, offset)
-    return table_response(request, rows, interim.DELIVERY_COLUMNS, fmt, name="deliveries")
+    rows = _page(deliveries(db, status=status, limit=limit + offset), limit, offset)
+    return table_response(request, rows, DELIVERY_COLUMNS, fmt, name="deliveries")

@@ -57,9 +57,8 @@ class RuleRow(BaseModel):
 
 
 class PeriodRow(BaseModel):
-    rule: str
     start: date
-    end: date | None
+    end: date
 
 
 class SignalDetail(BaseModel):
@@ -90,12 +89,14 @@ class AlertRow(BaseModel):
 class DeliveryRow(BaseModel):
     id: str
     channel: str
+    rule: str
+    state: str
+    date: date
     status: str
     attempts: int
-    rule: str
-    alert_state: str
     created_at: datetime
-    delivered_at: datetime | None
+    next_attempt_at: datetime | None
+    last_status_code: int | None
     last_error: str | None
 
 

@@ -1,35 +1,44 @@
-"""When each rule on a signal was firing: the spans the dashboard and charts shade."""
+"""When rules were firing: the spans the charts and the dashboard shade."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitor.store.models import AlertEvent
+from monitor.config import Config, RuleConfig
+from monitor.store.models import AlertEvent, SignalValue
 
-PERIOD_COLUMNS = ["rule", "start", "end"]
 
-
-def firing_periods(session: Session, signal: str) -> list[dict[str, Any]]:
-    """Spans from each ``firing`` event to the next ``resolved`` of the same alert.
-
-    ``end`` is None while the alert is still firing.
-    """
+def firing_periods(
+    session: Session, rules: Sequence[RuleConfig], last: date
+) -> list[tuple[date, date]]:
+    """(start, end) of every firing → resolved span of ``rules``; open spans end at ``last``."""
+    if not rules:
+        return []
     events = session.execute(
-        select(AlertEvent.fingerprint, AlertEvent.rule, AlertEvent.state, AlertEvent.date)
-        .where(AlertEvent.signal == signal, AlertEvent.state.in_(("firing", "resolved")))
-        .order_by(AlertEvent.fingerprint, AlertEvent.date, AlertEvent.id)
-    )
-    open_since: dict[str, tuple[str, date]] = {}
-    periods: list[dict[str, Any]] = []
-    for fingerprint, rule, state, day in events:
+        select(AlertEvent.fingerprint, AlertEvent.state, AlertEvent.date)
+        .where(AlertEvent.rule.in_([r.name for r in rules]))
+        .where(AlertEvent.state.in_(["firing", "resolved"]))
+        .order_by(AlertEvent.date, AlertEvent.id)
+    ).all()
+    open_since: dict[str, date] = {}
+    spans: list[tuple[date, date]] = []
+    for fingerprint, state, day in events:
         if state == "firing":
-            open_since.setdefault(fingerprint, (rule, day))
+            open_since.setdefault(fingerprint, day)
         elif fingerprint in open_since:
-            rule_name, start = open_since.pop(fingerprint)
-            periods.append({"rule": rule_name, "start": start, "end": day})
-    periods.extend({"rule": r, "start": s, "end": None} for r, s in open_since.values())
-    return sorted(periods, key=lambda p: (p["start"], p["rule"]))
+            spans.append((open_since.pop(fingerprint), day))
+    spans.extend((start, last) for start in open_since.values())
+    return sorted(spans)
+
+
+def signal_firing_periods(session: Session, config: Config, signal: str) -> list[dict[str, Any]]:
+    """Each period a rule on ``signal`` fired; an open one ends at the signal's last value."""
+    rules = [r for r in config.rules if r.signal == signal]
+    last = session.scalar(select(func.max(SignalValue.date)).where(SignalValue.signal == signal))
+    spans = firing_periods(session, rules, last or date.max)
+    return [{"start": start, "end": end} for start, end in spans]

@@ -192,7 +192,7 @@ async function main() {
   }
   const [alerts, deliveries] = await Promise.all([getJSON("/api/alerts"), getJSON("/api/deliveries?limit=20")]);
   fillTable("alerts", alerts, ["rule", "state", "date", "value", "threshold", "severity"]);
-  fillTable("deliveries", deliveries, ["id", "channel", "status", "rule", "alert_state", "created_at"]);
+  fillTable("deliveries", deliveries, ["id", "channel", "status", "rule", "state", "created_at"]);
   window.addEventListener("resize", () => {
     for (const chart of charts.filter(Boolean)) {
       chart.setSize({ width: Math.max(chart.root.parentNode.clientWidth - 4, 300), height: chart.height });

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -43,9 +46,12 @@ def test_healthz_is_503_when_the_callers_check_fails(seeded: Runtime) -> None:
     assert response.json()["checks"] == {"scheduler": "stopped"}
 
 
-def test_healthz_is_503_when_the_database_is_gone(seeded: Runtime) -> None:
+def test_healthz_is_503_when_the_database_is_gone(seeded: Runtime, tmp_path: Path) -> None:
     app = create_app(seeded)
-    app.state.engine = create_db_engine("sqlite:////nonexistent/dir/gone.db", read_only=True)
+    gone = tmp_path / "gone.db"
+    sqlite3.connect(gone).close()
+    app.state.engine = create_db_engine(f"sqlite:///{gone}", read_only=True)
+    gone.unlink()
     response = TestClient(app).get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"].startswith("unreachable")

@@ -70,13 +70,10 @@ def test_signals_list_latest_values_and_rule_state(client: TestClient) -> None:
 def test_signal_detail_has_thresholds_and_firing_periods(client: TestClient) -> None:
     detail = client.get("/api/signals/btc_vs_ndx").json()
     assert [(r["name"], r["threshold"]) for r in detail["rules"]] == [("btc_vs_ndx", -25.0)]
+    # The open period ends at the signal's last stored value.
     assert detail["firing_periods"] == [
-        {
-            "rule": "btc_vs_ndx",
-            "start": str(START + timedelta(days=42)),
-            "end": str(START + timedelta(days=60)),
-        },
-        {"rule": "btc_vs_ndx", "start": str(START + timedelta(days=85)), "end": None},
+        {"start": str(START + timedelta(days=42)), "end": str(START + timedelta(days=60))},
+        {"start": str(START + timedelta(days=85)), "end": str(START + timedelta(days=DAYS - 1))},
     ]
 
 
@@ -96,7 +93,7 @@ def test_deliveries_and_status_filter(client: TestClient) -> None:
     rows = client.get("/api/deliveries").json()
     assert sorted(r["id"] for r in rows) == ["msg_0", "msg_1", "msg_2"]
     pending = client.get("/api/deliveries", params={"status": "pending"}).json()
-    assert [(r["id"], r["rule"], r["alert_state"]) for r in pending] == [
+    assert [(r["id"], r["rule"], r["state"]) for r in pending] == [
         ("msg_2", "btc_vs_ndx", "firing")
     ]
 

@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.api import routes, schemas
+from monitor.api import routes, scenario, schemas
 from monitor.api.auth import TOKEN_ENV, BearerAuth
 from monitor.api.errors import install_error_handlers
 from monitor.api.responses import json_response
@@ -59,6 +59,7 @@ def create_app(
     app.state.config = runtime.config
     install_error_handlers(app)
     app.include_router(routes.router)
+    app.include_router(scenario.router)
     for router in routers:
         app.include_router(router)
     _add_health(app, health_check)

@@ -118,3 +118,22 @@ def test_openapi_documents_every_endpoint(client: TestClient) -> None:
         "/api/alert-events",
         "/api/deliveries",
     } <= set(paths)
+
+
+def test_scenario_reproduces_the_essay_and_takes_the_clis_parameters(client: TestClient) -> None:
+    essay = client.get("/api/scenario").json()
+    assert round(essay["consumer_loss_bn"]) == 330
+    assert round(essay["mortgage_loss_bn"]) == 227
+    assert essay["essay_write_down_pct"] == 13.0
+    more = client.get("/api/scenario", params={"displaced": 0.4}).json()
+    assert more["displaced"] == 0.4
+    assert more["consumer_loss_bn"] == 2 * essay["consumer_loss_bn"]
+    as_csv = client.get("/api/scenario", params={"format": "csv"}).text.splitlines()
+    assert as_csv[0].startswith("consumer_credit_bn,") and len(as_csv) == 2
+
+
+def test_scenario_rejects_unusable_inputs_with_422(client: TestClient) -> None:
+    unusable = [{"employed_m": 0}, {"displaced": 1.5}, {"displaced": "lots"}, {"equity_bn": "nan"}]
+    for params in unusable:
+        response = client.get("/api/scenario", params=params)
+        assert response.status_code == 422, params

@@ -1,18 +1,15 @@
-"""The offline demo: the bundled real history in a fresh database, evaluated and backtested."""
+"""The offline demo: the bundled real history in a fresh database, evaluated."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from monitor import ingest
 from monitor.pipeline import evaluate
-from monitor.rules.backtest import backtest
 from monitor.runtime import Runtime, open_runtime
 from monitor.snapshot import snapshot_files
-from monitor.store.database import session_scope
 
 DEMO_DATABASE = Path("firealarm-demo.db")
 
@@ -24,7 +21,6 @@ class Demo:
     runtime: Runtime
     observations: int
     signal_values: int
-    transitions: list[dict[str, Any]]
 
 
 def fresh_database(path: Path) -> str:
@@ -35,15 +31,12 @@ def fresh_database(path: Path) -> str:
 
 
 def build_demo(config_path: Path | None, path: Path, *, now: datetime) -> Demo:
-    """Import the snapshot into a fresh database at ``path``, evaluate, and backtest it."""
+    """Import the snapshot into a fresh database at ``path`` and evaluate it."""
     runtime = open_runtime(config_path, fresh_database(path))
     reports = ingest.import_files(runtime.config, runtime.engine, snapshot_files())
     evaluation = evaluate(runtime, now=now, full=True)
-    with session_scope(runtime.engine) as session:
-        transitions = backtest(session, runtime.config)
     return Demo(
         runtime=runtime,
         observations=sum(r.rows for r in reports),
-        signal_values=sum(s.rows for s in evaluation.signals),
-        transitions=transitions,
+        signal_values=sum(s.written for s in evaluation.signals),
     )

@@ -1,7 +1,10 @@
-"""Commands that read: sql (read-only SQL), serve (API and dashboard), demo, chart."""
+"""Commands that read: sql (read-only SQL), serve (API and dashboard), chart, demo."""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,10 +12,14 @@ from rich.console import Console
 
 from monitor.api import create_app
 from monitor.api.server import serve_forever
-from monitor.cli.options import FormatOption
+from monitor.charts import render_signal_chart
+from monitor.cli.options import FormatOption, SinceOption, UntilOption, as_date
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
+from monitor.demo import DEMO_DATABASE, build_demo
+from monitor.queries.signals import SIGNAL_COLUMNS, latest_signals, require_signal
 from monitor.queries.sql import run_sql
+from monitor.store.database import session_scope
 
 err = Console(stderr=True)
 
@@ -28,6 +35,8 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
     app.command("sql")(sql)
     app.command("serve")(serve)
+    app.command("chart")(chart)
+    app.command("demo")(demo)
 
 
 def sql(
@@ -62,3 +71,70 @@ def serve(ctx: typer.Context, host: HostOption = None, port: PortOption = None) 
         serve_forever(create_app(runtime), host, port)
     finally:
         runtime.close()
+
+
+def chart(
+    ctx: typer.Context,
+    signal: Annotated[str, typer.Argument(help="Signal id, e.g. btc_vs_ndx.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="PNG file to write.")],
+    since: SinceOption = None,
+    until: UntilOption = None,
+    inputs: Annotated[
+        bool, typer.Option("--inputs/--no-inputs", help="Add the inputs, rebased to 100.")
+    ] = True,
+) -> None:
+    """Draw a signal with its thresholds and firing periods (and its inputs) as a PNG.
+
+    Example: firealarm chart btc_vs_ndx -o btc_vs_ndx.png --since 2024-01-01
+    """
+    runtime = state(ctx).runtime(migrate=False, read_only=True)
+    try:
+        require_signal(runtime.config, signal)
+        with session_scope(runtime.engine) as session:
+            png = render_signal_chart(
+                session,
+                runtime.config,
+                signal,
+                since=as_date(since),
+                until=as_date(until),
+                show_inputs=inputs,
+            )
+    finally:
+        runtime.close()
+    output.write_bytes(png)
+    err.print(f"wrote {output}")
+
+
+def demo(
+    ctx: typer.Context,
+    port: PortOption = None,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the dashboard afterwards.")
+    ] = True,
+) -> None:
+    """Offline demo: the bundled real history in ./firealarm-demo.db, evaluated, on the dashboard.
+
+    The demo database is replaced on every run; nothing else is touched and nothing is fetched.
+
+    Example: firealarm demo --port 8787
+    """
+    started = time.monotonic()
+    err.print(f"loading the bundled history into {DEMO_DATABASE} (replaced on every run)…")
+    built = build_demo(state(ctx).config_path, DEMO_DATABASE, now=datetime.now(UTC))
+    err.print(
+        f"{built.observations} observations imported, {built.signal_values} signal values "
+        f"computed in {time.monotonic() - started:.1f} s"
+    )
+    with session_scope(built.runtime.engine) as session:
+        emit(latest_signals(session, built.runtime.config), SIGNAL_COLUMNS, Format.table)
+    err.print(
+        f'query it: firealarm --db sqlite:///{DEMO_DATABASE} sql "SELECT * FROM open_alerts"',
+        soft_wrap=True,
+    )
+    try:
+        if serve:
+            host, port = built.runtime.config.server.host, port or built.runtime.config.server.port
+            err.print(f"serving the dashboard on http://{host}:{port}/  (Ctrl-C stops)")
+            serve_forever(create_app(built.runtime), host, port)
+    finally:
+        built.runtime.close()

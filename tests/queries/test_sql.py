@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from monitor.cli import run
 from monitor.errors import QueryError
 from monitor.queries.sql import run_sql
-from monitor.runtime import Runtime
+from monitor.runtime import Runtime, open_runtime
 from monitor.store.database import session_scope
 from monitor.store.models import SignalValue
 from tests.api.seed import DAYS, START, btc_value, seed
@@ -42,16 +42,15 @@ def test_writes_are_refused_and_nothing_changes(runtime: Runtime, statement: str
     assert _count(runtime) == before == 3 * DAYS
 
 
-def test_sqlite_cannot_write_other_files_either(runtime: Runtime, tmp_path: Path) -> None:
-    if runtime.engine.dialect.name != "sqlite":
-        pytest.skip("ATTACH and VACUUM INTO are SQLite statements")
+def test_sqlite_cannot_write_other_files_either(sqlite_url: str, tmp_path: Path) -> None:
+    open_runtime(None, sqlite_url).close()
     for statement in (
         f"ATTACH DATABASE '{tmp_path / 'other.db'}' AS other",
         f"VACUUM INTO '{tmp_path / 'copy.db'}'",
         "PRAGMA query_only = OFF",
     ):
         with pytest.raises(QueryError, match="read-only"):
-            run_sql(runtime.config.database.url, statement)
+            run_sql(sqlite_url, statement)
     assert not (tmp_path / "other.db").exists()
     assert not (tmp_path / "copy.db").exists()
 

@@ -9,7 +9,8 @@ from importlib import resources
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -54,6 +55,8 @@ def create_app(
         summary="Read API over firealarm's prices, signals, alerts and deliveries.",
         version="1",
         lifespan=lifespan,
+        docs_url=None,  # served below from the vendored Swagger UI: no CDN
+        redoc_url=None,
     )
     app.state.engine = engine
     app.state.config = runtime.config
@@ -102,3 +105,14 @@ def _add_dashboard(app: FastAPI) -> None:
     @app.get("/", include_in_schema=False)
     def dashboard(_request: Request) -> FileResponse:
         return FileResponse(root / "index.html", media_type="text/html")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="firealarm API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="data:,",
+            swagger_ui_parameters={"validatorUrl": None},  # else it calls validator.swagger.io
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -63,3 +64,16 @@ def test_the_api_engine_refuses_writes(seeded: Runtime) -> None:
         connection.execute(text("DELETE FROM signal_values"))
     with engine.connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM signal_values")).scalar() > 0
+
+
+@pytest.mark.parametrize("path", ["/", "/docs"])
+def test_pages_load_nothing_from_other_hosts(client: TestClient, path: str) -> None:
+    page = client.get(path)
+    assert page.status_code == 200
+    references = re.findall(r'(?:src|href)="([^"]*)"', page.text)
+    references += re.findall(r"""(?:url|Url): ?['"]([^'"]*)['"]""", page.text)
+    assert references
+    for reference in references:
+        assert reference.startswith(("/", "data:")), reference
+        if reference.startswith("/"):
+            assert client.get(reference).status_code == 200, reference

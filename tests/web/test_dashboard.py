@@ -99,3 +99,16 @@ def test_dashboard_draws_the_stored_history(
     assert canvases == len(stored)
     problems = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert problems == []
+
+
+def test_api_docs_render_offline(site: tuple[str, Runtime], browser: webdriver.Chrome) -> None:
+    url, _ = site
+    browser.get(url + "/docs")
+    WebDriverWait(browser, 30).until(
+        lambda d: d.execute_script("return document.querySelectorAll('.opblock').length") > 0
+    )
+    paths = browser.execute_script(
+        "return [...document.querySelectorAll('.opblock-summary-path')].map(e => e.textContent)"
+    )
+    assert "/api/signals/{signal_id}/history" in [p.replace("\u200b", "") for p in paths]
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []

@@ -104,10 +104,12 @@ def signal_detail(db: Db, cfg: Cfg, signal_id: SignalId) -> Response:
     """A signal's definition, its rules' thresholds and the periods they were firing."""
     _known_signal(cfg, signal_id)
     found = next((s for s in cfg.signals if s.id == signal_id), None)
+    symbols = {i.symbol for i in cfg.instruments}
     detail: dict[str, Any] = {
         "id": signal_id,
         "kind": found.kind if found else "stage",
         "inputs": found.inputs if found else [],
+        "instruments": [i for i in found.inputs if i in symbols] if found else [],
         "window": found.window if found else None,
         "description": found.description if found else _stage_description(cfg),
         "rules": [

@@ -65,6 +65,7 @@ class SignalDetail(BaseModel):
     id: str
     kind: str
     inputs: list[str]
+    instruments: list[str]
     window: int | None
     description: str
     rules: list[RuleRow]

@@ -2,11 +2,12 @@
 // window.firealarm keeps what was drawn (points per chart) so tests can compare it with the DB.
 "use strict";
 
-const state = { charts: {}, ready: false, errors: [] };
+const state = { charts: {}, inputs: {}, ready: false, errors: [] };
 window.firealarm = state;
 
 const FIRE = "rgba(198, 40, 40, 0.13)";
 const COLORS = { value: "#1f5fa8", threshold: "#c62828", clear: "#8d8d92", stage: "#c62828" };
+const PALETTE = ["#e07b00", "#1f5fa8", "#2e7d32", "#7b1fa2"];
 
 async function getJSON(path) {
   const response = await fetch(path, { headers: { Accept: "application/json" } });
@@ -121,6 +122,60 @@ function signalCard(signal, detail) {
   return card;
 }
 
+// The essay's two-line charts: the signal's instruments rebased to 100 on their first common date.
+async function drawInputs(container, detail) {
+  const histories = await Promise.all(
+    detail.instruments.map((symbol) => getJSON(`/api/prices/${encodeURIComponent(symbol)}`)),
+  );
+  const start = histories.reduce((latest, rows) => (rows[0].date > latest ? rows[0].date : latest), "");
+  const tables = histories.map((rows) => {
+    const kept = rows.filter((r) => r.date >= start);
+    return [kept.map((r) => toSeconds(r.date)), kept.map((r) => (100 * r.close) / kept[0].close)];
+  });
+  const data = uPlot.join(tables);
+  const series = detail.instruments.map((symbol, i) => ({
+    label: symbol,
+    stroke: PALETTE[i % PALETTE.length],
+    width: 1.3,
+    spanGaps: true,
+    points: { show: false },
+    value: (u, v) => formatValue(v),
+  }));
+  new uPlot(
+    {
+      width: Math.max(container.clientWidth - 4, 300),
+      height: 180,
+      cursor: { drag: { x: true, y: false } },
+      // Log scale: a tenfold rise and a halving read as the moves they are over long histories.
+      scales: { x: { time: true }, y: { distr: 3 } },
+      axes: [{}, { size: 64, label: "rebased to 100 (log)" }],
+      series: [{ value: "{YYYY}-{MM}-{DD}" }, ...series],
+    },
+    data,
+    container,
+  );
+  state.inputs[detail.id] = {
+    symbols: detail.instruments,
+    points: data[0].length,
+    first: data.slice(1).map((ys) => ys.find((v) => v !== null && v !== undefined)),
+  };
+}
+
+function inputsButton(card, detail) {
+  const button = element("button", { type: "button", class: "inputs" }, `show ${detail.instruments.join(" vs ")}`);
+  const holder = element("div", { class: "plot inputs-plot" });
+  button.addEventListener("click", () => {
+    button.disabled = true;
+    drawInputs(holder, detail)
+      .then(() => button.remove())
+      .catch((error) => {
+        state.errors.push(String(error));
+        button.textContent = `could not load inputs: ${error.message}`;
+      });
+  });
+  card.append(button, holder);
+}
+
 async function renderSignal(signal, parent, options) {
   const [detail, rows] = await Promise.all([
     getJSON(`/api/signals/${encodeURIComponent(signal.id)}`),
@@ -135,7 +190,9 @@ async function renderSignal(signal, parent, options) {
     state.charts[signal.id] = { points: 0, first: null, last: null, periods: 0, thresholds: [] };
     return null;
   }
-  return drawChart(plot, detail, rows, options);
+  const chart = drawChart(plot, detail, rows, options);
+  if (detail.instruments.length > 1) inputsButton(card, detail);
+  return chart;
 }
 
 function fillTable(id, rows, columns) {

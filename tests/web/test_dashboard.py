@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
@@ -19,7 +20,7 @@ from monitor.demo import build_demo
 from monitor.queries.signals import signal_ids
 from monitor.runtime import Runtime
 from monitor.store.database import session_scope
-from monitor.store.models import SignalValue
+from monitor.store.models import Observation, SignalValue
 
 NOW = datetime(2025, 7, 1, 12, tzinfo=UTC)
 CHROMIUM = "/usr/bin/chromium"
@@ -75,6 +76,12 @@ def _stored(runtime: Runtime) -> dict[str, list[tuple[str, float]]]:
     return series
 
 
+def _closes(runtime: Runtime, symbol: str) -> list[float]:
+    with session_scope(runtime.engine) as session:
+        query = select(Observation.close).where(Observation.symbol == symbol)
+        return list(session.scalars(query))
+
+
 def test_dashboard_draws_the_stored_history(
     site: tuple[str, Runtime], browser: webdriver.Chrome
 ) -> None:
@@ -83,9 +90,18 @@ def test_dashboard_draws_the_stored_history(
     WebDriverWait(browser, 30).until(lambda d: d.execute_script("return window.firealarm.ready"))
     drawn = browser.execute_script("return window.firealarm")
     ARTIFACTS.mkdir(exist_ok=True)
-    browser.save_screenshot(str(ARTIFACTS / "dashboard.png"))
 
     assert drawn["errors"] == []
+    browser.find_element(By.CSS_SELECTOR, "#card-btc_vs_ndx button.inputs").click()
+    WebDriverWait(browser, 30).until(
+        lambda d: d.execute_script("return window.firealarm.inputs.btc_vs_ndx !== undefined")
+    )
+    inputs = browser.execute_script("return window.firealarm.inputs.btc_vs_ndx")
+    assert inputs["symbols"] == ["BTC-USD", "^NDX"]
+    assert inputs["first"] == [100, 100]  # both rebased on their first common date
+    assert inputs["points"] >= len(_closes(runtime, "BTC-USD"))  # the union of both calendars
+    browser.execute_script("window.scrollTo(0, 0)")
+    browser.save_screenshot(str(ARTIFACTS / "dashboard.png"))
     stored = _stored(runtime)
     for signal, rows in stored.items():
         chart = drawn["charts"][signal]
@@ -95,7 +111,9 @@ def test_dashboard_draws_the_stored_history(
     assert len(stored["btc_vs_ndx"]) > 3000  # years of real history, not a toy series
     assert set(drawn["charts"]) == set(signal_ids(runtime.config))
     assert drawn["charts"]["btc_vs_ndx"]["thresholds"] == [-25.0]
-    canvases = browser.execute_script("return document.querySelectorAll('.uplot canvas').length")
+    canvases = browser.execute_script(
+        "return document.querySelectorAll('.plot:not(.inputs-plot) canvas').length"
+    )
     assert canvases == len(stored)
     problems = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert problems == []

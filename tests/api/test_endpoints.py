@@ -56,6 +56,9 @@ def test_bad_parameters_are_422_not_500(client: TestClient) -> None:
     for params in ({"since": "2025-13-01"}, {"limit": 0}, {"offset": -1}, {"format": "xml"}):
         response = client.get("/api/signals/btc_vs_ndx/history", params=params)
         assert response.status_code == 422, params
+        body = response.json()
+        assert body["status"] == 422
+        assert body["error"].startswith(next(iter(params))), body
 
 
 def test_signals_list_latest_values_and_rule_state(client: TestClient) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 
 from monitor.store.database import session_scope
-from monitor.store.models import AlertEvent, Delivery, Observation, SignalValue
+from monitor.store.models import AlertEvent, Delivery, Observation, RuleState, SignalValue
 
 NOW = datetime(2026, 2, 20, 12, 0, tzinfo=UTC)
 START = date(2025, 11, 1)
@@ -47,6 +47,9 @@ def seed(engine: Engine) -> None:
         session.flush()
         for i, event in enumerate(e for e in events if e.state != "pending"):
             session.add(_delivery(f"msg_{i}", event, "sent" if i < 2 else "pending"))
+        last = START + timedelta(days=DAYS - 1)
+        session.add(_state("btc_vs_ndx", "firing", START + timedelta(days=85), last, -27.0))
+        session.add(_state("igv_vs_ndx", "pending", START + timedelta(days=89), last, -11.9))
 
 
 def _observation(symbol: str, day: date, close: float) -> Observation:
@@ -79,6 +82,20 @@ def _event(rule: str, state: str, day: date, value: float) -> AlertEvent:
         labels="{}",
         summary=f"{rule} is {value}",
         recorded_at=NOW,
+    )
+
+
+def _state(rule: str, state: str, since: date, last: date, value: float) -> RuleState:
+    return RuleState(
+        fingerprint=f"fp_{rule}",
+        rule=rule,
+        state=state,
+        last_date=last,
+        last_value=value,
+        true_count=1,
+        false_count=0,
+        active_since=since,
+        updated_at=NOW,
     )
 
 

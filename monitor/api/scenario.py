@@ -21,8 +21,10 @@ SHARES = {
     "mortgage_share",
     "mortgage_loss_rate",
 }
-# The model divides by these.
-POSITIVE = {"employed_m", "equity_bn"}
+# The model divides by these: at least a thousand people or a million dollars, so no quotient
+# overflows to infinity.
+DIVISORS = {"employed_m", "equity_bn"}
+SMALLEST_DIVISOR = 1e-3
 # Amounts (dollars, people) far beyond any economy, so results stay finite.
 CEILING = 1e15
 
@@ -30,7 +32,7 @@ CEILING = 1e15
 def _bounds(name: str) -> dict[str, float]:
     if name in SHARES:
         return {"ge": 0.0, "le": 1.0}
-    return {"gt" if name in POSITIVE else "ge": 0.0, "le": CEILING}
+    return {"ge": SMALLEST_DIVISOR if name in DIVISORS else 0.0, "le": CEILING}
 
 
 # The bounds are in the OpenAPI document, so a request the model cannot use is a 422 up front.

@@ -211,6 +211,16 @@ class RuleConfig(_Model):
     channels: list[str] | None = None
 
     @model_validator(mode="after")
+    def _summary_renders(self) -> RuleConfig:
+        from monitor.rules.template import check_summary
+
+        try:
+            check_summary(self.summary, rule=self.name, labels=self.labels)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    @model_validator(mode="after")
     def _hysteresis_side(self) -> RuleConfig:
         if self.clear_threshold is None:
             return self
@@ -337,11 +347,17 @@ class Config(_Model):
                     raise ValueError(f"signal {signal.id!r}: unknown input {name!r}")
         self.signal_order()  # raises on cycles
         self._check_formula_units()
-        rule_names = {r.name for r in self.rules}
+        rules_by_name = {r.name: r for r in self.rules}
+        if self.stage.names and len(self.stage.names) != len(self.stage.stages):
+            raise ValueError(
+                f"stage: {len(self.stage.names)} names for {len(self.stage.stages)} stages"
+            )
         for stage in self.stage.stages:
             for name in stage:
-                if name not in rule_names:
+                if name not in rules_by_name:
                     raise ValueError(f"stage: unknown rule {name!r}")
+                if rules_by_name[name].signal == self.stage.id:
+                    raise ValueError(f"stage: rule {name!r} reads {self.stage.id!r} itself")
         known_signals = ids | ({self.stage.id} if self.stage.stages else set())
         for rule in self.rules:
             if rule.signal not in known_signals:
@@ -447,15 +463,27 @@ def parse_config(text: str, *, source: str = "<string>", database_url: str | Non
     try:
         return Config.model_validate({**data, "source": source})
     except ValidationError as exc:
-        raise ConfigError(_describe(source, exc)) from None
+        raise ConfigError(_describe(source, exc, data)) from None
 
 
-def _describe(source: str, exc: ValidationError) -> str:
+def _describe(source: str, exc: ValidationError, data: dict[str, Any]) -> str:
     problems = []
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key"
-        problems.append(f"{key}: {message}")
+        rule = _rule_name(error["loc"], data)
+        problems.append(f"{key}: {message}" + ("" if rule in message else f" (rule {rule})"))
     return f"{source}: " + "; ".join(problems)
+
+
+def _rule_name(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
+    """The quoted name of the ``[[rules]]`` entry an error is in (so users find it), or ""."""
+    if len(loc) < 2 or loc[0] != "rules" or not isinstance(loc[1], int):
+        return ""
+    rules = data.get("rules")
+    if not isinstance(rules, list) or loc[1] >= len(rules) or not isinstance(rules[loc[1]], dict):
+        return ""
+    name = rules[loc[1]].get("name")
+    return repr(name) if isinstance(name, str) else ""

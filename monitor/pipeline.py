@@ -1,7 +1,7 @@
 """One evaluation: the steps that run after new data, in order, in one transaction.
 
-Today: compute signals. The rules step (alert rules, the stage composite, the outbox) comes
-right after signals, in :func:`evaluate`, reading the values just stored.
+Signals first; then the rules step (alert rules, the stage composite, DataStale, the outbox)
+reads the values just stored. One transaction: a crash leaves the previous evaluation intact.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from monitor.rules.persist import RecordReport
+from monitor.rules.step import evaluate_alerts
 from monitor.runtime import Runtime
 from monitor.signals.engine import SignalReport, compute_signals
 from monitor.store.database import session_scope
@@ -22,6 +24,7 @@ class EvaluationReport:
     now: datetime
     full: bool
     signals: list[SignalReport] = field(default_factory=list)
+    alerts: RecordReport = field(default_factory=RecordReport)
 
 
 def evaluate(
@@ -31,7 +34,7 @@ def evaluate(
     now: datetime | None = None,
     full: bool = False,
 ) -> EvaluationReport:
-    """Compute signals (then, once added, evaluate rules) over the stored data.
+    """Compute signals, then evaluate the alert rules, over the stored data.
 
     ``as_of`` (default: the UTC date of ``now``) limits every step to observations available
     up to that date, so a past date is evaluated exactly as it could have been then, and an
@@ -43,4 +46,5 @@ def evaluate(
     report = EvaluationReport(as_of=as_of, now=now, full=full)
     with session_scope(runtime.engine) as session:
         report.signals = compute_signals(session, runtime.config, now=now, as_of=as_of, full=full)
+        report.alerts = evaluate_alerts(session, runtime.config, as_of=as_of, now=now)
     return report

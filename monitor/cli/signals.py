@@ -51,7 +51,7 @@ def evaluate(
         bool, typer.Option("--full", help="Recompute all history (e.g. after a config change).")
     ] = False,
 ) -> None:
-    """Compute every signal from the stored observations and store the values.
+    """Compute every signal from the stored observations, then evaluate the alert rules.
 
     Only dates that can have changed are recomputed unless --full is given.
 
@@ -68,6 +68,8 @@ def evaluate(
             f"{item.signal}: {span}, {item.written} written, {item.deleted} removed, "
             f"latest {item.latest or '-'}"
         )
+    alerts = report.alerts
+    err.print(f"alerts: {alerts.events} transitions, {alerts.deliveries} deliveries queued")
 
 
 def list_signals(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:

@@ -14,7 +14,7 @@ from monitor.store.models import RuleState, SignalValue
 
 SIGNAL_COLUMNS = ["id", "date", "value", "state"]
 HISTORY_COLUMNS = ["date", "value"]
-_SEVERITY = {"firing": 3, "pending": 2, "inactive": 1}
+_SEVERITY = {"firing": 3, "pending": 2, "inactive": 1, "resolved": 1}
 
 
 def signal_ids(config: Config) -> list[str]:
@@ -35,8 +35,8 @@ def require_signal(config: Config, signal: str) -> None:
 def latest_signals(session: Session, config: Config) -> list[dict[str, Any]]:
     """The newest stored value of each signal and the most severe state of its rules.
 
-    ``state`` is firing > pending > inactive over the rule states of the rules on that signal;
-    None when no rule watches it (or none has been evaluated yet).
+    ``state`` is firing > pending > inactive/resolved over the rule states of the rules on that
+    signal; None when no rule watches it (or none has been evaluated yet).
     """
     rows = []
     for signal in signal_ids(config):

@@ -51,18 +51,15 @@ def test_signals_lists_latest_value_and_most_severe_rule_state(
     engine = create_db_engine(sqlite_url)
     now = datetime(2025, 6, 2, tzinfo=UTC)
     with session_scope(engine) as session:
-        for fingerprint, rule, state in [
-            ("a", "btc_vs_ndx", "pending"),
-            ("b", "btc_drawdown", "inactive"),
-        ]:
-            session.add(RuleState(fingerprint=fingerprint, rule=rule, state=state, updated_at=now))
+        # beside the state evaluate stored for the rule btc_vs_ndx (resolved), a pending one
+        session.add(RuleState(fingerprint="a", rule="btc_vs_ndx", state="pending", updated_at=now))
     engine.dispose()
     code, out, _ = _cli(capsys, "--db", sqlite_url, "signals", "--format", "json")
     rows = {r["id"]: r for r in json.loads(out)}
     assert code == 0 and list(rows)[:2] == ["btc_vs_ndx", "igv_vs_ndx"]
     assert rows["btc_vs_ndx"]["date"] == "2025-06-01" and rows["btc_vs_ndx"]["state"] == "pending"
-    assert rows["btc_drawdown"]["state"] == "inactive"
-    assert rows["btc_vs_gold"]["state"] is None  # a rule watches it but has no state yet
+    assert rows["btc_drawdown"]["state"] == "resolved"  # as evaluated by the rules
+    assert rows["usd_liquidity"]["state"] is None  # no rule watches it
     assert rows["igv_vs_ndx"] == {"id": "igv_vs_ndx", "date": None, "value": None, "state": None}
     assert "fire_alarm_stage" in rows
 

@@ -1,0 +1,80 @@
+"""Alert events, open alerts, rule states and the outbox counts, as plain dicts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitor.rules.evaluator import FIRING, PENDING
+from monitor.store.models import AlertEvent, Delivery, RuleState
+
+OPEN_STATES = (PENDING, FIRING)
+
+EVENT_COLUMNS = ["date", "rule", "state", "value", "threshold", "severity", "reason", "summary"]
+OPEN_COLUMNS = ["rule", "state", "since", "date", "value", "threshold", "severity", "summary"]
+
+
+def alert_events(session: Session, rule: str | None = None) -> list[dict[str, Any]]:
+    """Every stored transition, oldest first."""
+    query = select(AlertEvent).order_by(AlertEvent.date, AlertEvent.id)
+    if rule is not None:
+        query = query.where(AlertEvent.rule == rule)
+    return [_event(e) for e in session.scalars(query)]
+
+
+def _event(event: AlertEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "rule": event.rule,
+        "fingerprint": event.fingerprint,
+        "state": event.state,
+        "reason": event.reason,
+        "date": event.date,
+        "signal": event.signal,
+        "value": event.value,
+        "threshold": event.threshold,
+        "severity": event.severity,
+        "labels": json.loads(event.labels),
+        "summary": event.summary,
+        "recorded_at": event.recorded_at,
+    }
+
+
+def open_alerts(session: Session) -> list[dict[str, Any]]:
+    """Alerts pending or firing now, with their latest value and their last event's details."""
+    states = session.scalars(
+        select(RuleState).where(RuleState.state.in_(OPEN_STATES)).order_by(RuleState.rule)
+    ).all()
+    rows = []
+    for state in states:
+        last = session.scalars(
+            select(AlertEvent)
+            .where(AlertEvent.fingerprint == state.fingerprint)
+            .order_by(AlertEvent.date.desc(), AlertEvent.id.desc())
+            .limit(1)
+        ).first()
+        rows.append(
+            {
+                "rule": state.rule,
+                "fingerprint": state.fingerprint,
+                "state": state.state,
+                "since": state.active_since,
+                "date": state.last_date,
+                "value": state.last_value,
+                "threshold": last.threshold if last else None,
+                "severity": last.severity if last else None,
+                "labels": json.loads(last.labels) if last else {},
+                "summary": last.summary if last else "",
+            }
+        )
+    return rows
+
+
+def delivery_counts(session: Session) -> dict[str, int]:
+    """How many deliveries are queued (pending) and dead."""
+    query = select(Delivery.status, func.count()).group_by(Delivery.status)
+    counts = dict(session.execute(query).all())
+    return {"queued": counts.get("pending", 0), "dead": counts.get("dead", 0)}

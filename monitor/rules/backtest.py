@@ -1,0 +1,43 @@
+"""Replay the rules over stored signal history from an empty state; store and send nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from monitor.config import Config
+from monitor.errors import ConfigError
+from monitor.rules.engine import evaluate_rules
+from monitor.rules.persist import load_series
+
+
+def backtest(
+    session: Session,
+    config: Config,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    rules: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """Every transition the rules would have made on the stored history, in date order.
+
+    All rules are evaluated (the stage needs them); ``rules`` only filters the output. The
+    stage is recomputed from the rules as configured, never read back from storage.
+    """
+    known = {r.name for r in config.rules}
+    if unknown := [name for name in rules if name not in known]:
+        raise ConfigError(f"--rule: unknown rule(s) {', '.join(unknown)} (known: {sorted(known)})")
+    signals = sorted({r.signal for r in config.rules} - {config.stage.id})
+    start = since - timedelta(days=1) if since else None
+    series = load_series(session, signals, since=start, until=until or date.max)
+    result = evaluate_rules(config, series, {})
+    events = [
+        event
+        for outcome in result.outcomes
+        if not rules or outcome.rule.name in rules
+        for event in outcome.events()
+    ]
+    return sorted(events, key=lambda e: (e["date"], e["rule"]))

@@ -1,0 +1,68 @@
+"""``DataStale``: an alert per input instrument whose data stopped arriving.
+
+Each instrument feeding a signal that a rule reads is watched by a synthetic rule "DataStale"
+(fingerprint from "DataStale" and the symbol) on one value per evaluation: the age in days, as
+of the evaluation date, of the instrument's latest *available* observation. It fires when the
+age passes the instrument's staleness limit and resolves when data returns. It runs through the
+same evaluator as every rule, so it repeats and resolves like one, and notifies the default
+channels. Meanwhile the signal has no value on stale dates, so rules on it keep their last state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from monitor.config import Config, Instrument, RuleConfig
+from monitor.rules.engine import RuleOutcome, evaluate_one
+from monitor.rules.evaluator import AlertState
+
+DATA_STALE = "DataStale"
+
+
+def watched_instruments(config: Config) -> list[Instrument]:
+    """The instruments that feed, directly or through other signals, a signal a rule reads."""
+    signals = {s.id: s for s in config.signals}
+    pending = [r.signal for r in config.rules if r.signal in signals]
+    seen: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in signals:
+            pending.extend(signals[name].inputs)
+    return [i for i in config.instruments if i.symbol in seen]
+
+
+def stale_rule(instrument: Instrument) -> RuleConfig:
+    """The DataStale rule watching ``instrument``."""
+    return RuleConfig.model_validate(
+        {
+            "name": DATA_STALE,
+            "signal": instrument.symbol,
+            "op": ">",
+            "threshold": float(instrument.staleness_limit),
+            "for": 1,
+            "severity": "warning",
+            "labels": {"instrument": instrument.symbol},
+            "summary": "No new {instrument} data for {value:.0f} days (limit {threshold:.0f})",
+        }
+    )
+
+
+def evaluate_stale(
+    config: Config,
+    latest: Mapping[str, date],
+    as_of: date,
+    states: Mapping[str, AlertState],
+) -> list[RuleOutcome]:
+    """DataStale outcomes as of ``as_of``; ``latest`` maps symbols to their latest available
+    date (an instrument that never had data is not watched: nothing has stopped)."""
+    outcomes = []
+    for instrument in watched_instruments(config):
+        if instrument.symbol not in latest:
+            continue
+        age = float((as_of - latest[instrument.symbol]).days)
+        outcomes.append(evaluate_one(config, stale_rule(instrument), [(as_of, age)], states))
+    return outcomes

@@ -1,0 +1,67 @@
+"""The rules step of an evaluation: after the signals, in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+
+from sqlalchemy.orm import Session
+
+from monitor.config import Config
+from monitor.rules.engine import evaluate_rules, rule_fingerprint
+from monitor.rules.evaluator import AlertState
+from monitor.rules.persist import (
+    RecordReport,
+    forget_states,
+    load_series,
+    load_states,
+    record,
+    store_series,
+)
+from monitor.rules.stale import evaluate_stale, stale_rule, watched_instruments
+from monitor.signals.freshness import instrument_freshness
+
+
+def evaluate_alerts(
+    session: Session, config: Config, *, as_of: date, now: datetime
+) -> RecordReport:
+    """Evaluate every rule on the stored signal values up to ``as_of``, store the stage values,
+    the transitions and the new states, queue notifications, and check for stale data.
+
+    The states of alerts the config no longer defines (a removed or renamed rule, changed
+    labels) are forgotten, so they do not stay open forever; their events remain.
+    """
+    now = now.astimezone(UTC)  # SQLite keeps no zone: store every time in UTC
+    states = load_states(session)
+    series = _new_values(session, config, states, as_of)
+    result = evaluate_rules(config, series, states)
+    if config.stage.stages:
+        store_series(session, config.stage.id, result.stage, now)
+    freshness = instrument_freshness(session, config, as_of)
+    latest = {f.symbol: f.latest_available for f in freshness if f.latest_available}
+    stale = evaluate_stale(config, latest, as_of, states)
+    forget_states(session, keep=_configured_fingerprints(config))
+    return record(session, config, result.outcomes + stale, as_of=as_of, now=now)
+
+
+def _configured_fingerprints(config: Config) -> set[str]:
+    rules = [*config.rules, *(stale_rule(i) for i in watched_instruments(config))]
+    return {rule_fingerprint(rule) for rule in rules}
+
+
+def _new_values(
+    session: Session, config: Config, states: Mapping[str, AlertState], as_of: date
+) -> dict[str, list[tuple[date, float]]]:
+    # Each signal is read from the oldest last-evaluated date of the rules on it; the evaluator
+    # skips what a rule has already seen.
+    since: dict[str, date | None] = {}
+    for rule in config.rules:
+        if rule.signal == config.stage.id and config.stage.stages:
+            continue
+        last = states.get(rule_fingerprint(rule), AlertState()).last_date
+        earlier = since.get(rule.signal, last)
+        since[rule.signal] = None if last is None or earlier is None else min(last, earlier)
+    series: dict[str, list[tuple[date, float]]] = {}
+    for signal, start in since.items():
+        series |= load_series(session, [signal], since=start, until=as_of)
+    return series

@@ -1,0 +1,80 @@
+"""DataStale: fires when an input stops updating, resolves when it returns; rules keep state."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from monitor.queries.alerts import alert_events, open_alerts
+from monitor.rules.stale import watched_instruments
+from monitor.runtime import Runtime
+from monitor.store.database import session_scope
+from monitor.store.models import Observation
+from tests.rules.conftest import NOW, evaluate, put_values
+from tests.rules.helpers import START, daily
+
+
+def day(n: int):
+    return START + timedelta(days=n)
+
+
+def observe(rt: Runtime, symbol: str, first: int, last: int) -> None:
+    with session_scope(rt.engine) as session:
+        session.add_all(
+            Observation(
+                symbol=symbol,
+                date=day(n),
+                available_date=day(n),
+                close=100.0 + n,
+                source="yahoo",
+                fetched_at=NOW,
+            )
+            for n in range(first, last + 1)
+        )
+
+
+def stale_events(rt: Runtime) -> list[tuple]:
+    with session_scope(rt.engine) as session:
+        return [
+            (e["labels"]["instrument"], e["state"], e["date"], e["value"], e["summary"])
+            for e in alert_events(session)
+            if e["rule"] == "DataStale"
+        ]
+
+
+def test_stale_input_fires_and_resolves_while_the_rule_keeps_firing(small: Runtime) -> None:
+    observe(small, "BTC-USD", 0, 9)
+    observe(small, "GLD", 0, 9)
+    put_values(small, "btc_drawdown", daily([-45] * 10))
+    evaluate(small, day(9))
+    assert stale_events(small) == []
+
+    evaluate(small, day(20))  # eleven days without any new data
+    assert stale_events(small) == [
+        ("BTC-USD", "firing", day(20), 11.0, "No new BTC-USD data for 11 days (limit 5)"),
+        ("GLD", "firing", day(20), 11.0, "No new GLD data for 11 days (limit 5)"),
+    ]
+    with session_scope(small.engine) as session:
+        open_rules = sorted(a["rule"] for a in open_alerts(session))
+        resolved = [e for e in alert_events(session) if e["state"] == "resolved"]
+    assert open_rules == ["DataStale", "DataStale", "deep"]  # no silent resolve
+    assert resolved == []
+
+    observe(small, "BTC-USD", 10, 21)
+    evaluate(small, day(21))
+    assert stale_events(small)[-1][:3] == ("BTC-USD", "resolved", day(21))
+    with session_scope(small.engine) as session:
+        still = [a["labels"] for a in open_alerts(session) if a["rule"] == "DataStale"]
+    assert still == [{"instrument": "GLD"}]
+
+
+def test_data_stale_notifies_the_default_channels(small: Runtime) -> None:
+    observe(small, "GLD", 0, 0)
+    report = evaluate(small, day(30))
+    assert report.events == 1 and report.deliveries == 1
+
+
+def test_only_instruments_feeding_a_rule_are_watched(small: Runtime) -> None:
+    config = small.config.model_copy(
+        update={"rules": [r for r in small.config.rules if r.name == "deep"]}
+    )
+    assert [i.symbol for i in watched_instruments(config)] == ["BTC-USD"]

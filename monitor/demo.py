@@ -1,15 +1,18 @@
-"""The offline demo: the bundled real history in a fresh database, evaluated."""
+"""The offline demo: the bundled real history in a fresh database, evaluated and backtested."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from monitor import ingest
 from monitor.pipeline import evaluate
+from monitor.rules.backtest import backtest
 from monitor.runtime import Runtime, open_runtime
 from monitor.snapshot import snapshot_files
+from monitor.store.database import session_scope
 
 DEMO_DATABASE = Path("firealarm-demo.db")
 
@@ -21,6 +24,7 @@ class Demo:
     runtime: Runtime
     observations: int
     signal_values: int
+    transitions: list[dict[str, Any]]
 
 
 def fresh_database(path: Path) -> str:
@@ -31,12 +35,20 @@ def fresh_database(path: Path) -> str:
 
 
 def build_demo(config_path: Path | None, path: Path, *, now: datetime) -> Demo:
-    """Import the snapshot into a fresh database at ``path`` and evaluate it."""
+    """Import the snapshot into a fresh database at ``path``, evaluate it and backtest the rules.
+
+    The evaluation stores signals, the stage and alert transitions (queuing deliveries to any
+    configured channel; the demo sends nothing). The backtest replays the rules over the whole
+    history without storing anything.
+    """
     runtime = open_runtime(config_path, fresh_database(path))
     reports = ingest.import_files(runtime.config, runtime.engine, snapshot_files())
     evaluation = evaluate(runtime, now=now, full=True)
+    with session_scope(runtime.engine) as session:
+        transitions = backtest(session, runtime.config)
     return Demo(
         runtime=runtime,
         observations=sum(r.rows for r in reports),
         signal_values=sum(s.written for s in evaluation.signals),
+        transitions=transitions,
     )

@@ -13,7 +13,7 @@ from monitor.api import schemas
 from monitor.api.errors import NotFound
 from monitor.api.responses import FormatQuery, json_response, table_response
 from monitor.config import Config
-from monitor.queries import interim
+from monitor.queries.alerts import EVENT_COLUMNS, OPEN_COLUMNS, alert_events, open_alerts
 from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries
 from monitor.queries.instruments import INSTRUMENT_COLUMNS, instruments
 from monitor.queries.periods import signal_firing_periods
@@ -152,7 +152,7 @@ def history(
     return table_response(request, rows, HISTORY_COLUMNS, fmt, name=signal_id)
 
 
-@router.get("/alerts", responses=schemas.table_of(schemas.AlertRow))
+@router.get("/alerts", responses=schemas.table_of(schemas.OpenAlertRow | schemas.EventRow))
 def list_alerts(
     request: Request,
     db: Db,
@@ -163,13 +163,13 @@ def list_alerts(
 ) -> Response:
     """Open alerts, or with `all=true` every alert event (like `firealarm alerts [--all]`)."""
     if all_:
-        rows = interim.alert_events(db, limit=limit, offset=offset)
+        rows, columns = alert_events(db), EVENT_COLUMNS
     else:
-        rows = _page(interim.open_alerts(db), limit, offset)
-    return table_response(request, rows, interim.EVENT_COLUMNS, fmt, name="alerts")
+        rows, columns = open_alerts(db), OPEN_COLUMNS
+    return table_response(request, _page(rows, limit, offset), columns, fmt, name="alerts")
 
 
-@router.get("/alert-events", responses=schemas.table_of(schemas.AlertRow))
+@router.get("/alert-events", responses=schemas.table_of(schemas.EventRow))
 def list_alert_events(
     request: Request,
     db: Db,
@@ -179,9 +179,13 @@ def list_alert_events(
     offset: Offset = 0,
     fmt: FormatQuery = None,
 ) -> Response:
-    """Every alert transition, newest first, bounded by date and/or page."""
-    rows = interim.alert_events(db, since, until, limit, offset)
-    return table_response(request, rows, interim.EVENT_COLUMNS, fmt, name="alert-events")
+    """Every alert transition in date order, bounded by date and/or page."""
+    rows = [
+        event
+        for event in alert_events(db)
+        if (since is None or event["date"] >= since) and (until is None or event["date"] <= until)
+    ]
+    return table_response(request, _page(rows, limit, offset), EVENT_COLUMNS, fmt, name="events")
 
 
 @router.get("/deliveries", responses=schemas.table_of(schemas.DeliveryRow))

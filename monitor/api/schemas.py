@@ -77,13 +77,25 @@ class HistoryRow(BaseModel):
     value: float | None
 
 
-class AlertRow(BaseModel):
+class OpenAlertRow(BaseModel):
     rule: str
     state: str
+    since: date | None
+    date: date | None
+    value: float | None
+    threshold: float | None
+    severity: str | None
+    summary: str
+
+
+class EventRow(BaseModel):
     date: date
+    rule: str
+    state: str
     value: float | None
     threshold: float
     severity: str
+    reason: str
     summary: str
 
 

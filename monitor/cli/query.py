@@ -22,6 +22,8 @@ from monitor.queries.sql import run_sql
 from monitor.store.database import session_scope
 
 err = Console(stderr=True)
+BACKTEST_SHOWN = 40
+DEMO_COLUMNS = ["date", "rule", "state", "value", "threshold", "severity"]
 
 HostOption = Annotated[
     str | None, typer.Option("--host", help="Interface to bind (default [server].host).")
@@ -112,9 +114,11 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="Serve the dashboard afterwards.")
     ] = True,
 ) -> None:
-    """Offline demo: the bundled real history in ./firealarm-demo.db, evaluated, on the dashboard.
+    """Offline demo: the bundled real history in ./firealarm-demo.db, evaluated and backtested,
+    then on the dashboard.
 
-    The demo database is replaced on every run; nothing else is touched and nothing is fetched.
+    The demo database is replaced on every run; nothing else is touched, nothing is fetched and
+    nothing is sent.
 
     Example: firealarm demo --port 8787
     """
@@ -125,10 +129,18 @@ def demo(
         f"{built.observations} observations imported, {built.signal_values} signal values "
         f"computed in {time.monotonic() - started:.1f} s"
     )
+    alarms = [t for t in built.transitions if t["state"] in ("firing", "resolved")]
+    shown = alarms[-BACKTEST_SHOWN:]
+    title = (
+        f"backtest: {len(built.transitions)} transitions over the history, "
+        f"the last {len(shown)} firing/resolved shown (all: firealarm backtest)"
+    )
+    emit(shown, DEMO_COLUMNS, Format.table, title=title)
     with session_scope(built.runtime.engine) as session:
         emit(latest_signals(session, built.runtime.config), SIGNAL_COLUMNS, Format.table)
     err.print(
-        f'query it: firealarm --db sqlite:///{DEMO_DATABASE} sql "SELECT * FROM open_alerts"',
+        f"query it: firealarm --db sqlite:///{DEMO_DATABASE} backtest --since 2020-01-01, or\n"
+        f'          firealarm --db sqlite:///{DEMO_DATABASE} sql "SELECT * FROM open_alerts"',
         soft_wrap=True,
     )
     try:

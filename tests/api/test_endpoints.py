@@ -82,14 +82,17 @@ def test_signal_detail_has_thresholds_and_firing_periods(client: TestClient) -> 
 
 def test_alerts_open_and_all(client: TestClient) -> None:
     open_alerts = client.get("/api/alerts").json()
-    assert [(a["rule"], a["state"]) for a in open_alerts] == [
-        ("igv_vs_ndx", "pending"),
-        ("btc_vs_ndx", "firing"),
+    assert [(a["rule"], a["state"], a["since"]) for a in open_alerts] == [
+        ("btc_vs_ndx", "firing", str(START + timedelta(days=85))),
+        ("igv_vs_ndx", "pending", str(START + timedelta(days=89))),
     ]
     every = client.get("/api/alerts", params={"all": "true"}).json()
-    assert len(every) == 5
-    events = client.get("/api/alert-events", params={"since": str(START + timedelta(days=60))})
-    assert [e["state"] for e in events.json()] == ["pending", "firing", "resolved"]
+    assert [e["state"] for e in every] == ["pending", "firing", "resolved", "firing", "pending"]
+    events = client.get(
+        "/api/alert-events",
+        params={"since": str(START + timedelta(days=60)), "limit": 2},
+    )
+    assert [e["state"] for e in events.json()] == ["resolved", "firing"]
 
 
 def test_deliveries_and_status_filter(client: TestClient) -> None:

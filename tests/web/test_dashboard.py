@@ -17,6 +17,8 @@ from sqlalchemy import select
 from monitor.api import create_app
 from monitor.api.server import background_server
 from monitor.demo import build_demo
+from monitor.queries.alerts import open_alerts
+from monitor.queries.periods import signal_firing_periods
 from monitor.queries.signals import signal_ids
 from monitor.runtime import Runtime
 from monitor.store.database import session_scope
@@ -111,6 +113,18 @@ def test_dashboard_draws_the_stored_history(
     assert len(stored["btc_vs_ndx"]) > 3000  # years of real history, not a toy series
     assert set(drawn["charts"]) == set(signal_ids(runtime.config))
     assert drawn["charts"]["btc_vs_ndx"]["thresholds"] == [-25.0]
+    with session_scope(runtime.engine) as session:
+        for signal in stored:
+            periods = signal_firing_periods(session, runtime.config, signal)
+            assert drawn["charts"][signal]["periods"] == len(periods), signal
+        expected_alerts = [a["rule"] for a in open_alerts(session)]
+    assert sum(chart["periods"] for chart in drawn["charts"].values()) > 0  # real alarms shaded
+    shown_alerts = browser.execute_script(
+        "return [...document.querySelectorAll('#alerts tbody tr td:first-child')]"
+        ".map(td => td.textContent)"
+    )
+    assert shown_alerts == expected_alerts
+    assert expected_alerts  # the real history leaves alerts open on its last date
     canvases = browser.execute_script(
         "return document.querySelectorAll('.plot:not(.inputs-plot) canvas').length"
     )

@@ -49,7 +49,8 @@ VIEWS = {
     # Every delivery with the alert it carries.
     "delivery_log": """
         SELECT d.id AS delivery_id, d.channel, d.status, d.attempts, d.created_at,
-               d.last_attempt_at, d.delivered_at, d.next_attempt_at, d.last_error,
+               d.last_attempt_at, d.delivered_at, d.next_attempt_at, d.last_status_code,
+               d.last_error, d.replayed_at,
                e.id AS event_id, e.rule, e.state AS alert_state, e.date AS alert_date,
                e.value, e.threshold, e.severity, e.summary
         FROM deliveries d

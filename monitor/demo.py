@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ class Demo:
     observations: int
     signal_values: int
     transitions: list[dict[str, Any]]
+    as_of: date
 
 
 def fresh_database(path: Path) -> str:
@@ -35,7 +36,8 @@ def fresh_database(path: Path) -> str:
 
 
 def build_demo(config_path: Path | None, path: Path, *, now: datetime) -> Demo:
-    """Import the snapshot into a fresh database at ``path``, evaluate it and backtest the rules.
+    """Import the snapshot into a fresh database at ``path``, evaluate it as of its last date and
+    backtest the rules.
 
     The evaluation stores signals, the stage and alert transitions (queuing deliveries to any
     configured channel; the demo sends nothing). The backtest replays the rules over the whole
@@ -43,7 +45,11 @@ def build_demo(config_path: Path | None, path: Path, *, now: datetime) -> Demo:
     """
     runtime = open_runtime(config_path, fresh_database(path))
     reports = ingest.import_files(runtime.config, runtime.engine, snapshot_files())
-    evaluation = evaluate(runtime, now=now, full=True)
+    with session_scope(runtime.engine) as session:
+        symbols = [i.symbol for i in runtime.config.instruments]
+        as_of = max(ingest.last_dates(session, symbols).values())
+    # As of the snapshot's last date: evaluated today, every input would be stale by months.
+    evaluation = evaluate(runtime, as_of=as_of, now=now, full=True)
     with session_scope(runtime.engine) as session:
         transitions = backtest(session, runtime.config)
     return Demo(
@@ -51,4 +57,5 @@ def build_demo(config_path: Path | None, path: Path, *, now: datetime) -> Demo:
         observations=sum(r.rows for r in reports),
         signal_values=sum(s.written for s in evaluation.signals),
         transitions=transitions,
+        as_of=as_of,
     )

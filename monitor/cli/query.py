@@ -127,7 +127,9 @@ def demo(
     built = build_demo(state(ctx).config_path, DEMO_DATABASE, now=datetime.now(UTC))
     err.print(
         f"{built.observations} observations imported, {built.signal_values} signal values "
-        f"computed in {time.monotonic() - started:.1f} s"
+        f"computed as of {built.as_of} (the snapshot's last date) in "
+        f"{time.monotonic() - started:.1f} s",
+        soft_wrap=True,
     )
     alarms = [t for t in built.transitions if t["state"] in ("firing", "resolved")]
     shown = alarms[-BACKTEST_SHOWN:]

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -79,6 +80,6 @@ def _cell(column: str, value: Any) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:,.4f}" if abs(value) < 1e6 else f"{value:,.0f}"
-    text = str(jsonable(value))
+    text = escape(str(jsonable(value)))  # summaries may hold "[...]": text, not markup
     style = STATE_STYLES.get(text) if column in ("state", "status") else None
     return f"[{style}]{text}[/]" if style else text

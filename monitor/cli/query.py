@@ -26,10 +26,16 @@ BACKTEST_SHOWN = 40
 DEMO_COLUMNS = ["date", "rule", "state", "value", "threshold", "severity"]
 
 HostOption = Annotated[
-    str | None, typer.Option("--host", help="Interface to bind (default [server].host).")
+    str | None,
+    typer.Option(
+        "--host", help="Interface to bind (default: server.host in the config, 127.0.0.1)."
+    ),
 ]
 PortOption = Annotated[
-    int | None, typer.Option("--port", min=0, max=65535, help="Port (default [server].port).")
+    int | None,
+    typer.Option(
+        "--port", min=0, max=65535, help="Port (default: server.port in the config, 8787)."
+    ),
 ]
 
 
@@ -60,8 +66,9 @@ def sql(
 def serve(ctx: typer.Context, host: HostOption = None, port: PortOption = None) -> None:
     """Serve the read API and the dashboard (no scheduler, no fetching).
 
-    Bound to 127.0.0.1 unless --host says otherwise; set FIREALARM_API_TOKEN to require
-    `Authorization: Bearer <token>` on everything but /healthz.
+    Bound to 127.0.0.1 unless --host says otherwise.
+
+    Set FIREALARM_API_TOKEN to require `Authorization: Bearer <token>` on all but /healthz.
 
     Example: firealarm serve --port 8787   # then open http://127.0.0.1:8787/
     """
@@ -114,11 +121,13 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="Serve the dashboard afterwards.")
     ] = True,
 ) -> None:
-    """Offline demo: the bundled real history in ./firealarm-demo.db, evaluated and backtested,
-    then on the dashboard.
+    """Offline demo: the bundled real history, evaluated, backtested and on the dashboard.
 
-    The demo database is replaced on every run; nothing else is touched, nothing is fetched and
-    nothing is sent.
+    It loads into ./firealarm-demo.db, evaluated as of the snapshot's last date.
+
+    The demo database is replaced on every run; nothing else is touched.
+
+    Nothing is fetched and nothing is sent.
 
     Example: firealarm demo --port 8787
     """

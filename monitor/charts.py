@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from monitor.config import Config, RuleConfig
 from monitor.errors import DataError
-from monitor.store.models import AlertEvent, Observation, SignalValue
+from monitor.queries.periods import firing_periods
+from monitor.store.models import Observation, SignalValue
 
 Series = list[tuple[date, float]]
 
@@ -68,29 +69,6 @@ def render_signal_chart(
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
-
-
-def firing_periods(
-    session: Session, rules: Sequence[RuleConfig], last: date
-) -> list[tuple[date, date]]:
-    """(start, end) of every firing → resolved span of ``rules``; open spans end at ``last``."""
-    if not rules:
-        return []
-    events = session.execute(
-        select(AlertEvent.fingerprint, AlertEvent.state, AlertEvent.date)
-        .where(AlertEvent.rule.in_([r.name for r in rules]))
-        .where(AlertEvent.state.in_(["firing", "resolved"]))
-        .order_by(AlertEvent.date, AlertEvent.id)
-    ).all()
-    open_since: dict[str, date] = {}
-    spans: list[tuple[date, date]] = []
-    for fingerprint, state, day in events:
-        if state == "firing":
-            open_since.setdefault(fingerprint, day)
-        elif fingerprint in open_since:
-            spans.append((open_since.pop(fingerprint), day))
-    spans.extend((start, last) for start in open_since.values())
-    return sorted(spans)
 
 
 def _thresholds(axis: Axes, rules: Sequence[RuleConfig]) -> None:

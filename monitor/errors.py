@@ -10,6 +10,7 @@
     │   │   └── RateLimitedError   retry after ``retry_after`` seconds
     │   └── EmptyResponseError     the source answered with no rows: an error, never "no change"
     ├── StoreError                 the database is unreachable, locked or not migrated
+    ├── QueryError                 exit 2: a user's SQL is invalid or tries to write
     └── DeliveryError              a channel could not be used (see monitor.delivery)
 
 Vendor exceptions (yfinance, httpx, SQLAlchemy) are translated where they enter, with
@@ -57,6 +58,12 @@ class EmptyResponseError(SourceError):
 
 class StoreError(FirealarmError):
     """The database cannot be used: unreachable, locked, or its schema is not current."""
+
+
+class QueryError(FirealarmError):
+    """A user's read-only SQL is invalid or tries to write; nothing was changed."""
+
+    exit_code = 2
 
 
 class DeliveryError(FirealarmError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -59,6 +60,9 @@ def _sqlite_engine(url: str, *, read_only: bool, busy_timeout_ms: int) -> Engine
     parsed = make_url(url)
     database = parsed.database or ""
     if read_only and database and database != ":memory:":
+        if not Path(database).exists():
+            # mode=ro cannot create it; say so rather than "unable to open database file".
+            raise StoreError(f"no database at {database}: run `firealarm db upgrade` first")
         parsed = parsed.set(database=f"file:{database}?mode=ro", query={"uri": "true"})
     engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 

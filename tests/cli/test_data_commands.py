@@ -145,7 +145,10 @@ def test_locked_database_fails_clearly_and_loses_nothing(sqlite_url: str, data_d
 def test_table_cells_are_text_not_markup(capsys) -> None:
     from monitor.cli.output import Format, emit
 
-    emit([{"summary": "[bold]AmEx[/bold] fades [x]", "state": "firing"}], ["summary", "state"],
-         Format.table)
+    emit(
+        [{"summary": "[bold]AmEx[/bold] fades [x]", "state": "firing"}],
+        ["summary", "state"],
+        Format.table,
+    )
     out = capsys.readouterr().out
     assert "[bold]AmEx[/bold] fades [x]" in out and "firing" in out

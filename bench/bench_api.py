@@ -1,0 +1,130 @@
+"""Read API under load: `/api/signals/{id}/history` over 20 years of daily values vs `/healthz`.
+
+A uvicorn server on loopback serves a SQLite database holding 20 years of one signal; a second
+process runs concurrent httpx clients against it (bounded in requests and time) and reports the
+latencies. Results are requests/s and p50/p99 per endpoint, and history's ratio to `/healthz`
+measured on the same server in the same run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from monitor.api import create_app
+from monitor.api.server import background_server
+from monitor.runtime import open_runtime
+from monitor.store.database import session_scope
+from monitor.store.models import SignalValue
+
+YEARS = 20
+CLIENTS = (1, 8)  # one client: the service time; eight: queueing under load
+MAX_REQUESTS = 1500
+MAX_SECONDS = 8.0
+SIGNAL = "btc_vs_ndx"
+
+
+def load(url: str, clients: int, max_requests: int, max_seconds: float) -> dict[str, float]:
+    """Hit ``url`` from ``clients`` concurrent clients; latencies in ms and throughput."""
+    latencies: list[float] = []
+
+    async def client(session: httpx.AsyncClient, deadline: float) -> None:
+        while len(latencies) < max_requests and time.monotonic() < deadline:
+            start = time.perf_counter()
+            response = await session.get(url)
+            response.raise_for_status()
+            latencies.append((time.perf_counter() - start) * 1000)
+
+    async def run() -> float:
+        async with httpx.AsyncClient(timeout=30) as session:
+            await session.get(url)  # warm-up: connections, caches
+            began = time.monotonic()
+            deadline = began + max_seconds
+            await asyncio.gather(*(client(session, deadline) for _ in range(clients)))
+            return time.monotonic() - began
+
+    elapsed = asyncio.run(run())
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": latencies[len(latencies) // 2],
+        "p99_ms": latencies[min(len(latencies) - 1, math.ceil(0.99 * len(latencies)) - 1)],
+    }
+
+
+def _load_in_subprocess(url: str, clients: int) -> dict[str, float]:
+    code = (
+        "import json, sys; from bench.bench_api import load; "
+        f"print(json.dumps(load({url!r}, {clients}, {MAX_REQUESTS}, {MAX_SECONDS})))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=MAX_SECONDS * 4,
+    )
+    return json.loads(done.stdout)
+
+
+def _fill(url: str) -> int:
+    runtime = open_runtime(None, url)
+    now = datetime.now(UTC)
+    first = date.today() - timedelta(days=365 * YEARS)
+    rows = [
+        SignalValue(
+            signal=SIGNAL,
+            date=first + timedelta(days=n),
+            value=math.sin(n / 50) * 30,
+            computed_at=now,
+        )
+        for n in range(365 * YEARS)
+    ]
+    with session_scope(runtime.engine) as session:
+        session.add_all(rows)
+    runtime.close()
+    return len(rows)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        count = _fill(url)
+        runtime = open_runtime(None, url, migrate=False, read_only=True)
+        results = {}
+        with background_server(create_app(runtime, api_token="")) as base:
+            for clients in CLIENTS:
+                for name in ("/healthz", f"/api/signals/{SIGNAL}/history"):
+                    results[name, clients] = _load_in_subprocess(base + name, clients)
+        runtime.close()
+    print(f"history of {count} daily values (one JSON array); load from a second process")
+    for (name, clients), result in results.items():
+        print(
+            f"  {clients} client(s) {name:34} {result['rps']:7.1f} req/s"
+            f"  p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms"
+        )
+    for clients in CLIENTS:
+        health = results["/healthz", clients]
+        history = results[f"/api/signals/{SIGNAL}/history", clients]
+        verdict = "met" if history["p99_ms"] < 50 else "NOT met"
+        throughput = history["rps"] / health["rps"]
+        print(
+            f"  {clients} client(s): history/healthz throughput x{throughput:.2f},"
+            f" p99 x{history['p99_ms'] / health['p99_ms']:.2f}; p99 < 50 ms {verdict}"
+        )
+
+
+if __name__ == "__main__":
+    main()

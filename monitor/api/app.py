@@ -1,0 +1,118 @@
+"""The FastAPI application: the read API, ``/healthz`` and the dashboard, on a read-only engine."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from monitor.api import routes, scenario, schemas
+from monitor.api.auth import TOKEN_ENV, BearerAuth
+from monitor.api.errors import install_error_handlers
+from monitor.api.responses import json_response
+from monitor.runtime import Runtime
+from monitor.store.database import create_db_engine
+
+HealthCheck = Callable[[], tuple[bool, dict]]
+
+
+def web_dir() -> Path:
+    """The dashboard's static files (HTML, JS, CSS and the vendored chart library)."""
+    return Path(str(resources.files("monitor").joinpath("web")))
+
+
+def create_app(
+    runtime: Runtime,
+    *,
+    health_check: HealthCheck | None = None,
+    routers: Sequence[APIRouter] = (),
+    api_token: str | None = None,
+) -> FastAPI:
+    """The read API and dashboard over ``runtime``'s database, opened read-only.
+
+    ``health_check`` adds the caller's own checks to ``/healthz``; ``routers`` are mounted as
+    they are (the daemon's ``/metrics``). ``api_token`` (default: ``$FIREALARM_API_TOKEN``) makes
+    every path but ``/healthz`` require ``Authorization: Bearer <token>``.
+    """
+    engine = create_db_engine(runtime.config.database.url, read_only=True)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="firealarm",
+        summary="Read API over firealarm's prices, signals, alerts and deliveries.",
+        version="1",
+        lifespan=lifespan,
+        docs_url=None,  # served below from the vendored Swagger UI: no CDN
+        redoc_url=None,
+    )
+    app.state.engine = engine
+    app.state.config = runtime.config
+    install_error_handlers(app)
+    app.include_router(routes.router)
+    app.include_router(scenario.router)
+    for router in routers:
+        app.include_router(router)
+    _add_health(app, health_check)
+    _add_dashboard(app)
+    token = api_token if api_token is not None else os.environ.get(TOKEN_ENV)
+    if token:
+        app.add_middleware(BearerAuth, token=token)
+    return app
+
+
+def _add_health(app: FastAPI, health_check: HealthCheck | None) -> None:
+    @app.get(
+        "/healthz",
+        response_model=schemas.Health,
+        responses={503: {"model": schemas.Health, "description": "Not healthy"}},
+        tags=["health"],
+    )
+    def healthz(request: Request) -> Response:
+        """200 when the database answers and the caller's checks pass, else 503. No auth."""
+        database = _database_state(request.app.state.engine)
+        ok, checks = health_check() if health_check else (True, {})
+        healthy = ok and database == "ok"
+        body = {"status": "ok" if healthy else "failing", "database": database, "checks": checks}
+        return json_response(body, status=200 if healthy else 503)
+
+
+def _database_state(engine: Engine) -> str:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        return f"unreachable: {type(exc).__name__}"
+    return "ok"
+
+
+def _add_dashboard(app: FastAPI) -> None:
+    root = web_dir()
+    app.mount("/static", StaticFiles(directory=root), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def dashboard(_request: Request) -> FileResponse:
+        return FileResponse(root / "index.html", media_type="text/html")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="firealarm API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="data:,",
+            swagger_ui_parameters={"validatorUrl": None},  # else it calls validator.swagger.io
+        )

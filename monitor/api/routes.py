@@ -1,0 +1,204 @@
+"""The read API: thin handlers over ``monitor.queries``; every listing is JSON or CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy.orm import Session
+
+from monitor.api import schemas
+from monitor.api.errors import NotFound
+from monitor.api.responses import FormatQuery, json_response, table_response
+from monitor.config import Config
+from monitor.queries.alerts import EVENT_COLUMNS, OPEN_COLUMNS, alert_events, open_alerts
+from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries
+from monitor.queries.instruments import INSTRUMENT_COLUMNS, instruments
+from monitor.queries.periods import signal_firing_periods
+from monitor.queries.prices import PRICE_COLUMNS, prices
+from monitor.queries.signals import (
+    HISTORY_COLUMNS,
+    SIGNAL_COLUMNS,
+    latest_signals,
+    signal_history,
+    signal_ids,
+)
+from monitor.store.database import session_scope
+
+router = APIRouter(prefix="/api")
+
+MAX_PAGE = 100_000
+Since = Annotated[date | None, Query(description="First date, YYYY-MM-DD")]
+Until = Annotated[date | None, Query(description="Last date, YYYY-MM-DD")]
+Limit = Annotated[int | None, Query(ge=1, le=MAX_PAGE, description="At most this many rows")]
+Offset = Annotated[int, Query(ge=0, le=2**31, description="Skip this many rows first")]
+SignalId = Annotated[str, Path(description="Signal id, e.g. btc_vs_ndx")]
+
+
+def session(request: Request) -> Iterator[Session]:
+    """A read-only session on the API's own engine."""
+    with session_scope(request.app.state.engine) as s:
+        yield s
+
+
+def config(request: Request) -> Config:
+    """The config the app was created with."""
+    return request.app.state.config
+
+
+Db = Annotated[Session, Depends(session)]
+Cfg = Annotated[Config, Depends(config)]
+
+
+def _known_signal(cfg: Config, signal_id: str) -> None:
+    ids = signal_ids(cfg)
+    if signal_id not in ids:
+        raise NotFound(f"unknown signal {signal_id!r} (configured: {', '.join(ids)})")
+
+
+def _page(rows: list[dict[str, Any]], limit: int | None, offset: int) -> list[dict[str, Any]]:
+    return rows[offset : (offset + limit) if limit else None]
+
+
+@router.get("/instruments", responses=schemas.table_of(schemas.InstrumentRow))
+def list_instruments(request: Request, db: Db, cfg: Cfg, fmt: FormatQuery = None) -> Response:
+    """Configured instruments with their stored date range and number of observations."""
+    rows = instruments(db, cfg)
+    return table_response(request, rows, INSTRUMENT_COLUMNS, fmt, name="instruments")
+
+
+@router.get("/prices/{symbol}", responses=schemas.table_of(schemas.PriceRow))
+def list_prices(
+    request: Request,
+    db: Db,
+    cfg: Cfg,
+    symbol: Annotated[str, Path(description="Instrument symbol, e.g. BTC-USD")],
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = None,
+    offset: Offset = 0,
+    fmt: FormatQuery = None,
+) -> Response:
+    """Stored observations of one instrument, by date (like `firealarm prices`)."""
+    if symbol not in {i.symbol for i in cfg.instruments}:
+        raise NotFound(f"unknown instrument {symbol!r}")
+    rows = _page(prices(db, symbol, since, until), limit, offset)
+    return table_response(request, rows, PRICE_COLUMNS, fmt, name=symbol)
+
+
+@router.get("/signals", responses=schemas.table_of(schemas.SignalRow))
+def list_signals(request: Request, db: Db, cfg: Cfg, fmt: FormatQuery = None) -> Response:
+    """Each signal's latest value and the state of its rules (like `firealarm signals`)."""
+    rows = latest_signals(db, cfg)
+    return table_response(request, rows, SIGNAL_COLUMNS, fmt, name="signals")
+
+
+@router.get(
+    "/signals/{signal_id}",
+    response_model=schemas.SignalDetail,
+    responses={404: schemas.ERRORS[404]},
+)
+def signal_detail(db: Db, cfg: Cfg, signal_id: SignalId) -> Response:
+    """A signal's definition, its rules' thresholds and the periods they were firing."""
+    _known_signal(cfg, signal_id)
+    found = next((s for s in cfg.signals if s.id == signal_id), None)
+    symbols = {i.symbol for i in cfg.instruments}
+    detail: dict[str, Any] = {
+        "id": signal_id,
+        "kind": found.kind if found else "stage",
+        "inputs": found.inputs if found else [],
+        "instruments": [i for i in found.inputs if i in symbols] if found else [],
+        "window": found.window if found else None,
+        "description": found.description if found else _stage_description(cfg),
+        "rules": [
+            {
+                "name": r.name,
+                "op": r.op,
+                "threshold": r.threshold,
+                "clear_threshold": r.clear_threshold,
+                "severity": r.severity,
+                "summary": r.summary,
+            }
+            for r in cfg.rules
+            if r.signal == signal_id
+        ],
+        "firing_periods": signal_firing_periods(db, cfg, signal_id),
+    }
+    return json_response(detail)
+
+
+def _stage_description(cfg: Config) -> str:
+    names = ", ".join(f"{n + 1} {name}" for n, name in enumerate(cfg.stage.names))
+    return f"How far along the essay's chain the market is (0-{len(cfg.stage.stages)}): {names}"
+
+
+@router.get("/signals/{signal_id}/history", responses=schemas.table_of(schemas.HistoryRow))
+def history(
+    request: Request,
+    db: Db,
+    cfg: Cfg,
+    signal_id: SignalId,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = None,
+    offset: Offset = 0,
+    fmt: FormatQuery = None,
+) -> Response:
+    """Stored values of one signal in date order (like `firealarm history`)."""
+    _known_signal(cfg, signal_id)
+    rows = _page(signal_history(db, signal_id, since, until), limit, offset)
+    return table_response(request, rows, HISTORY_COLUMNS, fmt, name=signal_id)
+
+
+@router.get("/alerts", responses=schemas.table_of(schemas.OpenAlertRow | schemas.EventRow))
+def list_alerts(
+    request: Request,
+    db: Db,
+    all_: Annotated[bool, Query(alias="all", description="Every event, not only open")] = False,
+    limit: Limit = None,
+    offset: Offset = 0,
+    fmt: FormatQuery = None,
+) -> Response:
+    """Open alerts, or with `all=true` every alert event (like `firealarm alerts [--all]`)."""
+    if all_:
+        rows, columns = alert_events(db), EVENT_COLUMNS
+    else:
+        rows, columns = open_alerts(db), OPEN_COLUMNS
+    return table_response(request, _page(rows, limit, offset), columns, fmt, name="alerts")
+
+
+@router.get("/alert-events", responses=schemas.table_of(schemas.EventRow))
+def list_alert_events(
+    request: Request,
+    db: Db,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = None,
+    offset: Offset = 0,
+    fmt: FormatQuery = None,
+) -> Response:
+    """Every alert transition in date order, bounded by date and/or page."""
+    rows = [
+        event
+        for event in alert_events(db)
+        if (since is None or event["date"] >= since) and (until is None or event["date"] <= until)
+    ]
+    return table_response(request, _page(rows, limit, offset), EVENT_COLUMNS, fmt, name="events")
+
+
+@router.get("/deliveries", responses=schemas.table_of(schemas.DeliveryRow))
+def list_deliveries(
+    request: Request,
+    db: Db,
+    status: Annotated[
+        str | None, Query(pattern="^(pending|sent|failed|dead)$", description="Only this status")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="At most this many rows")] = 100,
+    offset: Offset = 0,
+    fmt: FormatQuery = None,
+) -> Response:
+    """Deliveries of alerts to channels, newest first (like `firealarm deliveries`)."""
+    rows = _page(deliveries(db, status=status, limit=limit + offset), limit, offset)
+    return table_response(request, rows, DELIVERY_COLUMNS, fmt, name="deliveries")

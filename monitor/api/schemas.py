@@ -1,0 +1,130 @@
+"""Response shapes, for the OpenAPI document (handlers return plain rows, rendered fast)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+
+class ErrorBody(BaseModel):
+    error: str
+    status: int
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+    checks: dict
+
+
+class InstrumentRow(BaseModel):
+    symbol: str
+    source: str
+    name: str
+    unit: str | None
+    period: str
+    first_date: date | None
+    last_date: date | None
+    observations: int
+
+
+class PriceRow(BaseModel):
+    date: date
+    close: float
+    open: float | None
+    high: float | None
+    low: float | None
+    adj_close: float | None
+    volume: float | None
+    available_date: date
+
+
+class SignalRow(BaseModel):
+    id: str
+    date: date | None
+    value: float | None
+    state: str | None
+
+
+class RuleRow(BaseModel):
+    name: str
+    op: str
+    threshold: float
+    clear_threshold: float | None
+    severity: str
+    summary: str
+
+
+class PeriodRow(BaseModel):
+    start: date
+    end: date
+
+
+class SignalDetail(BaseModel):
+    id: str
+    kind: str
+    inputs: list[str]
+    instruments: list[str]
+    window: int | None
+    description: str
+    rules: list[RuleRow]
+    firing_periods: list[PeriodRow]
+
+
+class HistoryRow(BaseModel):
+    date: date
+    value: float | None
+
+
+class OpenAlertRow(BaseModel):
+    rule: str
+    state: str
+    since: date | None
+    date: date | None
+    value: float | None
+    threshold: float | None
+    severity: str | None
+    summary: str
+
+
+class EventRow(BaseModel):
+    date: date
+    rule: str
+    state: str
+    value: float | None
+    threshold: float
+    severity: str
+    reason: str
+    summary: str
+
+
+class DeliveryRow(BaseModel):
+    id: str
+    channel: str
+    rule: str
+    state: str
+    date: date
+    status: str
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+
+
+ERRORS: dict[int | str, dict] = {
+    404: {"model": ErrorBody, "description": "Unknown symbol or signal"},
+    503: {"model": ErrorBody, "description": "The database cannot be reached"},
+}
+
+
+def table_of(model: type[BaseModel]) -> dict[int | str, dict]:
+    """OpenAPI for a listing: a JSON array of ``model``, or CSV."""
+    return {
+        200: {
+            "model": list[model],  # type: ignore[valid-type]
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+        **ERRORS,
+    }

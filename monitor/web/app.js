@@ -1,0 +1,270 @@
+// The firealarm dashboard: plain JavaScript over the read API, charts by the vendored uPlot.
+// window.firealarm keeps what was drawn (points per chart) so tests can compare it with the DB.
+"use strict";
+
+const state = { charts: {}, inputs: {}, ready: false, errors: [] };
+window.firealarm = state;
+
+const FIRE = "rgba(198, 40, 40, 0.13)";
+const COLORS = { value: "#1f5fa8", threshold: "#c62828", clear: "#8d8d92", stage: "#c62828" };
+const PALETTE = ["#e07b00", "#1f5fa8", "#2e7d32", "#7b1fa2"];
+
+async function getJSON(path) {
+  const response = await fetch(path, { headers: { Accept: "application/json" } });
+  if (!response.ok) {
+    throw new Error(`${path}: HTTP ${response.status}`);
+  }
+  return response.json();
+}
+
+function toSeconds(isoDate) {
+  return Date.parse(`${isoDate}T00:00:00Z`) / 1000;
+}
+
+function formatValue(value) {
+  if (value === null || value === undefined) return "–";
+  const abs = Math.abs(value);
+  return abs >= 1000 ? value.toLocaleString("en-US", { maximumFractionDigits: 0 }) : value.toFixed(2);
+}
+
+function element(tag, attrs = {}, text = "") {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  if (text) node.textContent = text;
+  return node;
+}
+
+// Firing periods as shaded bands and thresholds as dashed lines, drawn under the series.
+function overlays(detail) {
+  return (u) => {
+    const ctx = u.ctx;
+    const { left, top, width, height } = u.bbox;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    ctx.fillStyle = FIRE;
+    for (const period of detail.firing_periods) {
+      const x0 = u.valToPos(toSeconds(period.start), "x", true);
+      const x1 = period.end ? u.valToPos(toSeconds(period.end), "x", true) : left + width;
+      ctx.fillRect(x0, top, Math.max(x1 - x0, 1), height);
+    }
+    ctx.setLineDash([6, 4]);
+    ctx.lineWidth = 1.5;
+    for (const rule of detail.rules) {
+      for (const [level, color] of [[rule.threshold, COLORS.threshold], [rule.clear_threshold, COLORS.clear]]) {
+        if (level === null) continue;
+        const y = u.valToPos(level, "y", true);
+        ctx.strokeStyle = color;
+        ctx.beginPath();
+        ctx.moveTo(left, y);
+        ctx.lineTo(left + width, y);
+        ctx.stroke();
+      }
+    }
+    ctx.restore();
+  };
+}
+
+// The y range always shows the thresholds, so the distance to the alarm is visible.
+function yRange(detail) {
+  const levels = detail.rules.flatMap((r) => [r.threshold, r.clear_threshold]).filter((v) => v !== null);
+  return (u, min, max) => {
+    const lo = Math.min(min, ...levels);
+    const hi = Math.max(max, ...levels);
+    const pad = (hi - lo) * 0.06 || 1;
+    return [lo - pad, hi + pad];
+  };
+}
+
+function drawChart(container, detail, rows, { height = 230, stepped = false } = {}) {
+  const xs = rows.map((r) => toSeconds(r.date));
+  const ys = rows.map((r) => r.value);
+  const series = {
+    label: detail.id,
+    stroke: stepped ? COLORS.stage : COLORS.value,
+    width: 1.5,
+    points: { show: false },
+    value: (u, v) => formatValue(v),
+  };
+  if (stepped) {
+    series.paths = uPlot.paths.stepped({ align: 1 });
+    series.fill = "rgba(198, 40, 40, 0.08)";
+  }
+  const options = {
+    width: Math.max(container.clientWidth - 4, 300),
+    height,
+    cursor: { drag: { x: true, y: false }, points: { size: 6 } },
+    scales: { x: { time: true }, y: { range: stepped ? [0, 5.3] : yRange(detail) } },
+    axes: [{}, { size: 64, values: (u, splits) => splits.map(formatValue) }],
+    series: [{ value: "{YYYY}-{MM}-{DD}" }, series],
+    hooks: { drawClear: [overlays(detail)] },
+  };
+  const chart = new uPlot(options, [xs, ys], container);
+  state.charts[detail.id] = {
+    points: chart.data[0].length,
+    first: rows.length ? [rows[0].date, rows[0].value] : null,
+    last: rows.length ? [rows[rows.length - 1].date, rows[rows.length - 1].value] : null,
+    periods: detail.firing_periods.length,
+    thresholds: detail.rules.map((r) => r.threshold),
+  };
+  return chart;
+}
+
+function signalCard(signal, detail) {
+  const card = element("div", { class: "card", id: `card-${signal.id}` });
+  const title = element("h3");
+  title.append(element("span", {}, signal.id));
+  if (signal.state) title.append(element("span", { class: `state ${signal.state}` }, signal.state));
+  const latest = signal.date ? `${formatValue(signal.value)} on ${signal.date}` : "no data yet";
+  title.append(element("span", { class: "latest" }, latest));
+  card.append(title, element("p", { class: "desc" }, detail.description));
+  return card;
+}
+
+// The essay's two-line charts: the signal's instruments rebased to 100 on their first common date.
+async function drawInputs(container, detail) {
+  const histories = await Promise.all(
+    detail.instruments.map((symbol) => getJSON(`/api/prices/${encodeURIComponent(symbol)}`)),
+  );
+  const start = histories.reduce((latest, rows) => (rows[0].date > latest ? rows[0].date : latest), "");
+  const tables = histories.map((rows) => {
+    const kept = rows.filter((r) => r.date >= start);
+    return [kept.map((r) => toSeconds(r.date)), kept.map((r) => (100 * r.close) / kept[0].close)];
+  });
+  const data = uPlot.join(tables);
+  const series = detail.instruments.map((symbol, i) => ({
+    label: symbol,
+    stroke: PALETTE[i % PALETTE.length],
+    width: 1.3,
+    spanGaps: true,
+    points: { show: false },
+    value: (u, v) => formatValue(v),
+  }));
+  new uPlot(
+    {
+      width: Math.max(container.clientWidth - 4, 300),
+      height: 180,
+      cursor: { drag: { x: true, y: false } },
+      // Log scale: a tenfold rise and a halving read as the moves they are over long histories.
+      scales: { x: { time: true }, y: { distr: 3 } },
+      axes: [{}, { size: 64, label: "rebased to 100 (log)" }],
+      series: [{ value: "{YYYY}-{MM}-{DD}" }, ...series],
+    },
+    data,
+    container,
+  );
+  state.inputs[detail.id] = {
+    symbols: detail.instruments,
+    points: data[0].length,
+    first: data.slice(1).map((ys) => ys.find((v) => v !== null && v !== undefined)),
+  };
+}
+
+function inputsButton(card, detail) {
+  const button = element("button", { type: "button", class: "inputs" }, `show ${detail.instruments.join(" vs ")}`);
+  const holder = element("div", { class: "plot inputs-plot" });
+  button.addEventListener("click", () => {
+    button.disabled = true;
+    drawInputs(holder, detail)
+      .then(() => button.remove())
+      .catch((error) => {
+        state.errors.push(String(error));
+        button.textContent = `could not load inputs: ${error.message}`;
+      });
+  });
+  card.append(button, holder);
+}
+
+async function renderSignal(signal, parent, options) {
+  const [detail, rows] = await Promise.all([
+    getJSON(`/api/signals/${encodeURIComponent(signal.id)}`),
+    getJSON(`/api/signals/${encodeURIComponent(signal.id)}/history`),
+  ]);
+  const card = signalCard(signal, detail);
+  parent.append(card);
+  const plot = element("div", { class: "plot" });
+  card.append(plot);
+  if (rows.length === 0) {
+    plot.append(element("p", { class: "empty" }, "no stored values"));
+    state.charts[signal.id] = { points: 0, first: null, last: null, periods: 0, thresholds: [] };
+    return null;
+  }
+  const chart = drawChart(plot, detail, rows, options);
+  if (detail.instruments.length > 1) inputsButton(card, detail);
+  return chart;
+}
+
+function fillTable(id, rows, columns) {
+  const body = document.querySelector(`#${id} tbody`);
+  body.replaceChildren();
+  if (rows.length === 0) {
+    const row = element("tr");
+    row.append(element("td", { colspan: String(columns.length), class: "none" }, "none"));
+    body.append(row);
+    return;
+  }
+  for (const item of rows) {
+    const row = element("tr");
+    for (const column of columns) {
+      const value = item[column];
+      const text = typeof value === "number" ? formatValue(value) : value ?? "";
+      const cell = element("td");
+      if (column === "state" || column === "status") {
+        cell.append(element("span", { class: `state ${value}` }, String(text)));
+      } else {
+        cell.textContent = String(text);
+      }
+      row.append(cell);
+    }
+    body.append(row);
+  }
+}
+
+function showStage(stageSignal) {
+  const badge = document.getElementById("stage-badge");
+  if (!stageSignal || stageSignal.value === null) {
+    badge.textContent = "stage: no data";
+    return;
+  }
+  const stage = Math.round(stageSignal.value);
+  badge.textContent = `stage ${stage} of 5 · ${stageSignal.date}`;
+  badge.className = `badge s${stage}`;
+}
+
+async function main() {
+  const status = document.getElementById("status");
+  const signals = await getJSON("/api/signals");
+  const stage = signals.find((s) => s.id === "fire_alarm_stage");
+  showStage(stage);
+  const charts = [];
+  if (stage) {
+    charts.push(await renderSignal(stage, document.getElementById("stage-chart"), { height: 170, stepped: true }));
+  } else {
+    document.getElementById("stage-section").hidden = true;
+  }
+  const grid = document.getElementById("charts");
+  for (const signal of signals.filter((s) => s.id !== "fire_alarm_stage")) {
+    charts.push(await renderSignal(signal, grid));
+  }
+  const [alerts, deliveries] = await Promise.all([getJSON("/api/alerts"), getJSON("/api/deliveries?limit=20")]);
+  fillTable("alerts", alerts, ["rule", "state", "date", "value", "threshold", "severity"]);
+  fillTable("deliveries", deliveries, ["id", "channel", "status", "rule", "state", "created_at"]);
+  window.addEventListener("resize", () => {
+    for (const chart of charts.filter(Boolean)) {
+      chart.setSize({ width: Math.max(chart.root.parentNode.clientWidth - 4, 300), height: chart.height });
+    }
+  });
+  status.textContent = `${signals.length} signals · updated ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+main()
+  .catch((error) => {
+    state.errors.push(String(error));
+    const status = document.getElementById("status");
+    status.textContent = `could not load: ${error.message}`;
+    status.className = "status error";
+  })
+  .finally(() => {
+    state.ready = true;
+  });

@@ -1,0 +1,79 @@
+"""`firealarm serve` as a user runs it: a real process serving the API on loopback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from monitor.runtime import open_runtime
+from tests.api.seed import DAYS, seed
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _firealarm(*args: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIREALARM_")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_serve_answers_on_loopback_and_stops_on_sigterm(sqlite_url: str) -> None:
+    runtime = open_runtime(None, sqlite_url)
+    seed(runtime.engine)
+    runtime.close()
+    port = _free_port()
+    process = _firealarm("--db", sqlite_url, "serve", "--port", str(port))
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                assert time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.2)
+        assert health.json()["status"] == "ok"
+        history = httpx.get(f"http://127.0.0.1:{port}/api/signals/btc_vs_ndx/history").json()
+        assert len(history) == DAYS
+        assert "<title>firealarm</title>" in httpx.get(f"http://127.0.0.1:{port}/").text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=15)
+    # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit says how it ended.
+    assert process.returncode in (0, -signal.SIGTERM)
+    assert "Traceback" not in err
+
+
+def test_serve_refuses_a_missing_or_unmigrated_database(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.db"
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    expected = {
+        missing: f"error: no database at {missing}: run `firealarm db upgrade` first",
+        empty: "error: database schema is at nothing, the code needs 0002: "
+        "run `firealarm db upgrade`",
+    }
+    for path, message in expected.items():
+        process = _firealarm("--db", f"sqlite:///{path}", "serve")
+        _, err = process.communicate(timeout=30)
+        assert process.returncode == 1
+        assert err.strip().splitlines() == [message]
+    assert not missing.exists()

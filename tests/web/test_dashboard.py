@@ -1,0 +1,146 @@
+"""The dashboard in headless Chromium, served by a real uvicorn server over a real database."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import select
+
+from monitor.api import create_app
+from monitor.api.server import background_server
+from monitor.demo import build_demo
+from monitor.queries.alerts import open_alerts
+from monitor.queries.periods import signal_firing_periods
+from monitor.queries.signals import signal_ids
+from monitor.runtime import Runtime
+from monitor.store.database import session_scope
+from monitor.store.models import Observation, SignalValue
+
+NOW = datetime(2025, 7, 1, 12, tzinfo=UTC)
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _chromium_is_installed() -> None:
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        pytest.fail("needs Debian's chromium and chromium-driver: run scripts/test-services")
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Runtime]]:
+    """The demo's database: the bundled real history, evaluated; plus known alert events."""
+    monkeypatch.delenv("FIREALARM_API_TOKEN", raising=False)
+    monkeypatch.delenv("FIREALARM_CONFIG", raising=False)
+    runtime = build_demo(None, tmp_path / "demo.db", now=NOW).runtime
+    with background_server(create_app(runtime)) as url:
+        yield url, runtime
+    runtime.close()
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'chromium'}",
+        "--window-size=1400,2000",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    yield driver
+    driver.quit()
+
+
+def _stored(runtime: Runtime) -> dict[str, list[tuple[str, float]]]:
+    series: dict[str, list[tuple[str, float]]] = {}
+    with session_scope(runtime.engine) as session:
+        query = select(SignalValue.signal, SignalValue.date, SignalValue.value)
+        for signal, day, value in session.execute(query.order_by(SignalValue.date)):
+            series.setdefault(signal, []).append((day.isoformat(), value))
+    return series
+
+
+def _closes(runtime: Runtime, symbol: str) -> list[float]:
+    with session_scope(runtime.engine) as session:
+        query = select(Observation.close).where(Observation.symbol == symbol)
+        return list(session.scalars(query))
+
+
+def test_dashboard_draws_the_stored_history(
+    site: tuple[str, Runtime], browser: webdriver.Chrome
+) -> None:
+    url, runtime = site
+    browser.get(url + "/")
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return window.firealarm.ready"))
+    drawn = browser.execute_script("return window.firealarm")
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    assert drawn["errors"] == []
+    browser.find_element(By.CSS_SELECTOR, "#card-btc_vs_ndx button.inputs").click()
+    WebDriverWait(browser, 30).until(
+        lambda d: d.execute_script("return window.firealarm.inputs.btc_vs_ndx !== undefined")
+    )
+    inputs = browser.execute_script("return window.firealarm.inputs.btc_vs_ndx")
+    assert inputs["symbols"] == ["BTC-USD", "^NDX"]
+    assert inputs["first"] == [100, 100]  # both rebased on their first common date
+    assert inputs["points"] >= len(_closes(runtime, "BTC-USD"))  # the union of both calendars
+    browser.execute_script("window.scrollTo(0, 0)")
+    browser.save_screenshot(str(ARTIFACTS / "dashboard.png"))
+    stored = _stored(runtime)
+    for signal, rows in stored.items():
+        chart = drawn["charts"][signal]
+        assert chart["points"] == len(rows), signal
+        assert tuple(chart["first"]) == rows[0]
+        assert tuple(chart["last"]) == rows[-1]
+    assert len(stored["btc_vs_ndx"]) > 3000  # years of real history, not a toy series
+    assert set(drawn["charts"]) == set(signal_ids(runtime.config))
+    assert drawn["charts"]["btc_vs_ndx"]["thresholds"] == [-25.0]
+    with session_scope(runtime.engine) as session:
+        for signal in stored:
+            periods = signal_firing_periods(session, runtime.config, signal)
+            assert drawn["charts"][signal]["periods"] == len(periods), signal
+        expected_alerts = [a["rule"] for a in open_alerts(session)]
+    assert sum(chart["periods"] for chart in drawn["charts"].values()) > 0  # real alarms shaded
+    shown_alerts = browser.execute_script(
+        "return [...document.querySelectorAll('#alerts tbody tr td:first-child')]"
+        ".map(td => td.textContent)"
+    )
+    assert shown_alerts == expected_alerts
+    assert expected_alerts  # the real history leaves alerts open on its last date
+    canvases = browser.execute_script(
+        "return document.querySelectorAll('.plot:not(.inputs-plot) canvas').length"
+    )
+    assert canvases == len(stored)
+    problems = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert problems == []
+
+
+def test_api_docs_render_offline(site: tuple[str, Runtime], browser: webdriver.Chrome) -> None:
+    url, _ = site
+    browser.get(url + "/docs")
+    WebDriverWait(browser, 30).until(
+        lambda d: d.execute_script("return document.querySelectorAll('.opblock').length") > 0
+    )
+    paths = browser.execute_script(
+        "return [...document.querySelectorAll('.opblock-summary-path')].map(e => e.textContent)"
+    )
+    assert "/api/signals/{signal_id}/history" in [p.replace("\u200b", "") for p in paths]
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []

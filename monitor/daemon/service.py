@@ -18,12 +18,13 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from monitor.api.app import create_app
 from monitor.daemon.health import make_health_check
 from monitor.daemon.instance import Leadership, leadership_for, migration_lock, runner_name
 from monitor.daemon.jobs import JobFunctions, JobRunner
 from monitor.daemon.metrics import DaemonMetrics
 from monitor.daemon.schedule import fetch_jobs, missed_run
-from monitor.daemon.server import HttpServer, build_app
+from monitor.daemon.server import HttpServer
 from monitor.errors import StoreError
 from monitor.queries.jobs import last_successes
 from monitor.runtime import Runtime
@@ -92,7 +93,7 @@ class Daemon:
             health = make_health_check(
                 engine, scheduler_running=lambda: self.scheduler.running, is_leader=self.is_leader
             )
-            app = build_app(self.runtime, health, [self.metrics.router()])
+            app = create_app(self.runtime, health_check=health, routers=[self.metrics.router()])
             self._server = HttpServer(app, self.host, self.port)
             self.port = self._server.start()
         except BaseException:

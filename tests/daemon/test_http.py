@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from monitor.api.app import create_app
+from monitor.config import parse_config
 from monitor.daemon.health import make_health_check
 from monitor.daemon.jobs import JobFunctions, JobRunner
 from monitor.daemon.metrics import DaemonMetrics
-from monitor.daemon.server import build_app
 from monitor.ingest import FetchReport
 from monitor.runtime import Runtime
 from monitor.store.database import create_db_engine, session_scope
@@ -25,7 +25,7 @@ def _client(runtime: Runtime, metrics: DaemonMetrics, *, running: bool = True) -
     health = make_health_check(
         runtime.engine, scheduler_running=lambda: running, is_leader=lambda: True
     )
-    return TestClient(build_app(runtime, health, [metrics.router()]))
+    return TestClient(create_app(runtime, health_check=health, routers=[metrics.router()]))
 
 
 def _fake_fetch_run(runtime: Runtime, status: str, rows: int) -> FetchReport:
@@ -58,8 +58,9 @@ def test_healthz_reports_each_jobs_last_success(runtime: Runtime) -> None:
     response = _client(runtime, metrics).get("/healthz")
     assert response.status_code == 200
     body = response.json()
-    assert body["ok"] is True and body["database"] == "ok" and body["scheduler"] == "running"
-    assert body["jobs"]["fetch:csv"] == {
+    assert body["status"] == "ok" and body["database"] == "ok"
+    assert body["checks"]["scheduler"] == "running" and body["checks"]["leader"] is True
+    assert body["checks"]["jobs"]["fetch:csv"] == {
         "last_success_at": NOW.isoformat(),
         "last_status": "ok",
         "next_run_at": None,
@@ -70,14 +71,17 @@ def test_healthz_reports_each_jobs_last_success(runtime: Runtime) -> None:
 def test_healthz_is_503_when_the_scheduler_stopped(runtime: Runtime) -> None:
     response = _client(runtime, _metrics(runtime), running=False).get("/healthz")
     assert response.status_code == 503
-    assert response.json()["scheduler"] == "stopped"
+    assert response.json()["checks"]["scheduler"] == "stopped"
 
 
-def test_healthz_is_503_when_the_database_is_unreachable(tmp_path: Path, runtime: Runtime) -> None:
-    gone = Runtime(runtime.config, create_db_engine(f"sqlite:///{tmp_path}/no/such/dir/x.db"))
+def test_healthz_is_503_when_the_database_is_unreachable() -> None:
+    url = "postgresql+psycopg://firealarm@127.0.0.1:1/gone"  # nothing listens on port 1
+    config = parse_config("", database_url=url)
+    gone = Runtime(config, create_db_engine(url))
     response = _client(gone, _metrics(gone)).get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"].startswith("unreachable")
+    assert response.json()["checks"]["jobs"].startswith("unavailable")
     metrics = _client(gone, _metrics(gone)).get("/metrics").text
     assert "firealarm_database_up 0.0" in metrics
     assert "firealarm_fetch_runs_total" not in metrics

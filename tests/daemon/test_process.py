@@ -27,9 +27,10 @@ def test_daemon_fetches_serves_and_stops_on_sigterm(tmp_path: Path, sqlite_url: 
         health = daemon.get("/healthz")
         assert health.status_code == 200
         body = health.json()
-        assert body["database"] == "ok"
-        assert body["leader"] is True
-        assert body["jobs"]["fetch:csv"]["last_success_at"] is not None
+        assert body["status"] == "ok" and body["database"] == "ok"
+        assert body["checks"]["leader"] is True
+        assert body["checks"]["jobs"]["fetch:csv"]["last_success_at"] is not None
+        assert daemon.get("/").status_code == 200  # the dashboard, from the same server
         metrics = daemon.get("/metrics").text
         assert 'firealarm_fetch_runs_total{source="csv",status="ok"}' in metrics
         assert 'firealarm_rows_stored_total{source="csv"} ' in metrics

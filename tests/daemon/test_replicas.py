@@ -31,12 +31,12 @@ def test_leader_killed_follower_takes_over_without_duplicates(
         leader, follower = (a, b) if _leads(a, b) is a else (b, a)
         wait_until(lambda: len(_fetch_starts(leader)) >= 3, 20, "three fetches by the leader")
         assert _fetch_starts(follower) == []
-        assert follower.get("/healthz").json()["leader"] is False
+        assert follower.get("/healthz").json()["checks"]["leader"] is False
         leader.proc.kill()  # SIGKILL: no clean-up, the lock goes with the connection
         leader.finish()
         follower.wait_for("leader.acquired", timeout=30)
         wait_until(lambda: len(_fetch_starts(follower)) >= 2, 20, "fetches by the new leader")
-        assert follower.get("/healthz").json()["leader"] is True
+        assert follower.get("/healthz").json()["checks"]["leader"] is True
         assert follower.stop(signal.SIGTERM) == 0
 
     before, after = _fetch_starts(leader), _fetch_starts(follower)

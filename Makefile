@@ -22,6 +22,7 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed
 	bash scripts/test-services
 	$(BIN)/ruff check monitor tests bench migrations
+	$(BIN)/ruff format --check --quiet monitor tests bench migrations
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/.installed

@@ -12,7 +12,6 @@ from rich.console import Console
 
 from monitor.api import create_app
 from monitor.api.server import serve_forever
-from monitor.charts import render_signal_chart
 from monitor.cli.options import FormatOption, SinceOption, UntilOption, as_date
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
@@ -96,6 +95,8 @@ def chart(
 
     Example: firealarm chart btc_vs_ndx -o btc_vs_ndx.png --since 2024-01-01
     """
+    from monitor.charts import render_signal_chart  # matplotlib only for this command
+
     runtime = state(ctx).runtime(migrate=False, read_only=True)
     try:
         require_signal(runtime.config, signal)

@@ -21,7 +21,6 @@ import httpx
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from monitor.charts import render_signal_chart
 from monitor.config import Config
 from monitor.delivery.base import Sender, describe_error
 from monitor.delivery.claims import DEFAULT_LEASE, claim_due, new_owner
@@ -177,6 +176,9 @@ def chart_renderer(config: Config, engine: Engine) -> ChartRenderer:
     def render(message: AlertMessage) -> bytes | None:
         if message.state == "test":
             return None
+        # matplotlib is tens of MB: load it only when an email actually needs a chart.
+        from monitor.charts import render_signal_chart
+
         with session_scope(engine) as session:
             return render_signal_chart(
                 session,

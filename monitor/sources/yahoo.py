@@ -10,6 +10,7 @@ error and returns NaN columns (or an empty frame). Those log records are capture
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -48,7 +49,9 @@ class YahooSource:
     ) -> pd.DataFrame:
         """One batched download of every instrument; symbols with no rows are an error."""
         tickers = [i.symbol for i in instruments]
-        with _captured_yfinance_errors() as errors:
+        # yfinance's own pandas deprecations are not the user's to act on.
+        with _captured_yfinance_errors() as errors, warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module=r"yfinance\.")
             try:
                 raw = self._download(
                     tickers,
@@ -120,7 +123,14 @@ def _captured_yfinance_errors() -> Iterator[list[str]]:
 def _raise_for_errors(messages: list[str]) -> None:
     text = " ".join(messages)
     if "Rate limit" in text or "Too Many Requests" in text:
-        raise RateLimitedError(f"yahoo: rate limited: {text.strip()}", retry_after=60.0)
+        raise RateLimitedError(f"yahoo: rate limited: {_gist(messages)}", retry_after=60.0)
     lowered = text.lower()
     if any(word in lowered for word in ("timed out", "timeout", "connection", "resolve")):
-        raise TransientSourceError(f"yahoo: network error: {text.strip()}")
+        raise TransientSourceError(f"yahoo: network error: {_gist(messages)}")
+
+
+def _gist(messages: list[str], limit: int = 200) -> str:
+    """The first error line, shortened: yfinance repeats one error per ticker."""
+    first = next((m.strip().splitlines()[0] for m in messages if m.strip()), "unknown error")
+    more = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
+    return (first[:limit] + "…" if len(first) > limit else first) + more

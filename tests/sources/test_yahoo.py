@@ -83,3 +83,18 @@ def test_ohlc_columns_are_carried(fake: FakeYahoo) -> None:
     frame = YahooSource(download=fake.download).fetch(_instruments("^NDX"), date(2025, 6, 27))
     assert list(frame["date"]) == [date(2025, 6, 27), date(2025, 6, 30)]
     assert frame["open"].notna().all() and frame["high"].notna().all()
+
+
+def test_network_error_message_is_one_short_line(fake: FakeYahoo) -> None:
+    reason = (
+        "Failed to get ticker '{}' reason: Failed to perform, curl: (6) Could not resolve "
+        "host: query2.finance.yahoo.com. See https://curl.se/libcurl/c/libcurl-errors.html"
+    )
+    fake.errors.update({s: reason.format(s) for s in ("BTC-USD", "IGV", "^NDX")})
+    with pytest.raises(TransientSourceError) as info:
+        YahooSource(download=fake.download).fetch(
+            _instruments("BTC-USD", "IGV", "^NDX"), date(2025, 6, 1)
+        )
+    message = str(info.value)
+    assert "Could not resolve" in message and "(+2 more)" in message
+    assert len(message) < 300 and "\n" not in message

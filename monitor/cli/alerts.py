@@ -27,7 +27,6 @@ from monitor.queries.jobs import job_runs
 from monitor.queries.prices import latest_fetch_runs
 from monitor.queries.signals import latest_signals
 from monitor.rules.backtest import backtest
-from monitor.store.database import session_scope
 
 
 def register(app: typer.Typer) -> None:
@@ -48,12 +47,8 @@ def list_alerts(
 
     Example: firealarm alerts --all --format json
     """
-    runtime = state(ctx).runtime(migrate=False)
-    try:
-        with session_scope(runtime.engine) as session:
-            rows = alert_events(session) if all_events else open_alerts(session)
-    finally:
-        runtime.close()
+    with state(ctx).reading() as (_, session):
+        rows = alert_events(session) if all_events else open_alerts(session)
     columns = EVENT_COLUMNS if all_events else OPEN_COLUMNS
     if fmt is Format.json:  # JSON carries every field; tables and CSV the readable ones
         columns = list(rows[0]) if rows else columns
@@ -73,18 +68,10 @@ def run_backtest(
 
     Example: firealarm backtest --since 2020-01-01 --until 2020-12-31 --rule btc_vs_ndx
     """
-    runtime = state(ctx).runtime(migrate=False)
-    try:
-        with session_scope(runtime.engine) as session:
-            rows = backtest(
-                session,
-                runtime.config,
-                since=as_date(since),
-                until=as_date(until),
-                rules=rule or (),
-            )
-    finally:
-        runtime.close()
+    with state(ctx).reading() as (config, session):
+        rows = backtest(
+            session, config, since=as_date(since), until=as_date(until), rules=rule or ()
+        )
     emit(rows, EVENT_COLUMNS, fmt, title=f"backtest: {len(rows)} transitions")
 
 
@@ -94,18 +81,14 @@ def status(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     Example: firealarm status
     """
-    runtime = state(ctx).runtime(migrate=False)
-    try:
-        with session_scope(runtime.engine) as session:
-            report = {
-                "sources": latest_fetch_runs(session),
-                "signals": _signal_rows(runtime.config, session),
-                "alerts": open_alerts(session),
-                "deliveries": delivery_counts(session),
-                "daemon": job_runs(session),
-            }
-    finally:
-        runtime.close()
+    with state(ctx).reading() as (config, session):
+        report = {
+            "sources": latest_fetch_runs(session),
+            "signals": _signal_rows(config, session),
+            "alerts": open_alerts(session),
+            "deliveries": delivery_counts(session),
+            "daemon": job_runs(session),
+        }
     if fmt is Format.json:
         sys.stdout.write(json.dumps(report, default=jsonable, indent=2) + "\n")
     else:

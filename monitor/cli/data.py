@@ -17,7 +17,7 @@ from monitor.config import default_config_text, load_config
 from monitor.errors import ConfigError
 from monitor.queries.prices import PRICE_COLUMNS, prices
 from monitor.sources import build_sources
-from monitor.store.database import create_db_engine, redact_url, session_scope
+from monitor.store.database import create_db_engine, redact_url
 from monitor.store.migrate import upgrade
 
 err = Console(stderr=True)
@@ -143,11 +143,7 @@ def list_prices(
 
     Example: firealarm prices BTC-USD --since 2025-01-01 --format csv
     """
-    runtime = state(ctx).runtime(migrate=False)
-    try:
-        runtime.config.instrument(symbol)
-        with session_scope(runtime.engine) as session:
-            rows = prices(session, symbol, as_date(since))
-    finally:
-        runtime.close()
+    with state(ctx).reading() as (config, session):
+        config.instrument(symbol)
+        rows = prices(session, symbol, as_date(since))
     emit(rows, PRICE_COLUMNS, fmt, title=symbol)

@@ -16,7 +16,6 @@ from monitor.cli.state import state
 from monitor.delivery.dispatcher import dispatch_due
 from monitor.delivery.replay import notify_test, requeue
 from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries
-from monitor.store.database import session_scope
 
 err = Console(stderr=True)
 
@@ -67,13 +66,9 @@ def list_deliveries(
 
     Example: firealarm deliveries --dead --format json
     """
-    runtime = state(ctx).runtime(migrate=False)
-    try:
-        with session_scope(runtime.engine) as session:
-            wanted = Status.dead if dead else status
-            rows = deliveries(session, status=wanted.value if wanted else None, limit=limit)
-    finally:
-        runtime.close()
+    with state(ctx).reading() as (_, session):
+        wanted = Status.dead if dead else status
+        rows = deliveries(session, status=wanted.value if wanted else None, limit=limit)
     emit(rows, DELIVERY_COLUMNS, fmt, title="dead deliveries" if dead else "deliveries")
 
 

@@ -97,20 +97,16 @@ def chart(
     """
     from monitor.charts import render_signal_chart  # matplotlib only for this command
 
-    runtime = state(ctx).runtime(migrate=False, read_only=True)
-    try:
-        require_signal(runtime.config, signal)
-        with session_scope(runtime.engine) as session:
-            png = render_signal_chart(
-                session,
-                runtime.config,
-                signal,
-                since=as_date(since),
-                until=as_date(until),
-                show_inputs=inputs,
-            )
-    finally:
-        runtime.close()
+    with state(ctx).reading(read_only=True) as (config, session):
+        require_signal(config, signal)
+        png = render_signal_chart(
+            session,
+            config,
+            signal,
+            since=as_date(since),
+            until=as_date(until),
+            show_inputs=inputs,
+        )
     output.write_bytes(png)
     err.print(f"wrote {output}")
 

@@ -24,7 +24,6 @@ from monitor.queries.signals import (
     require_signal,
     signal_history,
 )
-from monitor.store.database import session_scope
 
 err = Console(stderr=True)
 
@@ -77,12 +76,8 @@ def list_signals(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     Example: firealarm signals --format json
     """
-    runtime = state(ctx).runtime(migrate=False)
-    try:
-        with session_scope(runtime.engine) as session:
-            rows = latest_signals(session, runtime.config)
-    finally:
-        runtime.close()
+    with state(ctx).reading() as (config, session):
+        rows = latest_signals(session, config)
     emit(rows, SIGNAL_COLUMNS, fmt, title="signals")
 
 
@@ -97,13 +92,9 @@ def history(
 
     Example: firealarm history btc_vs_ndx --since 2025-01-01 --format json
     """
-    runtime = state(ctx).runtime(migrate=False)
-    try:
-        require_signal(runtime.config, signal)
-        with session_scope(runtime.engine) as session:
-            rows = signal_history(session, signal, as_date(since), as_date(until))
-    finally:
-        runtime.close()
+    with state(ctx).reading() as (config, session):
+        require_signal(config, signal)
+        rows = signal_history(session, signal, as_date(since), as_date(until))
     emit(rows, HISTORY_COLUMNS, fmt, title=signal)
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import typer
+from sqlalchemy.orm import Session
 
+from monitor.config import Config
 from monitor.runtime import Runtime, open_runtime
+from monitor.store.database import session_scope
 
 
 @dataclass
@@ -22,6 +27,16 @@ class CliState:
         return open_runtime(
             self.config_path, self.database_url, migrate=migrate, read_only=read_only
         )
+
+    @contextmanager
+    def reading(self, *, read_only: bool = False) -> Iterator[tuple[Config, Session]]:
+        """Config and one session on a database already at the current schema; closed after."""
+        runtime = self.runtime(migrate=False, read_only=read_only)
+        try:
+            with session_scope(runtime.engine) as session:
+                yield runtime.config, session
+        finally:
+            runtime.close()
 
 
 def state(ctx: typer.Context) -> CliState:

@@ -180,11 +180,7 @@ def list_alert_events(
     fmt: FormatQuery = None,
 ) -> Response:
     """Every alert transition in date order, bounded by date and/or page."""
-    rows = [
-        event
-        for event in alert_events(db)
-        if (since is None or event["date"] >= since) and (until is None or event["date"] <= until)
-    ]
+    rows = alert_events(db, since=since, until=until)
     return table_response(request, _page(rows, limit, offset), EVENT_COLUMNS, fmt, name="events")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,11 +18,20 @@ EVENT_COLUMNS = ["date", "rule", "state", "value", "threshold", "severity", "rea
 OPEN_COLUMNS = ["rule", "state", "since", "date", "value", "threshold", "severity", "summary"]
 
 
-def alert_events(session: Session, rule: str | None = None) -> list[dict[str, Any]]:
-    """Every stored transition, oldest first."""
+def alert_events(
+    session: Session,
+    rule: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[dict[str, Any]]:
+    """Stored transitions, oldest first, optionally of one rule and within dates (inclusive)."""
     query = select(AlertEvent).order_by(AlertEvent.date, AlertEvent.id)
     if rule is not None:
         query = query.where(AlertEvent.rule == rule)
+    if since is not None:
+        query = query.where(AlertEvent.date >= since)
+    if until is not None:
+        query = query.where(AlertEvent.date <= until)
     return [_event(e) for e in session.scalars(query)]
 
 

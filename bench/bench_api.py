@@ -3,7 +3,9 @@
 A uvicorn server on loopback serves a SQLite database holding 20 years of one signal; a second
 process runs concurrent httpx clients against it (bounded in requests and time) and reports the
 latencies. Results are requests/s and p50/p99 per endpoint, and history's ratio to `/healthz`
-measured on the same server in the same run.
+measured on the same server in the same run. The history is measured as served (encoded once,
+then answered from the response cache while the data is unchanged) and with the cache turned
+off, which is what every request would cost after each write.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 import httpx
 
 from monitor.api import create_app
+from monitor.api.cache import ResponseCache
 from monitor.api.server import background_server
 from monitor.runtime import open_runtime
 from monitor.store.database import session_scope
@@ -31,6 +34,7 @@ CLIENTS = (1, 8)  # one client: the service time; eight: queueing under load
 MAX_REQUESTS = 1500
 MAX_SECONDS = 8.0
 SIGNAL = "btc_vs_ndx"
+UNCACHED = "history, response cache off"
 
 
 def load(url: str, clients: int, max_requests: int, max_seconds: float) -> dict[str, float]:
@@ -104,10 +108,16 @@ def main() -> None:
         count = _fill(url)
         runtime = open_runtime(None, url, migrate=False, read_only=True)
         results = {}
+        history = f"/api/signals/{SIGNAL}/history"
+        uncached = create_app(runtime, api_token="")
+        uncached.state.response_cache = ResponseCache(max_bytes=0)
         with background_server(create_app(runtime, api_token="")) as base:
             for clients in CLIENTS:
-                for name in ("/healthz", f"/api/signals/{SIGNAL}/history"):
+                for name in ("/healthz", history):
                     results[name, clients] = _load_in_subprocess(base + name, clients)
+        with background_server(uncached) as base:
+            for clients in CLIENTS:
+                results[UNCACHED, clients] = _load_in_subprocess(base + history, clients)
         runtime.close()
     print(f"history of {count} daily values (one JSON array); load from a second process")
     for (name, clients), result in results.items():
@@ -117,13 +127,14 @@ def main() -> None:
         )
     for clients in CLIENTS:
         health = results["/healthz", clients]
-        history = results[f"/api/signals/{SIGNAL}/history", clients]
-        verdict = "met" if history["p99_ms"] < 50 else "NOT met"
-        throughput = history["rps"] / health["rps"]
-        print(
-            f"  {clients} client(s): history/healthz throughput x{throughput:.2f},"
-            f" p99 x{history['p99_ms'] / health['p99_ms']:.2f}; p99 < 50 ms {verdict}"
-        )
+        for name in (f"/api/signals/{SIGNAL}/history", UNCACHED):
+            history = results[name, clients]
+            verdict = "met" if history["p99_ms"] < 50 else "NOT met"
+            throughput = history["rps"] / health["rps"]
+            print(
+                f"  {clients} client(s) {name}: vs healthz throughput x{throughput:.2f},"
+                f" p99 x{history['p99_ms'] / health['p99_ms']:.2f}; p99 < 50 ms {verdict}"
+            )
 
 
 if __name__ == "__main__":

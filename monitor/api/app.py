@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.api import routes, scenario, schemas
 from monitor.api.auth import TOKEN_ENV, BearerAuth
+from monitor.api.cache import ResponseCache
 from monitor.api.errors import install_error_handlers
 from monitor.api.responses import json_response
 from monitor.runtime import Runtime
@@ -60,6 +61,7 @@ def create_app(
     )
     app.state.engine = engine
     app.state.config = runtime.config
+    app.state.response_cache = ResponseCache()
     install_error_handlers(app)
     app.include_router(routes.router)
     app.include_router(scenario.router)

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from monitor.api import schemas
+from monitor.api.cache import ResponseCache, cached_response
 from monitor.api.errors import NotFound
-from monitor.api.responses import FormatQuery, json_response, table_response
+from monitor.api.responses import FormatQuery, json_response, table_response, wants_csv
 from monitor.config import Config
 from monitor.queries.alerts import EVENT_COLUMNS, OPEN_COLUMNS, alert_events, open_alerts
 from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries
 from monitor.queries.instruments import INSTRUMENT_COLUMNS, instruments
 from monitor.queries.periods import signal_firing_periods
-from monitor.queries.prices import PRICE_COLUMNS, prices
+from monitor.queries.prices import PRICE_COLUMNS, prices, prices_version
 from monitor.queries.signals import (
     HISTORY_COLUMNS,
     SIGNAL_COLUMNS,
+    history_version,
     latest_signals,
     signal_history,
     signal_ids,
@@ -43,23 +46,25 @@ def session(request: Request) -> Iterator[Session]:
         yield s
 
 
-def config(request: Request) -> Config:
+async def config(request: Request) -> Config:
     """The config the app was created with."""
     return request.app.state.config
 
 
+async def response_cache(request: Request) -> ResponseCache:
+    """The app's cache of encoded long listings (histories and prices)."""
+    return request.app.state.response_cache
+
+
 Db = Annotated[Session, Depends(session)]
 Cfg = Annotated[Config, Depends(config)]
+Cache = Annotated[ResponseCache, Depends(response_cache)]
 
 
 def _known_signal(cfg: Config, signal_id: str) -> None:
     ids = signal_ids(cfg)
     if signal_id not in ids:
         raise NotFound(f"unknown signal {signal_id!r} (configured: {', '.join(ids)})")
-
-
-def _page(rows: list[dict[str, Any]], limit: int | None, offset: int) -> list[dict[str, Any]]:
-    return rows[offset : (offset + limit) if limit else None]
 
 
 @router.get("/instruments", responses=schemas.table_of(schemas.InstrumentRow))
@@ -70,10 +75,10 @@ def list_instruments(request: Request, db: Db, cfg: Cfg, fmt: FormatQuery = None
 
 
 @router.get("/prices/{symbol}", responses=schemas.table_of(schemas.PriceRow))
-def list_prices(
+async def list_prices(
     request: Request,
-    db: Db,
     cfg: Cfg,
+    cache: Cache,
     symbol: Annotated[str, Path(description="Instrument symbol, e.g. BTC-USD")],
     since: Since = None,
     until: Until = None,
@@ -84,8 +89,13 @@ def list_prices(
     """Stored observations of one instrument, by date (like `firealarm prices`)."""
     if symbol not in {i.symbol for i in cfg.instruments}:
         raise NotFound(f"unknown instrument {symbol!r}")
-    rows = _page(prices(db, symbol, since, until), limit, offset)
-    return table_response(request, rows, PRICE_COLUMNS, fmt, name=symbol)
+
+    def build(db: Session) -> Response:
+        rows = prices(db, symbol, since, until, limit=limit, offset=offset)
+        return table_response(request, rows, PRICE_COLUMNS, fmt, name=symbol)
+
+    version = partial(prices_version, symbol=symbol)
+    return await cached_response(request, cache, version, build, variant=wants_csv(request, fmt))
 
 
 @router.get("/signals", responses=schemas.table_of(schemas.SignalRow))
@@ -135,10 +145,10 @@ def _stage_description(cfg: Config) -> str:
 
 
 @router.get("/signals/{signal_id}/history", responses=schemas.table_of(schemas.HistoryRow))
-def history(
+async def history(
     request: Request,
-    db: Db,
     cfg: Cfg,
+    cache: Cache,
     signal_id: SignalId,
     since: Since = None,
     until: Until = None,
@@ -148,8 +158,13 @@ def history(
 ) -> Response:
     """Stored values of one signal in date order (like `firealarm history`)."""
     _known_signal(cfg, signal_id)
-    rows = _page(signal_history(db, signal_id, since, until), limit, offset)
-    return table_response(request, rows, HISTORY_COLUMNS, fmt, name=signal_id)
+
+    def build(db: Session) -> Response:
+        rows = signal_history(db, signal_id, since, until, limit=limit, offset=offset)
+        return table_response(request, rows, HISTORY_COLUMNS, fmt, name=signal_id)
+
+    version = partial(history_version, signal=signal_id)
+    return await cached_response(request, cache, version, build, variant=wants_csv(request, fmt))
 
 
 @router.get("/alerts", responses=schemas.table_of(schemas.OpenAlertRow | schemas.EventRow))
@@ -163,10 +178,10 @@ def list_alerts(
 ) -> Response:
     """Open alerts, or with `all=true` every alert event (like `firealarm alerts [--all]`)."""
     if all_:
-        rows, columns = alert_events(db), EVENT_COLUMNS
+        rows, columns = alert_events(db, limit=limit, offset=offset), EVENT_COLUMNS
     else:
-        rows, columns = open_alerts(db), OPEN_COLUMNS
-    return table_response(request, _page(rows, limit, offset), columns, fmt, name="alerts")
+        rows, columns = open_alerts(db, limit=limit, offset=offset), OPEN_COLUMNS
+    return table_response(request, rows, columns, fmt, name="alerts")
 
 
 @router.get("/alert-events", responses=schemas.table_of(schemas.EventRow))
@@ -180,8 +195,8 @@ def list_alert_events(
     fmt: FormatQuery = None,
 ) -> Response:
     """Every alert transition in date order, bounded by date and/or page."""
-    rows = alert_events(db, since=since, until=until)
-    return table_response(request, _page(rows, limit, offset), EVENT_COLUMNS, fmt, name="events")
+    rows = alert_events(db, since=since, until=until, limit=limit, offset=offset)
+    return table_response(request, rows, EVENT_COLUMNS, fmt, name="events")
 
 
 @router.get("/deliveries", responses=schemas.table_of(schemas.DeliveryRow))
@@ -196,5 +211,5 @@ def list_deliveries(
     fmt: FormatQuery = None,
 ) -> Response:
     """Deliveries of alerts to channels, newest first (like `firealarm deliveries`)."""
-    rows = _page(deliveries(db, status=status, limit=limit + offset), limit, offset)
+    rows = deliveries(db, status=status, limit=limit, offset=offset)
     return table_response(request, rows, DELIVERY_COLUMNS, fmt, name="deliveries")

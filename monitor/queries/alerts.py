@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monitor.queries.paging import paged
 from monitor.rules.evaluator import FIRING, PENDING
 from monitor.store.models import AlertEvent, Delivery, RuleState
 
@@ -23,8 +24,11 @@ def alert_events(
     rule: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Stored transitions, oldest first, optionally of one rule and within dates (inclusive)."""
+    """Stored transitions, oldest first, optionally of one rule, within dates (inclusive), paged."""
     query = select(AlertEvent).order_by(AlertEvent.date, AlertEvent.id)
     if rule is not None:
         query = query.where(AlertEvent.rule == rule)
@@ -32,7 +36,7 @@ def alert_events(
         query = query.where(AlertEvent.date >= since)
     if until is not None:
         query = query.where(AlertEvent.date <= until)
-    return [_event(e) for e in session.scalars(query)]
+    return [_event(e) for e in session.scalars(paged(query, limit, offset))]
 
 
 def _event(event: AlertEvent) -> dict[str, Any]:
@@ -53,11 +57,16 @@ def _event(event: AlertEvent) -> dict[str, Any]:
     }
 
 
-def open_alerts(session: Session) -> list[dict[str, Any]]:
+def open_alerts(
+    session: Session, *, limit: int | None = None, offset: int = 0
+) -> list[dict[str, Any]]:
     """Alerts pending or firing now, with their latest value and their last event's details."""
-    states = session.scalars(
-        select(RuleState).where(RuleState.state.in_(OPEN_STATES)).order_by(RuleState.rule)
-    ).all()
+    query = (
+        select(RuleState)
+        .where(RuleState.state.in_(OPEN_STATES))
+        .order_by(RuleState.rule, RuleState.fingerprint)
+    )
+    states = session.scalars(paged(query, limit, offset)).all()
     rows = []
     for state in states:
         last = session.scalars(

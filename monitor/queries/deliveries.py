@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monitor.queries.paging import paged
 from monitor.store.models import AlertEvent, ChannelState, Delivery, DeliveryAttempt
 
 DELIVERY_COLUMNS = [
@@ -26,17 +27,17 @@ ATTEMPT_COLUMNS = ["attempted_at", "outcome", "status_code", "error", "duration_
 
 
 def deliveries(
-    session: Session, *, status: str | None = None, limit: int = 100
+    session: Session, *, status: str | None = None, limit: int = 100, offset: int = 0
 ) -> list[dict[str, Any]]:
-    """Deliveries newest first, optionally only those with ``status``."""
+    """Deliveries newest first, optionally only those with ``status``, paged."""
     query = (
         select(Delivery, AlertEvent.rule, AlertEvent.state, AlertEvent.date)
         .join(AlertEvent, AlertEvent.id == Delivery.event_id)
         .order_by(Delivery.created_at.desc(), Delivery.id)
-        .limit(limit)
     )
     if status is not None:
         query = query.where(Delivery.status == status)
+    query = paged(query, limit, offset)
     return [
         {
             "id": d.id,

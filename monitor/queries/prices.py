@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monitor.queries.paging import paged
 from monitor.store.models import FetchRun, Observation
 
 PRICE_COLUMNS = [
@@ -23,15 +24,31 @@ PRICE_COLUMNS = [
 
 
 def prices(
-    session: Session, symbol: str, since: date | None = None, until: date | None = None
+    session: Session,
+    symbol: str,
+    since: date | None = None,
+    until: date | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Observations of ``symbol`` in date order, optionally bounded."""
-    query = select(Observation).where(Observation.symbol == symbol).order_by(Observation.date)
+    """Observations of ``symbol`` in date order, optionally bounded (inclusive) and paged."""
+    columns = [getattr(Observation, c) for c in PRICE_COLUMNS]
+    query = select(*columns).where(Observation.symbol == symbol)
     if since is not None:
         query = query.where(Observation.date >= since)
     if until is not None:
         query = query.where(Observation.date <= until)
-    return [{c: getattr(o, c) for c in PRICE_COLUMNS} for o in session.scalars(query)]
+    query = paged(query.order_by(Observation.date), limit, offset)
+    return [row._asdict() for row in session.execute(query)]
+
+
+def prices_version(session: Session, symbol: str) -> tuple[Any, ...]:
+    """What changes whenever a stored observation of ``symbol`` does: count and newest fetch."""
+    query = select(func.count(), func.max(Observation.fetched_at)).where(
+        Observation.symbol == symbol
+    )
+    return tuple(session.execute(query).one())
 
 
 def latest_fetch_runs(session: Session) -> list[dict[str, Any]]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
 from monitor.errors import ConfigError
+from monitor.queries.paging import paged
 from monitor.store.models import RuleState, SignalValue
 
 SIGNAL_COLUMNS = ["id", "date", "value", "state"]
@@ -67,12 +68,30 @@ def _rule_state(session: Session, config: Config, signal: str) -> str | None:
 
 
 def signal_history(
-    session: Session, signal: str, since: date | None = None, until: date | None = None
+    session: Session,
+    signal: str,
+    since: date | None = None,
+    until: date | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Stored values of ``signal`` in date order, optionally bounded (inclusive)."""
+    """Stored values of ``signal`` in date order, optionally bounded (inclusive) and paged."""
     query = select(SignalValue.date, SignalValue.value).where(SignalValue.signal == signal)
     if since is not None:
         query = query.where(SignalValue.date >= since)
     if until is not None:
         query = query.where(SignalValue.date <= until)
-    return [{"date": d, "value": v} for d, v in session.execute(query.order_by(SignalValue.date))]
+    query = paged(query.order_by(SignalValue.date), limit, offset)
+    return [{"date": d, "value": v} for d, v in session.execute(query)]
+
+
+def history_version(session: Session, signal: str) -> tuple[Any, ...]:
+    """What changes whenever a stored value of ``signal`` does: row count and newest write.
+
+    Every write stamps ``computed_at``, and a deletion lowers the count.
+    """
+    query = select(func.count(), func.max(SignalValue.computed_at)).where(
+        SignalValue.signal == signal
+    )
+    return tuple(session.execute(query).one())

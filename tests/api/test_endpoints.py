@@ -149,3 +149,20 @@ def test_scenario_rejects_unusable_inputs_with_422(client: TestClient) -> None:
     for params in unusable:
         response = client.get("/api/scenario", params=params)
         assert response.status_code == 422, params
+
+
+def test_every_long_listing_pages_like_slicing_the_whole_listing(client: TestClient) -> None:
+    listings = [
+        ("/api/signals/btc_vs_ndx/history", {}),
+        ("/api/prices/BTC-USD", {}),
+        ("/api/alerts", {}),
+        ("/api/alerts", {"all": "true"}),
+        ("/api/alert-events", {}),
+        ("/api/deliveries", {}),
+    ]
+    for path, params in listings:
+        whole = client.get(path, params=params).json()
+        assert len(whole) >= 2, path
+        for limit, offset in [(1, 0), (2, 1), (3, len(whole) - 1), (2, len(whole) + 5)]:
+            page = client.get(path, params={**params, "limit": limit, "offset": offset})
+            assert page.json() == whole[offset : offset + limit], (path, limit, offset)

@@ -1,0 +1,170 @@
+"""Encoded responses reused while the rows behind them are unchanged, and their ETags.
+
+A signal's history is thousands of rows that change about once a day, yet the dashboard and
+scripts read it again and again. A response is stored under its request (path, query, format)
+together with the *version* of the data it was built from, a cheap aggregate that changes with
+every write (see ``history_version``). A request within ``revalidate_after`` seconds of the last
+check is answered from memory; a later one reads the version again and is answered from memory
+while it still matches. So a write shows in the API at most ``revalidate_after`` seconds later.
+Reading the version before the rows means a write racing the build can only make an entry look
+older than it is, never serve stale rows as current. The version also makes the ETag, so a client
+holding the current body gets ``304 Not Modified``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+
+from fastapi import Request, Response
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from monitor.store.database import session_scope
+
+DEFAULT_MAX_BYTES = 64 * 2**20
+DEFAULT_REVALIDATE_AFTER = 1.0
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A response body as sent, with the headers that describe it."""
+
+    body: bytes
+    media_type: str
+    headers: tuple[tuple[str, str], ...]
+    etag: str
+
+
+@dataclass
+class _Entry:
+    version: Hashable
+    encoded: Encoded
+    checked_at: float = field(default=0.0)
+
+
+class ResponseCache:
+    """A least-recently-used map of encoded responses, bounded in bytes; safe across threads.
+
+    ``clock`` (monotonic seconds) is a test seam.
+    """
+
+    def __init__(
+        self,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        revalidate_after: float = DEFAULT_REVALIDATE_AFTER,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_bytes = max_bytes
+        self.revalidate_after = revalidate_after
+        self._clock = clock
+        self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def recent(self, key: Hashable) -> Encoded | None:
+        """The entry for ``key`` if its version was checked less than ``revalidate_after`` ago."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or self._clock() - entry.checked_at >= self.revalidate_after:
+                return None
+            self._entries.move_to_end(key)
+            return entry.encoded
+
+    def get(self, key: Hashable, version: Hashable) -> Encoded | None:
+        """The entry for ``key`` if it was built from data at ``version`` (now checked)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry.version != version:
+                return None
+            entry.checked_at = self._clock()
+            self._entries.move_to_end(key)
+            return entry.encoded
+
+    def put(self, key: Hashable, version: Hashable, encoded: Encoded) -> None:
+        """Store ``encoded`` for ``key`` at ``version``, evicting the least recently used."""
+        size = len(encoded.body)
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.encoded.body)
+            self._entries[key] = _Entry(version, encoded, self._clock())
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, evicted = self._entries.popitem(last=False)
+                self._bytes -= len(evicted.encoded.body)
+
+    @property
+    def size_bytes(self) -> int:
+        """Bytes of response bodies held."""
+        return self._bytes
+
+
+async def cached_response(
+    request: Request,
+    cache: ResponseCache,
+    version_of: Callable[[Session], Hashable],
+    build: Callable[[Session], Response],
+    *,
+    variant: Hashable = None,
+) -> Response:
+    """``build(session)``'s response, or the stored one while ``version_of(session)`` is unchanged.
+
+    A recently checked entry is answered on the event loop without touching the database; the
+    version check and the build run in the thread pool, in one session on the app's engine.
+    ``variant`` separates responses to one URL that differ by header (JSON vs CSV by Accept).
+    A request whose ``If-None-Match`` names the current ETag gets 304 with no body.
+    """
+    key = (request.url.path, request.url.query, variant)
+    found = cache.recent(key)
+    if found is None:
+        engine = request.app.state.engine
+        found = await run_in_threadpool(_check_or_build, engine, cache, key, version_of, build)
+        if isinstance(found, Response):
+            return found
+    headers = {**dict(found.headers), "ETag": found.etag, "Cache-Control": "no-cache"}
+    wanted = _etags(request.headers.get("if-none-match", ""))
+    if found.etag in wanted or "*" in wanted:
+        return Response(status_code=304, headers=headers)
+    return Response(found.body, media_type=found.media_type, headers=headers)
+
+
+def _check_or_build(
+    engine: Engine,
+    cache: ResponseCache,
+    key: Hashable,
+    version_of: Callable[[Session], Hashable],
+    build: Callable[[Session], Response],
+) -> Encoded | Response:
+    with session_scope(engine) as session:
+        version = version_of(session)  # before the rows: see the module docstring
+        found = cache.get(key, version)
+        if found is not None:
+            return found
+        response = build(session)
+    if response.status_code != 200:
+        return response
+    encoded = _encode(response, key, version)
+    cache.put(key, version, encoded)
+    return encoded
+
+
+def _encode(response: Response, key: Hashable, version: Hashable) -> Encoded:
+    digest = hashlib.blake2b(repr((key, version)).encode(), digest_size=12).hexdigest()
+    headers = tuple(
+        (name, value)
+        for name, value in response.headers.items()
+        if name not in ("content-length", "content-type")
+    )
+    return Encoded(bytes(response.body), response.media_type or "", headers, f'"{digest}"')
+
+
+def _etags(header: str) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}

@@ -1,0 +1,153 @@
+"""Long listings are answered from memory only while the data behind them is unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from monitor.api import create_app
+from monitor.api.cache import Encoded, ResponseCache
+from monitor.ingest import store_observations
+from monitor.runtime import Runtime
+from monitor.signals import store
+from monitor.store.database import session_scope
+from tests.api.seed import DAYS, START
+
+HISTORY = "/api/signals/btc_vs_ndx/history"
+LATER = datetime(2026, 2, 21, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    """Monotonic seconds that move only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def cached_client(seeded: Runtime, clock: Clock, monkeypatch) -> Iterator[TestClient]:
+    monkeypatch.delenv("FIREALARM_API_TOKEN", raising=False)
+    app = create_app(seeded)
+    app.state.response_cache = ResponseCache(revalidate_after=1.0, clock=clock)
+    with TestClient(app) as client:
+        yield client
+
+
+def _rewrite_history(runtime: Runtime, values: dict[int, float]) -> None:
+    """Make the stored btc_vs_ndx equal ``values`` (day number -> value) through the writer."""
+    series = pd.Series(
+        list(values.values()),
+        index=pd.DatetimeIndex([pd.Timestamp(START + timedelta(days=n)) for n in values]),
+    )
+    with session_scope(runtime.engine) as session:
+        store.save(session, "btc_vs_ndx", series, since=None, until=None, now=LATER)
+
+
+def test_a_changed_value_is_served_once_the_version_is_rechecked(
+    cached_client: TestClient, seeded: Runtime, clock: Clock
+) -> None:
+    before = cached_client.get(HISTORY)
+    values = {n: row["value"] for n, row in enumerate(before.json())}
+    _rewrite_history(seeded, {**values, 5: 99.5})
+
+    within = cached_client.get(HISTORY)
+    assert within.json()[5]["value"] == values[5]  # inside revalidate_after: the cached body
+    clock.now += 1.0
+    after = cached_client.get(HISTORY)
+    assert after.json()[5]["value"] == 99.5
+    assert after.headers["etag"] != before.headers["etag"]
+
+
+def test_a_deleted_value_changes_the_version(
+    cached_client: TestClient, seeded: Runtime, clock: Clock
+) -> None:
+    values = {n: row["value"] for n, row in enumerate(cached_client.get(HISTORY).json())}
+    del values[DAYS - 1]
+    _rewrite_history(seeded, values)  # deletes the last day and writes nothing else
+    clock.now += 1.0
+    assert len(cached_client.get(HISTORY).json()) == DAYS - 1
+
+
+def test_etag_gives_304_until_the_data_changes(
+    cached_client: TestClient, seeded: Runtime, clock: Clock
+) -> None:
+    first = cached_client.get(HISTORY)
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "no-cache"
+    again = cached_client.get(HISTORY, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    values = {n: row["value"] for n, row in enumerate(first.json())}
+    _rewrite_history(seeded, {**values, 0: -1.5})
+    clock.now += 1.0
+    changed = cached_client.get(HISTORY, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.json()[0]["value"] == -1.5
+
+
+def test_json_and_csv_of_one_url_are_cached_apart(cached_client: TestClient) -> None:
+    as_json = cached_client.get(HISTORY, params={"limit": 2})
+    as_csv = cached_client.get(HISTORY, params={"limit": 2}, headers={"Accept": "text/csv"})
+    assert as_json.headers["content-type"] == "application/json"
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.text.splitlines()[0] == "date,value"
+    assert as_csv.headers["etag"] != as_json.headers["etag"]
+    assert as_csv.headers["content-disposition"] == 'inline; filename="btc_vs_ndx.csv"'
+
+
+def test_prices_follow_a_revised_observation(
+    cached_client: TestClient, seeded: Runtime, clock: Clock
+) -> None:
+    first = cached_client.get("/api/prices/BTC-USD", params={"limit": 1}).json()[0]
+    revised = {
+        "symbol": "BTC-USD",
+        "date": START,
+        "available_date": START,
+        "close": first["close"] + 1,
+        "open": None,
+        "high": None,
+        "low": None,
+        "adj_close": None,
+        "volume": None,
+        "source": "yahoo",
+        "fetched_at": LATER,
+    }
+    with session_scope(seeded.engine) as session:
+        store_observations(session, [revised])
+    clock.now += 1.0
+    again = cached_client.get("/api/prices/BTC-USD", params={"limit": 1}).json()[0]
+    assert again["close"] == first["close"] + 1
+
+
+def test_errors_are_not_cached(cached_client: TestClient) -> None:
+    assert cached_client.get("/api/signals/nope/history").status_code == 404
+    assert cached_client.app.state.response_cache.size_bytes == 0
+
+
+def test_the_cache_is_bounded_in_bytes_and_evicts_the_least_recently_used() -> None:
+    cache = ResponseCache(max_bytes=10, clock=Clock())
+
+    def body(size: int) -> Encoded:
+        return Encoded(b"x" * size, "application/json", (), '"e"')
+
+    cache.put("a", 1, body(4))
+    cache.put("b", 1, body(4))
+    assert cache.get("a", 1) is not None  # "a" is now the most recently used
+    cache.put("c", 1, body(4))
+    assert cache.get("b", 1) is None
+    assert cache.get("a", 1) is not None and cache.get("c", 1) is not None
+    assert cache.size_bytes == 8
+    cache.put("huge", 1, body(11))  # larger than the whole cache: not stored
+    assert cache.get("huge", 1) is None and cache.size_bytes == 8
+    assert cache.get("a", 2) is None  # another version of the data is a miss

@@ -1,35 +1,143 @@
-"""Bearer-token access: when a token is configured every path but ``/healthz`` needs it.
+"""Token access: when a token is configured every path but ``/healthz`` and the login needs it.
 
 A pure ASGI middleware, so the dashboard and its static files are covered as well as the API.
-The comparison is constant-time.
+Scripts send ``Authorization: Bearer <token>``. A browser cannot add that header to a page load,
+so ``/login`` takes the token once in a form and sets a session cookie instead: HttpOnly,
+SameSite=Strict, and holding an HMAC of the token rather than the token itself, so changing the
+token signs every browser out. Every comparison is constant-time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+from html import escape
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from monitor.api.errors import error_response
 
 TOKEN_ENV = "FIREALARM_API_TOKEN"
+SESSION_COOKIE = "firealarm_session"
+SESSION_DAYS = 30
 OPEN_PATHS = frozenset({"/healthz"})
+MAX_FORM_BYTES = 4096
+
+
+def session_value(token: str) -> str:
+    """The cookie value that stands for ``token``: an HMAC of it, never the token."""
+    return hmac.new(token.encode(), b"firealarm dashboard session", hashlib.sha256).hexdigest()
 
 
 class BearerAuth:
-    """Answer 401 unless ``Authorization: Bearer <token>`` matches."""
+    """Answer 401 unless the bearer token or the session cookie matches; serve the login."""
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
+        self.token = token.encode()
         self.expected = f"Bearer {token}".encode()
+        self.session = session_value(token).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
             await self.app(scope, receive, send)
             return
-        given = dict(scope["headers"]).get(b"authorization", b"")
-        if hmac.compare_digest(given, self.expected):
+        if scope["path"] == "/login":
+            await (await self._login(scope, receive))(scope, receive, send)
+            return
+        if scope["path"] == "/logout":
+            await _signed_out(scope)(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        given = headers.get(b"authorization", b"")
+        if hmac.compare_digest(given, self.expected) or self._has_session(headers):
             await self.app(scope, receive, send)
+            return
+        if scope["path"] == "/" and not given:
+            await RedirectResponse("/login", status_code=303)(scope, receive, send)
             return
         message = "missing bearer token" if not given else "invalid bearer token"
         await error_response(401, message)(scope, receive, send)
+
+    def _has_session(self, headers: dict[bytes, bytes]) -> bool:
+        cookies = SimpleCookie()
+        try:
+            cookies.load(headers.get(b"cookie", b"").decode("latin-1"))
+        except ValueError:
+            return False
+        morsel = cookies.get(SESSION_COOKIE)
+        return morsel is not None and hmac.compare_digest(morsel.value.encode(), self.session)
+
+    async def _login(self, scope: Scope, receive: Receive) -> Response:
+        if scope["method"] != "POST":
+            return _login_page()
+        form = await _read_form(receive)
+        if form is None:
+            return _login_page("The form was too large.", status=413)
+        given = form.get("token", [""])[0].encode()
+        if not hmac.compare_digest(given, self.token):
+            return _login_page("That is not the token.", status=401)
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            self.session.decode(),
+            max_age=SESSION_DAYS * 86400,
+            httponly=True,
+            samesite="strict",
+            secure=scope.get("scheme") == "https",
+        )
+        return response
+
+
+async def _read_form(receive: Receive) -> dict[str, list[str]] | None:
+    body = b""
+    more = True
+    while more:
+        message: Message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    return parse_qs(body.decode("utf-8", errors="replace"))
+
+
+def _signed_out(scope: Scope) -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(
+        SESSION_COOKIE, httponly=True, samesite="strict", secure=scope.get("scheme") == "https"
+    )
+    return response
+
+
+def _login_page(problem: str = "", status: int = 200) -> HTMLResponse:
+    notice = f'<p class="problem">{escape(problem)}</p>' if problem else ""
+    return HTMLResponse(_LOGIN.replace("{notice}", notice), status_code=status)
+
+
+_LOGIN = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>firealarm: sign in</title>
+<style>
+body { font: 16px system-ui, sans-serif; max-width: 26rem; margin: 15vh auto; padding: 0 1rem; }
+input { font: inherit; width: 100%; box-sizing: border-box; padding: .4rem; margin: .4rem 0; }
+.problem { color: #b00020; }
+</style>
+</head>
+<body>
+<h1>firealarm</h1>
+<p>This dashboard needs the API token (<code>FIREALARM_API_TOKEN</code>).</p>
+{notice}
+<form method="post" action="/login">
+<label for="token">Token</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+<input type="submit" value="Sign in">
+</form>
+</body>
+</html>
+"""

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from monitor.api import create_app
+from monitor.api.auth import SESSION_COOKIE, session_value
 from monitor.runtime import Runtime
 from monitor.store.database import create_db_engine
 
@@ -24,7 +25,10 @@ def guarded(seeded: Runtime, monkeypatch: pytest.MonkeyPatch) -> TestClient:
     return TestClient(create_app(seeded))
 
 
-@pytest.mark.parametrize("path", ["/", "/static/app.js", "/api/signals", "/openapi.json", "/docs"])
+PROTECTED = ["/static/app.js", "/api/signals", "/api/signals/btc_vs_ndx/history", "/docs"]
+
+
+@pytest.mark.parametrize("path", [*PROTECTED, "/openapi.json"])
 def test_every_path_but_healthz_needs_the_token(guarded: TestClient, path: str) -> None:
     missing = guarded.get(path)
     wrong = guarded.get(path, headers={"Authorization": "Bearer s3cret-tokeX"})
@@ -32,6 +36,62 @@ def test_every_path_but_healthz_needs_the_token(guarded: TestClient, path: str) 
     assert (missing.status_code, wrong.status_code, right.status_code) == (401, 401, 200)
     assert missing.headers["www-authenticate"] == "Bearer"
     assert wrong.json() == {"error": "invalid bearer token", "status": 401}
+
+
+def test_the_dashboard_sends_a_browser_without_a_session_to_the_login(
+    guarded: TestClient,
+) -> None:
+    page = guarded.get("/", follow_redirects=False)
+    assert (page.status_code, page.headers["location"]) == (303, "/login")
+    login = guarded.get("/login")
+    assert login.status_code == 200
+    assert '<form method="post" action="/login">' in login.text
+    assert TOKEN not in login.text
+    with_header = guarded.get("/", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert with_header.status_code == 200 and "<html" in with_header.text
+
+
+def test_signing_in_sets_a_session_cookie_that_opens_every_path(guarded: TestClient) -> None:
+    signed_in = guarded.post("/login", data={"token": TOKEN}, follow_redirects=False)
+    assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/")
+    cookie = signed_in.headers["set-cookie"]
+    assert cookie.startswith(f"{SESSION_COOKIE}={session_value(TOKEN)};")
+    assert TOKEN not in cookie
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Max-Age=" in cookie
+    for path in ["/", *PROTECTED]:
+        assert guarded.get(path).status_code == 200, path  # the client keeps the cookie
+    signed_out = guarded.get("/logout", follow_redirects=False)
+    assert signed_out.headers["location"] == "/login"
+    assert f'{SESSION_COOKIE}="";' in signed_out.headers["set-cookie"]
+    guarded.cookies.clear()
+    assert guarded.get("/api/signals").status_code == 401
+
+
+def test_a_wrong_token_at_the_login_sets_no_cookie(guarded: TestClient) -> None:
+    wrong = guarded.post("/login", data={"token": "s3cret-tokeX"}, follow_redirects=False)
+    assert wrong.status_code == 401
+    assert "That is not the token." in wrong.text
+    assert "set-cookie" not in wrong.headers
+    empty = guarded.post("/login", data={}, follow_redirects=False)
+    assert empty.status_code == 401
+    huge = guarded.post("/login", data={"token": "x" * 10_000}, follow_redirects=False)
+    assert huge.status_code == 413 and "set-cookie" not in huge.headers
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        session_value("another-token"),  # signed in before the token was changed
+        TOKEN,  # the raw token is not a session
+        session_value(TOKEN)[:-1],
+        '"unbalanced',
+    ],
+)
+def test_a_session_cookie_for_anything_but_the_current_token_is_refused(
+    guarded: TestClient, cookie: str
+) -> None:
+    response = guarded.get("/api/signals", headers={"Cookie": f"{SESSION_COOKIE}={cookie}"})
+    assert response.status_code == 401
 
 
 def test_healthz_is_open_and_reports_the_database(guarded: TestClient) -> None:

@@ -144,3 +144,28 @@ def test_api_docs_render_offline(site: tuple[str, Runtime], browser: webdriver.C
     )
     assert "/api/signals/{signal_id}/history" in [p.replace("\u200b", "") for p in paths]
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_with_a_token_the_browser_signs_in_through_the_form(
+    tmp_path: Path, browser: webdriver.Chrome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FIREALARM_CONFIG", raising=False)
+    runtime = build_demo(None, tmp_path / "demo.db", now=NOW).runtime
+    with background_server(create_app(runtime, api_token="browser-token")) as url:
+        browser.get(url + "/")
+        assert browser.current_url == url + "/login"
+        token_field = browser.find_element(By.ID, "token")
+        token_field.send_keys("wrong")
+        token_field.submit()
+        assert "That is not the token." in browser.page_source
+        token_field = browser.find_element(By.ID, "token")
+        token_field.send_keys("browser-token")
+        token_field.submit()
+        WebDriverWait(browser, 30).until(
+            lambda d: d.execute_script("return window.firealarm && window.firealarm.ready")
+        )
+        drawn = browser.execute_script("return window.firealarm")
+        assert browser.current_url == url + "/"
+        assert drawn["errors"] == []
+        assert set(drawn["charts"]) == set(signal_ids(runtime.config))
+    runtime.close()

@@ -11,7 +11,7 @@ import graphlib
 import os
 import re
 import tomllib
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -70,8 +70,19 @@ def _check_timezone(name: str) -> str:
     return name
 
 
+def _iso_date(value: object) -> str:
+    """A ``YYYY-MM-DD`` date as text; TOML's own dates (unquoted) are accepted too."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%d").date().isoformat()
+    except ValueError:
+        raise ValueError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
+
+
 Cron = Annotated[str, BeforeValidator(_check_cron)]
 TimeZoneName = Annotated[str, BeforeValidator(_check_timezone)]
+IsoDate = Annotated[str, BeforeValidator(_iso_date)]
 
 
 class _Model(BaseModel):
@@ -98,7 +109,7 @@ class DatabaseConfig(_Model):
 
 class FetchConfig(_Model):
     revision_days: int = Field(10, ge=0, description="days re-read on every fetch")
-    backfill_start: str = Field("2005-01-01", description="first date fetched into an empty db")
+    backfill_start: IsoDate = Field("2005-01-01", description="first date fetched into an empty db")
     timeout: float = Field(30.0, gt=0, description="seconds for one network call")
     retries: int = Field(3, ge=0, description="retries of a transient failure")
     backoff: float = Field(2.0, ge=0, description="first retry delay in seconds, doubling")

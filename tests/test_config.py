@@ -103,6 +103,18 @@ def _break(old: str, new: str) -> str:
         (_break("for = 3", "for = -1"), "rules.0.for: Input should be greater than or equal to 1"),
         (_break("default_channels = []", 'default_channels = ["ops"]'), "unknown channel 'ops'"),
         ("[database\nurl=1", "not valid TOML"),
+        (
+            _break('backfill_start = "2005-01-01"', 'backfill_start = "yesterday"'),
+            "fetch.backfill_start: not a date: 'yesterday' (use YYYY-MM-DD)",
+        ),
+        (
+            _break('backfill_start = "2005-01-01"', 'backfill_start = "2005-02-30"'),
+            "fetch.backfill_start: not a date: '2005-02-30' (use YYYY-MM-DD)",
+        ),
+        (
+            _break('backfill_start = "2005-01-01"', "backfill_start = 2005-01-01T09:30:00"),
+            "fetch.backfill_start: not a date",
+        ),
     ],
 )
 def test_bad_config_names_file_key_and_problem(text: str, message: str) -> None:
@@ -120,6 +132,11 @@ def test_signal_cycle_is_refused() -> None:
     )
     with pytest.raises(ConfigError, match="signals form a cycle"):
         parse_config(text)
+
+
+def test_backfill_start_may_be_a_toml_date_and_is_kept_as_iso_text() -> None:
+    text = _break('backfill_start = "2005-01-01"', "backfill_start = 2010-06-01")
+    assert parse_config(text).fetch.backfill_start == "2010-06-01"
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -76,6 +76,16 @@ def test_bad_config_exits_2_naming_file_and_key(tmp_path: Path, capsys) -> None:
     )
 
 
+def test_bad_backfill_start_is_refused_at_load_not_in_fetch(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "fa.toml"
+    config.write_text('[fetch]\nbackfill_start = "yesterday"\n')
+    code, out, err = _cli(capsys, "--config", str(config), "fetch")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {config}: fetch.backfill_start: not a date: 'yesterday' (use YYYY-MM-DD)\n"
+    )
+
+
 def test_unknown_symbol_and_bad_date_are_usage_errors(sqlite_url: str, capsys) -> None:
     assert _cli(capsys, "--db", sqlite_url, "db", "upgrade")[0] == 0
     code, _, err = _cli(capsys, "--db", sqlite_url, "prices", "NOPE")

@@ -63,16 +63,29 @@ daemon.register(app)
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI on ``argv`` and return the exit status.
 
-    Usage errors are reported by typer (exit 2); domain errors become one line on stderr.
+    Usage errors typer finds (exit 2) and domain errors both become one line on stderr.
     """
     try:
-        app(args=argv, prog_name="firealarm")
+        status = app(args=argv, prog_name="firealarm", standalone_mode=False)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except FirealarmError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    return 0
+    except typer.TyperException as exc:  # typer's usage errors: bad option, missing argument...
+        if type(exc).__name__ != "NoArgsIsHelpError":  # else typer has printed the help
+            print(f"error: {usage_line(exc)}", file=sys.stderr)
+        return exc.exit_code
+    return status if isinstance(status, int) else 0
+
+
+def usage_line(exc: typer.TyperException) -> str:
+    """Typer's message for a usage error as one line, pointing at the command's --help."""
+    message = exc.format_message().replace("Value error, ", "")  # pydantic's prefix: noise
+    message = "; ".join(line.strip() for line in message.splitlines() if line.strip())
+    message = message.rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    return message + (f" (see '{ctx.command_path} --help')" if ctx is not None else "")
 
 
 def main() -> None:

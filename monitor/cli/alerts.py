@@ -12,10 +12,11 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from monitor.cli.options import FormatOption, SinceOption, UntilOption, as_date
+from monitor.cli.options import FormatOption, SinceOption, UntilOption, check_range
 from monitor.cli.output import STATE_STYLES, Format, emit, jsonable
 from monitor.cli.state import state
 from monitor.config import Config
+from monitor.errors import ConfigError
 from monitor.queries.alerts import (
     EVENT_COLUMNS,
     OPEN_COLUMNS,
@@ -68,11 +69,19 @@ def run_backtest(
 
     Example: firealarm backtest --since 2020-01-01 --until 2020-12-31 --rule btc_vs_ndx
     """
+    check_range(since, until)
     with state(ctx).reading() as (config, session):
-        rows = backtest(
-            session, config, since=as_date(since), until=as_date(until), rules=rule or ()
-        )
+        _check_rules(config, rule or [])
+        rows = backtest(session, config, since=since, until=until, rules=rule or ())
     emit(rows, EVENT_COLUMNS, fmt, title=f"backtest: {len(rows)} transitions")
+
+
+def _check_rules(config: Config, names: list[str]) -> None:
+    known = [r.name for r in config.rules]
+    if unknown := [name for name in names if name not in known]:
+        raise ConfigError(
+            f"--rule: unknown rule(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+        )
 
 
 def status(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from monitor import ingest
-from monitor.cli.options import FormatOption, SinceOption, as_date
+from monitor.cli.options import FormatOption, SinceOption
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
 from monitor.config import default_config_text, load_config
@@ -94,7 +94,7 @@ def fetch(
             runtime.config,
             runtime.engine,
             build_sources(runtime.config),
-            since=as_date(since),
+            since=since,
             only=only or (),
             on_source=on_source,
         )
@@ -115,7 +115,12 @@ def _selected(config, only: list[str] | None) -> list[str]:
 
 def import_files(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="CSV files (Yahoo or FRED layout).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True, dir_okay=False, readable=True, help="CSV files (Yahoo or FRED layout)."
+        ),
+    ],
     symbol: Annotated[
         str | None, typer.Option("--symbol", help="Symbol for a single file (default: stem).")
     ] = None,
@@ -124,6 +129,8 @@ def import_files(
 
     Example: firealarm import data/yahoo/*.csv data/fred/*.csv
     """
+    if symbol and len(files) > 1:
+        raise ConfigError("--symbol names one series: give one file with it")
     runtime = state(ctx).runtime()
     try:
         reports = ingest.import_files(runtime.config, runtime.engine, files, symbol=symbol)
@@ -145,5 +152,5 @@ def list_prices(
     """
     with state(ctx).reading() as (config, session):
         config.instrument(symbol)
-        rows = prices(session, symbol, as_date(since))
+        rows = prices(session, symbol, since)
     emit(rows, PRICE_COLUMNS, fmt, title=symbol)

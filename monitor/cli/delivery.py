@@ -15,7 +15,9 @@ from monitor.cli.output import Format, emit
 from monitor.cli.state import state
 from monitor.delivery.dispatcher import dispatch_due
 from monitor.delivery.replay import notify_test, requeue
-from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries
+from monitor.errors import ConfigError
+from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries, delivery_exists
+from monitor.store.database import session_scope
 
 err = Console(stderr=True)
 
@@ -83,6 +85,11 @@ def redeliver(
     """
     runtime = state(ctx).runtime()
     try:
+        with session_scope(runtime.engine) as session:
+            if not delivery_exists(session, delivery_id):
+                raise ConfigError(
+                    f"no delivery with id {delivery_id!r} (see `firealarm deliveries`)"
+                )
         now = datetime.now(UTC)
         requeue(runtime.engine, delivery_id, now)
         report = dispatch_due(runtime, now=now, ids=[delivery_id])
@@ -96,7 +103,7 @@ def redeliver(
 
 def notify_test_command(
     ctx: typer.Context,
-    channel: Annotated[str, typer.Argument(help="Channel name from [channels.*].")],
+    channel: Annotated[str, typer.Argument(help=r"Channel name from \[channels.*] in the config.")],
 ) -> None:
     """Send an `alert.test` through CHANNEL's real sender and signing; exit 1 if it fails.
 

@@ -8,16 +8,29 @@ from typing import Annotated
 import typer
 
 from monitor.cli.output import Format
+from monitor.errors import ConfigError
 
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-SinceOption = Annotated[
-    datetime | None, typer.Option("--since", formats=["%Y-%m-%d"], help="First date, YYYY-MM-DD.")
-]
-UntilOption = Annotated[
-    datetime | None, typer.Option("--until", formats=["%Y-%m-%d"], help="Last date, YYYY-MM-DD.")
-]
 
 
-def as_date(value: datetime | None) -> date | None:
-    """The date part of a parsed ``--since``/``--until``, or None."""
-    return value.date() if value else None
+def parse_day(value: str) -> date:
+    """A ``YYYY-MM-DD`` option value; anything else is a one-line usage error."""
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def day_option(name: str, help_text: str) -> typer.models.OptionInfo:
+    """A date option parsed by :func:`parse_day`."""
+    return typer.Option(name, parser=parse_day, metavar="YYYY-MM-DD", help=help_text)
+
+
+SinceOption = Annotated[date | None, day_option("--since", "First date.")]
+UntilOption = Annotated[date | None, day_option("--until", "Last date.")]
+
+
+def check_range(since: date | None, until: date | None) -> None:
+    """Refuse ``--since`` after ``--until`` (bad usage) rather than print nothing."""
+    if since and until and since > until:
+        raise ConfigError(f"--since {since} is after --until {until}")

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from monitor.api import create_app
 from monitor.api.server import serve_forever
-from monitor.cli.options import FormatOption, SinceOption, UntilOption, as_date
+from monitor.cli.options import FormatOption, SinceOption, UntilOption, check_range
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
 from monitor.demo import DEMO_DATABASE, build_demo
@@ -97,14 +97,15 @@ def chart(
     """
     from monitor.charts import render_signal_chart  # matplotlib only for this command
 
+    check_range(since, until)
     with state(ctx).reading(read_only=True) as (config, session):
         require_signal(config, signal)
         png = render_signal_chart(
             session,
             config,
             signal,
-            since=as_date(since),
-            until=as_date(until),
+            since=since,
+            until=until,
             show_inputs=inputs,
         )
     output.write_bytes(png)

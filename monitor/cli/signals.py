@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -12,7 +12,13 @@ from rich.console import Console
 from rich.table import Table
 
 from monitor import scenario as credit
-from monitor.cli.options import FormatOption, SinceOption, UntilOption, as_date
+from monitor.cli.options import (
+    FormatOption,
+    SinceOption,
+    UntilOption,
+    check_range,
+    day_option,
+)
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
 from monitor.errors import ConfigError
@@ -39,12 +45,8 @@ def register(app: typer.Typer) -> None:
 def evaluate(
     ctx: typer.Context,
     as_of: Annotated[
-        datetime | None,
-        typer.Option(
-            "--as-of",
-            formats=["%Y-%m-%d"],
-            help="Use only data available by this date (default: today, UTC).",
-        ),
+        date | None,
+        day_option("--as-of", "Use only data available by this date (default: today, UTC)."),
     ] = None,
     full: Annotated[
         bool, typer.Option("--full", help="Recompute all history (e.g. after a config change).")
@@ -58,7 +60,7 @@ def evaluate(
     """
     runtime = state(ctx).runtime()
     try:
-        report = run_evaluation(runtime, as_of=as_of.date() if as_of else None, full=full)
+        report = run_evaluation(runtime, as_of=as_of, full=full)
     finally:
         runtime.close()
     for item in report.signals:
@@ -92,9 +94,10 @@ def history(
 
     Example: firealarm history btc_vs_ndx --since 2025-01-01 --format json
     """
+    check_range(since, until)
     with state(ctx).reading() as (config, session):
         require_signal(config, signal)
-        rows = signal_history(session, signal, as_date(since), as_date(until))
+        rows = signal_history(session, signal, since, until)
     emit(rows, HISTORY_COLUMNS, fmt, title=signal)
 
 

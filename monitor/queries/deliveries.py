@@ -57,6 +57,11 @@ def deliveries(
     ]
 
 
+def delivery_exists(session: Session, delivery_id: str) -> bool:
+    """Whether the outbox holds a delivery with this id."""
+    return session.get(Delivery, delivery_id) is not None
+
+
 def delivery_attempts(session: Session, delivery_id: str) -> list[dict[str, Any]]:
     """Every attempt of one delivery, oldest first."""
     query = (

@@ -68,7 +68,10 @@ def test_dead_listing_and_redeliver(setup, capsys):
     assert receiver.accepted_ids == [delivery_id]
     assert run([*args, "redeliver", delivery_id]) == 1  # already sent
     assert "only failed or dead ones replay" in capsys.readouterr().err
-    assert run([*args, "redeliver", "msg_nope"]) == 1
+    assert run([*args, "redeliver", "msg_nope"]) == 2  # bad usage: no such delivery
+    assert capsys.readouterr().err == (
+        "error: no delivery with id 'msg_nope' (see `firealarm deliveries`)\n"
+    )
 
 
 def test_notify_test_reports_and_sets_exit_status(setup, capsys):

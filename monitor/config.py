@@ -8,6 +8,7 @@ name the environment variables that hold them (``secret_env``, ``password_env``.
 from __future__ import annotations
 
 import graphlib
+import json
 import os
 import re
 import tomllib
@@ -446,6 +447,14 @@ def _reject_duplicates(what: str, names: list[str]) -> None:
 def default_config_text() -> str:
     """The packaged, commented default config (what ``firealarm init`` writes)."""
     return resources.files("monitor.defaults").joinpath(DEFAULT_CONFIG_RESOURCE).read_text()
+
+
+def with_database_url(text: str, url: str) -> str:
+    """The default config ``text`` with ``[database].url`` set to ``url``, comments kept."""
+    default = f"url = {json.dumps(DatabaseConfig().url)}"
+    if text.count(default) != 1:
+        raise ValueError(f"the default config has no single {default!r} line to replace")
+    return text.replace(default, f"url = {json.dumps(url)}")  # a JSON string is a TOML one
 
 
 def load_config(path: str | Path | None = None, *, database_url: str | None = None) -> Config:

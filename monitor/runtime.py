@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from monitor.config import Config, load_config
-from monitor.store.database import create_db_engine
+from monitor.errors import StoreError
+from monitor.store.database import create_db_engine, normalize_url
 from monitor.store.migrate import require_current, upgrade
 
 
@@ -33,9 +35,29 @@ def open_runtime(
 ) -> Runtime:
     """Load config, open the database, and bring its schema to head (or check it is there)."""
     config = load_config(config_path, database_url=database_url)
+    writing = migrate and not read_only
+    if not writing:
+        require_sqlite_file(config.database.url)
     engine = create_db_engine(config.database.url, read_only=read_only)
-    if migrate and not read_only:
+    if writing:
         upgrade(engine)
     else:
         require_current(engine)
     return Runtime(config, engine)
+
+
+def require_sqlite_file(url: str) -> None:
+    """Raise a StoreError saying how to create it when a SQLite database file is missing.
+
+    Opening it would create an empty file, and a command that only reads must not do that.
+    """
+    parsed = make_url(normalize_url(url))
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
+        return
+    if parsed.query.get("uri") or Path(path).exists():
+        return
+    raise StoreError(
+        f"no database at {path}: create it with `firealarm init` (or `firealarm db upgrade`), "
+        "or load data with `firealarm fetch` or `firealarm import FILE…`"
+    )

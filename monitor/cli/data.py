@@ -8,16 +8,18 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy.engine import make_url
 
 from monitor import ingest
+from monitor.cli.files import write_output
 from monitor.cli.options import FormatOption, SinceOption
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
-from monitor.config import default_config_text, load_config
+from monitor.config import default_config_text, load_config, with_database_url
 from monitor.errors import ConfigError
 from monitor.queries.prices import PRICE_COLUMNS, prices
 from monitor.sources import build_sources
-from monitor.store.database import create_db_engine, redact_url
+from monitor.store.database import create_db_engine, normalize_url, redact_url
 from monitor.store.migrate import upgrade
 
 err = Console(stderr=True)
@@ -46,12 +48,29 @@ def init(
     """
     if path.exists() and not force:
         raise ConfigError(f"{path}: already exists (use --force to overwrite)")
-    path.write_text(default_config_text(), encoding="utf-8")
-    config = load_config(path, database_url=state(ctx).database_url)
+    url = state(ctx).database_url
+    text = default_config_text()
+    if url:  # what --db (or FIREALARM_DATABASE_URL) chose, so the file opens the same database
+        text = with_database_url(text, _without_password(url, path))
+    write_output(path, text)
+    config = load_config(path, database_url=url)
     engine = create_db_engine(config.database.url)
     upgrade(engine)
     engine.dispose()
     err.print(f"wrote {path}; database ready at {redact_url(config.database.url)}")
+
+
+def _without_password(url: str, path: Path) -> str:
+    """The URL to write into the config: a password stays in the environment, never the file."""
+    parsed = make_url(normalize_url(url))
+    if parsed.password is None:
+        return url
+    err.print(
+        f"note: the database password is not written to {path}; keep the URL in "
+        "FIREALARM_DATABASE_URL (or the password in ~/.pgpass)",
+        soft_wrap=True,
+    )
+    return parsed._replace(password=None).render_as_string(hide_password=False)  # NamedTuple
 
 
 @db_app.command("upgrade")

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from monitor.api import create_app
 from monitor.api.server import serve_forever
+from monitor.cli.files import write_output
 from monitor.cli.options import FormatOption, SinceOption, UntilOption, check_range
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
@@ -108,7 +109,7 @@ def chart(
             until=until,
             show_inputs=inputs,
         )
-    output.write_bytes(png)
+    write_output(output, png)
     err.print(f"wrote {output}")
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine
 
 from monitor import ingest
 from monitor.cli import run
+from monitor.config import load_config
 from monitor.errors import StoreError
 from monitor.runtime import open_runtime
 from monitor.store.database import create_db_engine
@@ -33,6 +34,52 @@ def test_init_writes_config_and_database(tmp_path: Path, capsys) -> None:
     assert "database ready" in err
     code, _, err = _cli(capsys, "--db", f"sqlite:///{db}", "init", "--path", str(target))
     assert code == 2 and "already exists" in err
+
+
+def test_init_writes_the_database_it_was_given_into_the_config(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FIREALARM_DATABASE_URL", raising=False)
+    url, target = f"sqlite:///{tmp_path / 'elsewhere.db'}", tmp_path / "fa.toml"
+    assert _cli(capsys, "--db", url, "init", "--path", str(target))[0] == 0
+    assert load_config(target).database.url == url
+    assert "# FIREALARM_DATABASE_URL (or --db) overrides this" in target.read_text()
+
+
+def test_init_keeps_a_database_password_out_of_the_file(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FIREALARM_DATABASE_URL", raising=False)
+    target = tmp_path / "fa.toml"
+    code, _, err = _cli(
+        capsys, "--db", "postgresql://fa:s3cret@127.0.0.1:1/x", "init", "--path", str(target)
+    )
+    assert code == 1 and "password is not written" in err  # written, then no server there
+    assert load_config(target).database.url == "postgresql+psycopg://fa@127.0.0.1:1/x"
+    assert "s3cret" not in target.read_text()
+
+
+def test_init_into_a_missing_folder_is_one_line(tmp_path: Path, capsys) -> None:
+    target = tmp_path / "nope" / "fa.toml"
+    code, _, err = _cli(capsys, "init", "--path", str(target))
+    assert (code, err) == (2, f"error: {target}: cannot write: No such file or directory\n")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["signals"], ["status"], ["prices", "IGV"], ["history", "btc_vs_ndx"], ["sql", "SELECT 1"]],
+)
+def test_reading_a_missing_database_says_how_to_create_it(
+    tmp_path: Path, capsys, argv: list[str]
+) -> None:
+    db = tmp_path / "none.db"
+    code, out, err = _cli(capsys, "--db", f"sqlite:///{db}", *argv)
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: no database at {db}: create it with `firealarm init` (or `firealarm db "
+        "upgrade`), or load data with `firealarm fetch` or `firealarm import FILE…`\n"
+    )
+    assert not db.exists()
 
 
 def test_import_and_list_prices_in_every_format(db_url: str, data_dir: Path, capsys) -> None:
@@ -132,7 +179,7 @@ def test_console_script_runs(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 1
-    assert "run `firealarm db upgrade`" in result.stderr and "Traceback" not in result.stderr
+    assert "create it with `firealarm init`" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_locked_database_fails_clearly_and_loses_nothing(sqlite_url: str, data_dir) -> None:

@@ -61,3 +61,6 @@ def test_chart_writes_a_png_of_a_stored_signal(
     assert run([*db, "chart", "nope", "-o", str(demo_dir / "nope.png")]) == 2
     assert "unknown signal 'nope'" in capsys.readouterr().err
     assert not (demo_dir / "nope.png").exists()
+    nowhere = demo_dir / "missing" / "x.png"
+    assert run([*db, "chart", "btc_vs_ndx", "-o", str(nowhere)]) == 2
+    assert capsys.readouterr().err == f"error: {nowhere}: cannot write: No such file or directory\n"

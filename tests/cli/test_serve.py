@@ -67,7 +67,8 @@ def test_serve_refuses_a_missing_or_unmigrated_database(tmp_path: Path) -> None:
     empty = tmp_path / "empty.db"
     sqlite3.connect(empty).close()
     expected = {
-        missing: f"error: no database at {missing}: run `firealarm db upgrade` first",
+        missing: f"error: no database at {missing}: create it with `firealarm init` (or "
+        "`firealarm db upgrade`), or load data with `firealarm fetch` or `firealarm import FILE…`",
         empty: "error: database schema is at nothing, the code needs 0002: "
         "run `firealarm db upgrade`",
     }

@@ -10,6 +10,7 @@ write-down    = (consumer loss + mortgage loss - loan-loss reserves) / bank equi
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 # The essay's reference figures, shown beside the computed ones.
 ESSAY_CONSUMER_LOSS_BN = 330.0
@@ -96,10 +97,31 @@ class ScenarioResult:
     essay_write_down_pct: float = ESSAY_WRITE_DOWN_PCT
 
 
+# Shares and rates are fractions of a whole.
+SHARES = frozenset(
+    {"displaced", "loss_given_default", "home_ownership", "mortgage_share", "mortgage_loss_rate"}
+)
+# The model divides by these: at least a thousand people or a million dollars, so no quotient
+# overflows to infinity.
+DIVISORS = frozenset({"employed_m", "equity_bn"})
+SMALLEST_DIVISOR = 1e-3
+# Amounts (dollars, people) far beyond any economy, so results stay finite.
+CEILING = 1e15
+
+
+def input_bounds(name: str) -> tuple[float, float]:
+    """The smallest and largest value the input ``name`` can take."""
+    if name in SHARES:
+        return 0.0, 1.0
+    return (SMALLEST_DIVISOR if name in DIVISORS else 0.0), CEILING
+
+
 def run_scenario(inputs: ScenarioInputs) -> ScenarioResult:
-    """Compute the scenario; a non-positive ``employed_m`` or ``equity_bn`` is a ValueError."""
-    if inputs.employed_m <= 0 or inputs.equity_bn <= 0:
-        raise ValueError("employed_m and equity_bn must be positive")
+    """Compute the scenario; an input outside :func:`input_bounds` is a ValueError."""
+    for name in input_names():
+        low, high = input_bounds(name)
+        if not low <= getattr(inputs, name) <= high:
+            raise ValueError(f"{name} must be between {low:g} and {high:g}")
     knowledge_share = inputs.knowledge_workers_m / inputs.employed_m
     consumer = (
         inputs.consumer_credit_bn * knowledge_share * inputs.displaced * inputs.loss_given_default
@@ -116,6 +138,34 @@ def run_scenario(inputs: ScenarioInputs) -> ScenarioResult:
 def scenario_record(inputs: ScenarioInputs, result: ScenarioResult) -> dict[str, float | str]:
     """One flat mapping: one key per input and per result, plus where bank data come from."""
     return {**asdict(inputs), **asdict(result), "bank_data_quarter": BANK_DATA_QUARTER}
+
+
+SCENARIO_COLUMNS = ["quantity", "value", "essay", "note"]
+
+
+def scenario_rows(inputs: ScenarioInputs, result: ScenarioResult) -> list[dict[str, Any]]:
+    """Each input, then each loss and the write-down, with the essay's figure beside it."""
+    rows = [
+        {
+            "quantity": name,
+            "value": getattr(inputs, name),
+            "essay": ESSAY_INPUTS[name],
+            "note": INPUT_LABELS.get(name, ""),
+        }
+        for name in input_names()
+    ]
+    outputs = [
+        ("consumer_loss_bn", result.consumer_loss_bn, result.essay_consumer_loss_bn, ""),
+        ("mortgage_loss_bn", result.mortgage_loss_bn, result.essay_mortgage_loss_bn, ""),
+        ("total_loss_bn", result.total_loss_bn, None, ""),
+        (
+            "write_down_pct",
+            result.write_down_pct,
+            result.essay_write_down_pct,
+            "(losses - reserves) / equity",
+        ),
+    ]
+    return rows + [dict(zip(SCENARIO_COLUMNS, output, strict=True)) for output in outputs]
 
 
 def input_names() -> list[str]:

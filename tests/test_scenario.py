@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
 
-from monitor.scenario import ScenarioInputs, input_names, run_scenario, scenario_record
+from monitor.scenario import (
+    ScenarioInputs,
+    input_names,
+    run_scenario,
+    scenario_record,
+    scenario_rows,
+)
 
 
 def test_defaults_reproduce_the_essay_figures() -> None:
@@ -26,7 +33,7 @@ def test_mortgage_loss_follows_the_essay_formula() -> None:
 @pytest.mark.parametrize("name", input_names())
 def test_every_input_changes_the_result(name: str) -> None:
     base = ScenarioInputs()
-    changed = replace(base, **{name: getattr(base, name) * 1.5})
+    changed = replace(base, **{name: getattr(base, name) * 0.5})
     assert run_scenario(changed).write_down_pct != run_scenario(base).write_down_pct
 
 
@@ -42,6 +49,34 @@ def test_record_has_one_key_per_input_and_result() -> None:
     assert record["essay_write_down_pct"] == 13.0
 
 
-def test_impossible_inputs_are_refused() -> None:
-    with pytest.raises(ValueError, match="equity_bn"):
-        run_scenario(replace(ScenarioInputs(), equity_bn=0))
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("equity_bn", 0.0, "equity_bn must be between 0.001 and 1e+15"),
+        ("displaced", -0.1, "displaced must be between 0 and 1"),
+        ("loss_given_default", 1.5, "loss_given_default must be between 0 and 1"),
+        ("reserves_bn", -1.0, "reserves_bn must be between 0 and 1e+15"),
+        ("mortgage_loss_rate", float("nan"), "mortgage_loss_rate must be between 0 and 1"),
+    ],
+)
+def test_impossible_inputs_are_refused(name: str, value: float, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        run_scenario(replace(ScenarioInputs(), **{name: value}))
+
+
+def test_rows_put_the_essay_beside_each_input_and_result() -> None:
+    rows = scenario_rows(ScenarioInputs(), run_scenario(ScenarioInputs()))
+    assert [r["quantity"] for r in rows] == [
+        *input_names(),
+        "consumer_loss_bn",
+        "mortgage_loss_bn",
+        "total_loss_bn",
+        "write_down_pct",
+    ]
+    assert rows[0] == {
+        "quantity": "consumer_credit_bn",
+        "value": 3760.0,
+        "essay": 3760.0,
+        "note": "",
+    }
+    assert rows[-1]["essay"] == 13.0 and rows[-2]["essay"] is None

@@ -9,30 +9,22 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, create_model
 
 from monitor.api.responses import FormatQuery, json_response, table_response, wants_csv
-from monitor.scenario import INPUT_HELP, ScenarioInputs, run_scenario, scenario_record
+from monitor.scenario import (
+    INPUT_HELP,
+    ScenarioInputs,
+    input_bounds,
+    run_scenario,
+    scenario_record,
+)
 
 router = APIRouter(prefix="/api")
 
 _DEFAULTS = asdict(ScenarioInputs())
-SHARES = {
-    "displaced",
-    "loss_given_default",
-    "home_ownership",
-    "mortgage_share",
-    "mortgage_loss_rate",
-}
-# The model divides by these: at least a thousand people or a million dollars, so no quotient
-# overflows to infinity.
-DIVISORS = {"employed_m", "equity_bn"}
-SMALLEST_DIVISOR = 1e-3
-# Amounts (dollars, people) far beyond any economy, so results stay finite.
-CEILING = 1e15
 
 
 def _bounds(name: str) -> dict[str, float]:
-    if name in SHARES:
-        return {"ge": 0.0, "le": 1.0}
-    return {"ge": SMALLEST_DIVISOR if name in DIVISORS else 0.0, "le": CEILING}
+    low, high = input_bounds(name)
+    return {"ge": low, "le": high}
 
 
 # The bounds are in the OpenAPI document, so a request the model cannot use is a 422 up front.

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli import alerts, daemon, data, delivery, query
+from monitor.cli import alerts, daemon, data, delivery, query, status
 from monitor.cli import signals as signal_commands
 from monitor.cli.state import CliState
 from monitor.errors import FirealarmError
@@ -54,6 +54,7 @@ def _global_options(
 
 data.register(app)
 alerts.register(app)
+status.register(app)
 delivery.register(app)
 signal_commands.register(app)
 query.register(app)

@@ -1,19 +1,33 @@
-"""Render rows as a rich table, JSON (an array of objects, nothing else) or CSV on stdout."""
+"""Render rows as a rich table, JSON (an array of objects, nothing else) or CSV on stdout.
+
+Values are never cut short: in a terminal a table folds long cells onto more lines, and piped
+or redirected it keeps its full width. A reader that goes away (``| head``) ends the command
+quietly with status 0, as ``cat`` and ``grep`` do.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
 import math
+import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NoReturn
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+# Wide enough for any table: piped output is read by programs, not wrapped by a terminal.
+PIPE_WIDTH = 100_000
+# A terminal narrower than this per column gets the table this wide (the terminal wraps its
+# lines), so no column is squeezed to nothing.
+NARROWEST_COLUMN = 7
 
 
 class Format(StrEnum):
@@ -45,6 +59,49 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def stdout_closed() -> NoReturn:
+    """Stop quietly (status 0) because the reader of stdout has gone away."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # what is still buffered is flushed there at exit
+    raise typer.Exit(0)
+
+
+class _Stdout(Console):
+    def on_broken_pipe(self) -> None:
+        stdout_closed()
+
+
+def stdout_console() -> Console:
+    """A console on stdout: a terminal's width in a terminal, full width when piped."""
+    console = _Stdout()
+    return console if console.is_terminal else _Stdout(width=PIPE_WIDTH)
+
+
+def print_table(table: Table) -> None:
+    """Print ``table`` on stdout, folding cells to fit a terminal, never emptying a column."""
+    console = stdout_console()
+    narrowest = len(table.columns) * NARROWEST_COLUMN + 1
+    if console.width < narrowest:
+        console = _Stdout(width=narrowest)
+    console.print(table)
+
+
+@contextmanager
+def writing_stdout() -> Iterator[None]:
+    """Write to stdout, ending quietly if the reader has gone away."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        stdout_closed()
+
+
+def write_json(payload: Any) -> None:
+    """``payload`` as indented JSON on stdout (dates as ISO strings)."""
+    with writing_stdout():
+        sys.stdout.write(json.dumps(payload, default=jsonable, indent=2) + "\n")
+
+
 def emit(
     rows: Sequence[Mapping[str, Any]],
     columns: Sequence[str],
@@ -54,22 +111,32 @@ def emit(
 ) -> None:
     """Write ``rows`` (restricted to ``columns``) to stdout in ``fmt``."""
     if fmt is Format.json:
-        payload = [{c: jsonable(row.get(c)) for c in columns} for row in rows]
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        write_json([{c: jsonable(row.get(c)) for c in columns} for row in rows])
     elif fmt is Format.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow(["" if row.get(c) is None else jsonable(row.get(c)) for c in columns])
+        with writing_stdout():
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerow(columns)
+            for row in rows:
+                writer.writerow(
+                    ["" if row.get(c) is None else jsonable(row.get(c)) for c in columns]
+                )
     else:
-        Console().print(_table(rows, columns, title))
+        print_table(_table(rows, columns, title))
+
+
+def new_table(
+    columns: Sequence[str], *, title: str | None = None, right: Collection[str] = ()
+) -> Table:
+    """A table whose cells fold onto more lines rather than end in an ellipsis."""
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        table.add_column(column, justify="right" if column in right else "left", overflow="fold")
+    return table
 
 
 def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], title: str | None) -> Table:
-    table = Table(title=title, show_lines=False)
-    for column in columns:
-        justify = "right" if rows and isinstance(rows[0].get(column), int | float) else "left"
-        table.add_column(column, justify=justify)
+    numeric = {c for c in columns if rows and isinstance(rows[0].get(c), int | float)}
+    table = new_table(columns, title=title, right=numeric)
     for row in rows:
         table.add_row(*(_cell(column, row.get(column)) for column in columns))
     return table

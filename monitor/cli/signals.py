@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,9 +17,8 @@ from monitor.cli.options import (
     check_range,
     day_option,
 )
-from monitor.cli.output import Format, emit
+from monitor.cli.output import Format, emit, new_table, print_table
 from monitor.cli.state import state
-from monitor.errors import ConfigError
 from monitor.pipeline import evaluate as run_evaluation
 from monitor.queries.signals import (
     HISTORY_COLUMNS,
@@ -101,44 +98,38 @@ def history(
     emit(rows, HISTORY_COLUMNS, fmt, title=signal)
 
 
+def _input_option(name: str) -> typer.models.OptionInfo:
+    low, high = credit.input_bounds(name)
+    option = "--" + name.replace("_", "-")
+    return typer.Option(option, min=low, max=high, help=credit.INPUT_HELP[name])
+
+
 def scenario(
     consumer_credit_bn: Annotated[
-        float, typer.Option("--consumer-credit-bn", help=credit.INPUT_HELP["consumer_credit_bn"])
+        float, _input_option("consumer_credit_bn")
     ] = credit.ScenarioInputs.consumer_credit_bn,
     knowledge_workers_m: Annotated[
-        float,
-        typer.Option("--knowledge-workers-m", help=credit.INPUT_HELP["knowledge_workers_m"]),
+        float, _input_option("knowledge_workers_m")
     ] = credit.ScenarioInputs.knowledge_workers_m,
-    employed_m: Annotated[
-        float, typer.Option("--employed-m", help=credit.INPUT_HELP["employed_m"])
-    ] = credit.ScenarioInputs.employed_m,
-    displaced: Annotated[
-        float, typer.Option("--displaced", help=credit.INPUT_HELP["displaced"])
-    ] = credit.ScenarioInputs.displaced,
+    employed_m: Annotated[float, _input_option("employed_m")] = credit.ScenarioInputs.employed_m,
+    displaced: Annotated[float, _input_option("displaced")] = credit.ScenarioInputs.displaced,
     loss_given_default: Annotated[
-        float,
-        typer.Option("--loss-given-default", help=credit.INPUT_HELP["loss_given_default"]),
+        float, _input_option("loss_given_default")
     ] = credit.ScenarioInputs.loss_given_default,
     home_ownership: Annotated[
-        float, typer.Option("--home-ownership", help=credit.INPUT_HELP["home_ownership"])
+        float, _input_option("home_ownership")
     ] = credit.ScenarioInputs.home_ownership,
     mortgage_share: Annotated[
-        float, typer.Option("--mortgage-share", help=credit.INPUT_HELP["mortgage_share"])
+        float, _input_option("mortgage_share")
     ] = credit.ScenarioInputs.mortgage_share,
     average_mortgage_usd: Annotated[
-        float,
-        typer.Option("--average-mortgage-usd", help=credit.INPUT_HELP["average_mortgage_usd"]),
+        float, _input_option("average_mortgage_usd")
     ] = credit.ScenarioInputs.average_mortgage_usd,
     mortgage_loss_rate: Annotated[
-        float,
-        typer.Option("--mortgage-loss-rate", help=credit.INPUT_HELP["mortgage_loss_rate"]),
+        float, _input_option("mortgage_loss_rate")
     ] = credit.ScenarioInputs.mortgage_loss_rate,
-    reserves_bn: Annotated[
-        float, typer.Option("--reserves-bn", help=credit.INPUT_HELP["reserves_bn"])
-    ] = credit.ScenarioInputs.reserves_bn,
-    equity_bn: Annotated[
-        float, typer.Option("--equity-bn", help=credit.INPUT_HELP["equity_bn"])
-    ] = credit.ScenarioInputs.equity_bn,
+    reserves_bn: Annotated[float, _input_option("reserves_bn")] = credit.ScenarioInputs.reserves_bn,
+    equity_bn: Annotated[float, _input_option("equity_bn")] = credit.ScenarioInputs.equity_bn,
     fmt: FormatOption = Format.table,
 ) -> None:
     """The essay's credit-loss model: consumer and mortgage losses and the bank write-down.
@@ -160,49 +151,29 @@ def scenario(
         reserves_bn=reserves_bn,
         equity_bn=equity_bn,
     )
-    try:
-        result = credit.run_scenario(inputs)
-    except ValueError as exc:
-        raise ConfigError(f"scenario: {exc}") from None
-    record = credit.scenario_record(inputs, result)
-    if fmt is Format.json:
-        sys.stdout.write(json.dumps(record, indent=2) + "\n")
-    elif fmt is Format.csv:
-        emit([record], list(record), fmt)
+    result = credit.run_scenario(inputs)  # the options' bounds are the model's
+    rows = credit.scenario_rows(inputs, result)
+    if fmt is Format.table:
+        print_table(_scenario_table(rows))
     else:
-        Console().print(_scenario_table(inputs, result))
+        emit(rows, credit.SCENARIO_COLUMNS, fmt)
 
 
-def _scenario_table(inputs: credit.ScenarioInputs, result: credit.ScenarioResult) -> Table:
-    table = Table(title="credit-loss scenario (This Is Fine)")
-    for column in ("quantity", "value", "essay", "note"):
-        table.add_column(column, justify="right" if column in ("value", "essay") else "left")
-    for name in credit.input_names():
-        essay = credit.ESSAY_INPUTS[name]
+def _scenario_table(rows: list[dict[str, Any]]) -> Table:
+    table = new_table(
+        credit.SCENARIO_COLUMNS,
+        title="credit-loss scenario (This Is Fine)",
+        right={"value", "essay"},
+    )
+    inputs = set(credit.input_names())
+    for row in rows:
+        if row["quantity"] == "consumer_loss_bn":
+            table.add_section()
+        value, essay = (",.10g", ",.10g") if row["quantity"] in inputs else (",.1f", ",.0f")
         table.add_row(
-            name,
-            f"{getattr(inputs, name):,.10g}",
-            "" if essay is None else f"{essay:,.10g}",
-            credit.INPUT_LABELS.get(name, ""),
+            row["quantity"],
+            format(row["value"], value),
+            "" if row["essay"] is None else format(row["essay"], essay),
+            row["note"],
         )
-    table.add_section()
-    table.add_row(
-        "consumer_loss_bn",
-        f"{result.consumer_loss_bn:,.1f}",
-        f"{result.essay_consumer_loss_bn:,.0f}",
-        "",
-    )
-    table.add_row(
-        "mortgage_loss_bn",
-        f"{result.mortgage_loss_bn:,.1f}",
-        f"{result.essay_mortgage_loss_bn:,.0f}",
-        "",
-    )
-    table.add_row("total_loss_bn", f"{result.total_loss_bn:,.1f}", "", "")
-    table.add_row(
-        "write_down_pct",
-        f"{result.write_down_pct:,.1f}",
-        f"{result.essay_write_down_pct:,.0f}",
-        "(losses - reserves) / equity",
-    )
     return table

@@ -143,6 +143,9 @@ def test_scenario_rejects_unusable_inputs_with_422(client: TestClient) -> None:
         {"employed_m": 0},
         {"employed_m": 2.2e-309},  # found by schemathesis: the share overflowed to infinity
         {"displaced": 1.5},
+        {"displaced": -0.1},
+        {"mortgage_loss_rate": 1.01},
+        {"reserves_bn": -1},
         {"displaced": "lots"},
         {"equity_bn": "nan"},
     ]

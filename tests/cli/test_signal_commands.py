@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -83,29 +85,61 @@ def test_formula_without_units_is_a_config_error(sqlite_url: str, tmp_path: Path
     assert "signal 'usd_liquidity': input 'WALCL' has no 'unit'" in err
 
 
+def _scenario(capsys, *argv: str) -> dict[str, dict]:
+    code, out, _ = _cli(capsys, "scenario", *argv, "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and all(list(r) == ["quantity", "value", "essay", "note"] for r in rows)
+    return {r["quantity"]: r for r in rows}
+
+
 def test_scenario_defaults_reproduce_the_essay(capsys) -> None:
-    code, out, _ = _cli(capsys, "scenario", "--format", "json")
-    result = json.loads(out)
+    rows = _scenario(capsys)
+    assert round(rows["consumer_loss_bn"]["value"]) == 330 == rows["consumer_loss_bn"]["essay"]
+    assert round(rows["mortgage_loss_bn"]["value"]) == 227 == rows["mortgage_loss_bn"]["essay"]
+    assert round(rows["write_down_pct"]["value"]) == 13 == rows["write_down_pct"]["essay"]
+    assert rows["displaced"] == {"quantity": "displaced", "value": 0.2, "essay": 0.2, "note": ""}
+    assert rows["mortgage_loss_rate"]["value"] == 0.2026
+    assert rows["mortgage_loss_rate"]["note"] == "calibrated to the essay"
+
+
+def test_scenario_is_one_listing_in_every_format(capsys) -> None:
+    rows = list(_scenario(capsys, "--displaced", "0.3").values())
+    code, out, _ = _cli(capsys, "scenario", "--displaced", "0.3", "--format", "csv")
     assert code == 0
-    assert round(result["consumer_loss_bn"]) == 330 == result["essay_consumer_loss_bn"]
-    assert round(result["mortgage_loss_bn"]) == 227 == result["essay_mortgage_loss_bn"]
-    assert round(result["write_down_pct"]) == 13 == result["essay_write_down_pct"]
-    assert result["displaced"] == 0.2 and result["mortgage_loss_rate"] == 0.2026
+    assert list(csv.DictReader(io.StringIO(out))) == [
+        {k: "" if v is None else str(v) for k, v in row.items()} for row in rows
+    ]
+    code, out, _ = _cli(capsys, "scenario", "--displaced", "0.3")
+    assert code == 0 and all(row["quantity"] in out for row in rows)
+    assert "calibrated to the essay" in out and "2025Q2" in out
 
 
-def test_scenario_options_and_table(capsys) -> None:
-    code, out, _ = _cli(
-        capsys, "scenario", "--displaced", "0.4", "--equity-bn", "2000", "-f", "json"
+def test_scenario_options(capsys) -> None:
+    rows = _scenario(capsys, "--displaced", "0.4", "--equity-bn", "2000")
+    assert rows["consumer_loss_bn"]["value"] == pytest.approx(659.2)
+    assert rows["write_down_pct"]["value"] == pytest.approx(
+        (659.2 + 453.9998568 - 236) / 2000 * 100
     )
-    result = json.loads(out)
-    assert code == 0 and result["consumer_loss_bn"] == pytest.approx(659.2)
-    assert result["write_down_pct"] == pytest.approx((659.2 + 453.9998568 - 236) / 2000 * 100)
-    code, out, _ = _cli(capsys, "scenario")
-    assert code == 0 and "calibrated to the essay" in out and "2025Q2" in out
-    code, _, err = _cli(capsys, "scenario", "--equity-bn", "0")
-    assert code == 2 and "equity_bn" in err
     code, out, _ = _cli(capsys, "scenario", "--help")
-    assert "--displaced" in out and "--reserves-bn" in out and "Example" in out
+    assert code == 0 and "--displaced" in out and "--reserves-bn" in out and "Example" in out
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "problem"),
+    [
+        ("--displaced", "-0.1", "greater than or equal to 0"),
+        ("--displaced", "1.5", "less than or equal to 1"),
+        ("--mortgage-loss-rate", "1.01", "less than or equal to 1"),
+        ("--equity-bn", "0", "greater than or equal to 0.001"),
+    ],
+)
+def test_scenario_refuses_inputs_out_of_range(capsys, option: str, value: str, problem: str):
+    code, out, err = _cli(capsys, "scenario", option, value)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: Invalid value for '{option}': Input should be {problem} "
+        "(see 'firealarm scenario --help')\n"
+    )
 
 
 def test_evaluate_as_of_option(sqlite_url: str, data_dir: Path, capsys) -> None:

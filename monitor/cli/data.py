@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
     app.command("init")(init)
     app.add_typer(db_app, name="db")
-    app.command("fetch")(fetch)
+    app.command("fetch", context_settings={"allow_extra_args": True})(fetch)
     app.command("import")(import_files)
     app.command("prices")(list_prices)
 
@@ -88,14 +88,21 @@ def fetch(
     ctx: typer.Context,
     since: SinceOption = None,
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Fetch only this symbol (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--only",
+            metavar="SYM…",
+            help="Fetch only these symbols: --only WALCL WTREGEN (or repeat --only).",
+        ),
     ] = None,
 ) -> None:
     """Fetch new observations from every source (a backfill on an empty database).
 
-    Example: firealarm fetch --since 2024-01-01 --only BTC-USD --only IGV
+    Example: firealarm fetch --since 2024-01-01 --only BTC-USD IGV
     """
+    symbols = _only(ctx, only)
     runtime = state(ctx).runtime()
+    total = len(symbols or runtime.config.instruments)
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -104,7 +111,7 @@ def fetch(
         console=err,
         transient=True,
     ) as progress:
-        task = progress.add_task("fetching", total=len(_selected(runtime.config, only)))
+        task = progress.add_task("fetching", total=total)
 
         def on_source(source: str, symbols: list[str]) -> None:
             progress.update(task, description=f"{source}: {', '.join(symbols)}")
@@ -114,10 +121,10 @@ def fetch(
             runtime.engine,
             build_sources(runtime.config),
             since=since,
-            only=only or (),
+            only=symbols,
             on_source=on_source,
         )
-        progress.update(task, completed=len(_selected(runtime.config, only)))
+        progress.update(task, completed=total)
     for report in reports:
         line = f"{report.source}: {report.status}, {report.rows} rows"
         if report.rejected:
@@ -128,8 +135,11 @@ def fetch(
         raise typer.Exit(1)
 
 
-def _selected(config, only: list[str] | None) -> list[str]:
-    return list(only) if only else [i.symbol for i in config.instruments]
+def _only(ctx: typer.Context, only: list[str] | None) -> list[str]:
+    """The symbols of ``--only A B``: click takes A as the option's value and B as an extra."""
+    if ctx.args and not only:
+        raise ConfigError(f"unexpected argument {ctx.args[0]!r}: symbols go after --only")
+    return [*(only or []), *ctx.args]
 
 
 def import_files(

@@ -160,6 +160,31 @@ def test_fetch_command_from_a_csv_source(tmp_path: Path, data_dir: Path, capsys)
     assert code == 0 and "csv: ok, 20 rows" in err  # June 2025 less Juneteenth
 
 
+@pytest.mark.parametrize(
+    "only",
+    [["--only", "GLD", "IGV"], ["--only", "GLD", "--only", "IGV"], ["--only", "IGV", "GLD"]],
+)
+def test_fetch_only_takes_several_symbols(
+    tmp_path: Path, data_dir: Path, capsys, only: list[str]
+) -> None:
+    config = tmp_path / "fa.toml"
+    instruments = "".join(
+        f'[[instruments]]\nsymbol = "{s}"\nsource = "csv"\npath = "{data_dir / "yahoo" / s}.csv"\n'
+        for s in ("GLD", "IGV", "XLF")
+    )
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "fa.db"}"\n{instruments}')
+    argv = ["--config", str(config), "fetch", "--since", "2025-06-01", *only]
+    code, _, err = _cli(capsys, *argv)
+    assert code == 0 and "csv: ok, 40 rows" in err  # 20 June sessions each, XLF left out
+    code, out, _ = _cli(capsys, "--config", str(config), "prices", "XLF", "-f", "json")
+    assert (code, out) == (0, "[]\n")
+
+
+def test_fetch_takes_symbols_only_after_only(tmp_path: Path, capsys) -> None:
+    code, _, err = _cli(capsys, "--db", f"sqlite:///{tmp_path / 'fa.db'}", "fetch", "GLD")
+    assert (code, err) == (2, "error: unexpected argument 'GLD': symbols go after --only\n")
+
+
 def test_console_script_runs(tmp_path: Path) -> None:
     result = subprocess.run(
         [

@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -107,6 +108,12 @@ def _add_dashboard(app: FastAPI) -> None:
     @app.get("/", include_in_schema=False)
     def dashboard(_request: Request) -> FileResponse:
         return FileResponse(root / "index.html", media_type="text/html")
+
+    @app.get("/signals/{signal_id}", include_in_schema=False)
+    def signal_page(request: Request, signal_id: str) -> RedirectResponse:
+        """Where alerts link (``{external_url}/signals/<id>``): the dashboard at its card."""
+        routes.known_signal(request.app.state.config, signal_id)
+        return RedirectResponse(f"/#card-{quote(signal_id)}", status_code=303)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -24,6 +24,9 @@ TOKEN_ENV = "FIREALARM_API_TOKEN"
 SESSION_COOKIE = "firealarm_session"
 SESSION_DAYS = 30
 OPEN_PATHS = frozenset({"/healthz"})
+# Pages a browser opens (the dashboard, alert links to a signal): without credentials they go
+# to the login form rather than answer 401.
+PAGE_PREFIX = "/signals/"
 MAX_FORM_BYTES = 4096
 
 
@@ -56,7 +59,7 @@ class BearerAuth:
         if hmac.compare_digest(given, self.expected) or self._has_session(headers):
             await self.app(scope, receive, send)
             return
-        if scope["path"] == "/" and not given:
+        if (scope["path"] == "/" or scope["path"].startswith(PAGE_PREFIX)) and not given:
             await RedirectResponse("/login", status_code=303)(scope, receive, send)
             return
         message = "missing bearer token" if not given else "invalid bearer token"

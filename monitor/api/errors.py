@@ -1,8 +1,8 @@
 """HTTP errors: each exception carries its status, and one handler renders every one the same way.
 
 The body is always ``{"error": message, "status": code}`` (a 422 adds FastAPI's ``detail``
-list). Domain errors raised below the API map to a status here (a database that cannot be
-reached is 503), so a bad request is never a 500.
+list), for an unknown path or method too. Domain errors raised below the API map to a status
+here (a database that cannot be reached is 503), so a bad request is never a 500.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from monitor.errors import ConfigError, FirealarmError, QueryError, StoreError
 
@@ -74,6 +75,13 @@ def install_error_handlers(app: FastAPI) -> None:
         # ``detail`` keeps FastAPI's documented shape for clients that read it.
         return error_response(422, problems, detail=exc.errors())
 
+    async def routing(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)  # no route, method not allowed, no static file
+        response = error_response(exc.status_code, f"{exc.detail}: {request.url.path}")
+        response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+        return response
+
     app.add_exception_handler(ApiError, handle)
+    app.add_exception_handler(HTTPException, routing)
     app.add_exception_handler(FirealarmError, handle)
     app.add_exception_handler(RequestValidationError, invalid)

@@ -61,7 +61,8 @@ Cfg = Annotated[Config, Depends(config)]
 Cache = Annotated[ResponseCache, Depends(response_cache)]
 
 
-def _known_signal(cfg: Config, signal_id: str) -> None:
+def known_signal(cfg: Config, signal_id: str) -> None:
+    """Raise a 404 naming the configured ids unless ``signal_id`` is one of them."""
     ids = signal_ids(cfg)
     if signal_id not in ids:
         raise NotFound(f"unknown signal {signal_id!r} (configured: {', '.join(ids)})")
@@ -112,7 +113,7 @@ def list_signals(request: Request, db: Db, cfg: Cfg, fmt: FormatQuery = None) ->
 )
 def signal_detail(db: Db, cfg: Cfg, signal_id: SignalId) -> Response:
     """A signal's definition, its rules' thresholds and the periods they were firing."""
-    _known_signal(cfg, signal_id)
+    known_signal(cfg, signal_id)
     found = next((s for s in cfg.signals if s.id == signal_id), None)
     symbols = {i.symbol for i in cfg.instruments}
     detail: dict[str, Any] = {
@@ -157,7 +158,7 @@ async def history(
     fmt: FormatQuery = None,
 ) -> Response:
     """Stored values of one signal in date order (like `firealarm history`)."""
-    _known_signal(cfg, signal_id)
+    known_signal(cfg, signal_id)
 
     def build(db: Session) -> Response:
         rows = signal_history(db, signal_id, since, until, limit=limit, offset=offset)

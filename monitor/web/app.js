@@ -2,7 +2,7 @@
 // window.firealarm keeps what was drawn (points per chart) so tests can compare it with the DB.
 "use strict";
 
-const state = { charts: {}, inputs: {}, ready: false, errors: [] };
+const state = { charts: {}, inputs: {}, ready: false, errors: [], focused: null };
 window.firealarm = state;
 
 const FIRE = "rgba(198, 40, 40, 0.13)";
@@ -232,6 +232,22 @@ function showStage(stageSignal) {
   badge.className = `badge s${stage}`;
 }
 
+// Alert links open /signals/<id>, which redirects here to #card-<id>: bring that card into view.
+function focusCard() {
+  let id = location.hash.slice(1);
+  try {
+    id = decodeURIComponent(id);
+  } catch {
+    // not percent-encoded: use it as it is
+  }
+  const card = id.startsWith("card-") ? document.getElementById(id) : null;
+  for (const other of document.querySelectorAll(".card.focused")) other.classList.remove("focused");
+  state.focused = card ? id.slice("card-".length) : null;
+  if (!card) return;
+  card.classList.add("focused");
+  card.scrollIntoView({ block: "start" });
+}
+
 async function main() {
   const status = document.getElementById("status");
   const signals = await getJSON("/api/signals");
@@ -255,6 +271,8 @@ async function main() {
       chart.setSize({ width: Math.max(chart.root.parentNode.clientWidth - 4, 300), height: chart.height });
     }
   });
+  focusCard();
+  window.addEventListener("hashchange", focusCard);
   status.textContent = `${signals.length} signals · updated ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 

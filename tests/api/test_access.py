@@ -137,3 +137,16 @@ def test_pages_load_nothing_from_other_hosts(client: TestClient, path: str) -> N
         assert reference.startswith(("/", "data:")), reference
         if reference.startswith("/"):
             assert client.get(reference).status_code == 200, reference
+
+
+def test_an_alert_link_takes_a_browser_through_the_login(guarded: TestClient) -> None:
+    link = guarded.get("/signals/btc_vs_ndx", follow_redirects=False)
+    assert (link.status_code, link.headers["location"]) == (303, "/login")
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    with_header = guarded.get("/signals/btc_vs_ndx", headers=bearer, follow_redirects=False)
+    assert with_header.headers["location"] == "/#card-btc_vs_ndx"
+    wrong = guarded.get("/signals/btc_vs_ndx", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    guarded.post("/login", data={"token": TOKEN})
+    signed_in = guarded.get("/signals/btc_vs_ndx", follow_redirects=False)
+    assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/#card-btc_vs_ndx")

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
+from monitor.delivery.payloads import signal_url
 from tests.api.seed import DAYS, START, btc_value
 
 
@@ -169,3 +170,33 @@ def test_every_long_listing_pages_like_slicing_the_whole_listing(client: TestCli
         for limit, offset in [(1, 0), (2, 1), (3, len(whole) - 1), (2, len(whole) + 5)]:
             page = client.get(path, params={**params, "limit": limit, "offset": offset})
             assert page.json() == whole[offset : offset + limit], (path, limit, offset)
+
+
+def test_alert_links_open_the_signal_on_the_dashboard(client: TestClient) -> None:
+    # What the native webhook's data.url and Alertmanager's generatorURL point at.
+    link = signal_url("http://testserver", "btc_vs_ndx")
+    response = client.get(link, follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/#card-btc_vs_ndx")
+    page = client.get(link)
+    assert page.status_code == 200 and 'id="charts"' in page.text
+    stage = client.get("/signals/fire_alarm_stage", follow_redirects=False)
+    assert stage.headers["location"] == "/#card-fire_alarm_stage"
+    unknown = client.get("/signals/nope")
+    assert unknown.status_code == 404
+    assert unknown.json()["error"].startswith("unknown signal 'nope' (configured: btc_vs_ndx,")
+    assert "/signals/{signal_id}" not in client.get("/openapi.json").json()["paths"]
+
+
+def test_unknown_paths_and_methods_answer_in_the_one_error_shape(client: TestClient) -> None:
+    missing = client.get("/api/nope")
+    assert (missing.status_code, missing.json()) == (
+        404,
+        {"error": "Not Found: /api/nope", "status": 404},
+    )
+    assert client.get("/static/nope.js").json() == {
+        "error": "Not Found: /static/nope.js",
+        "status": 404,
+    }
+    wrong_method = client.post("/api/signals")
+    assert wrong_method.json() == {"error": "Method Not Allowed: /api/signals", "status": 405}
+    assert wrong_method.headers["allow"] == "GET"

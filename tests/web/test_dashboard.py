@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from monitor.api import create_app
 from monitor.api.server import background_server
+from monitor.delivery.payloads import signal_url
 from monitor.demo import build_demo
 from monitor.queries.alerts import open_alerts
 from monitor.queries.periods import signal_firing_periods
@@ -131,6 +132,30 @@ def test_dashboard_draws_the_stored_history(
     assert canvases == len(stored)
     problems = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert problems == []
+
+
+def test_an_alert_link_scrolls_to_and_marks_its_signal(
+    site: tuple[str, Runtime], browser: webdriver.Chrome
+) -> None:
+    url, _ = site
+    browser.get(signal_url(url, "btc_drawdown"))  # the last card: far below the first screen
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return window.firealarm.ready"))
+    assert browser.current_url == url + "/#card-btc_drawdown"
+    drawn = browser.execute_script("return window.firealarm")
+    assert drawn["errors"] == [] and drawn["focused"] == "btc_drawdown"
+    card = browser.find_element(By.ID, "card-btc_drawdown")
+    assert card.get_attribute("class").split() == ["card", "focused"]
+    box, height, scrolled = browser.execute_script(
+        "return [arguments[0].getBoundingClientRect(), window.innerHeight, window.scrollY]", card
+    )
+    assert box["top"] + scrolled > height  # the card starts below the first screen...
+    assert box["top"] >= 0 and box["bottom"] <= height  # ...and is in view, all of it
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".card.focused")) == 1
+    browser.execute_script("location.hash = '#card-btc_vs_ndx'")
+    WebDriverWait(browser, 10).until(
+        lambda d: d.execute_script("return window.firealarm.focused") == "btc_vs_ndx"
+    )
+    assert browser.find_element(By.ID, "card-btc_drawdown").get_attribute("class") == "card"
 
 
 def test_api_docs_render_offline(site: tuple[str, Runtime], browser: webdriver.Chrome) -> None:

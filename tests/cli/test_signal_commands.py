@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -114,3 +114,13 @@ def test_evaluate_as_of_option(sqlite_url: str, data_dir: Path, capsys) -> None:
     assert code == 0 and "btc_vs_ndx: all history" in err and "latest 2020-03-31" in err
     code, out, _ = _cli(capsys, "--db", sqlite_url, "signals", "-f", "json")
     assert {r["date"] for r in json.loads(out) if r["date"]} == {date(2020, 3, 31).isoformat()}
+
+
+def test_evaluate_refuses_a_future_as_of_and_writes_nothing(sqlite_url: str, capsys) -> None:
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    code, _, err = _cli(capsys, "--db", sqlite_url, "evaluate", "--as-of", str(tomorrow))
+    assert code == 2
+    assert f"--as-of {tomorrow} is in the future" in err
+    assert "Traceback" not in err
+    code, out, _ = _cli(capsys, "--db", sqlite_url, "alerts", "--all", "-f", "json")
+    assert code == 0 and json.loads(out) == []

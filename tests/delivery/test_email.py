@@ -14,7 +14,7 @@ from monitor.delivery.message import notify_test_message
 from monitor.delivery.senders import build_senders
 from monitor.store.database import session_scope
 from monitor.store.models import Delivery, SignalValue
-from tests.delivery.conftest import queue_event
+from tests.delivery.conftest import T0, queue_event
 from tests.delivery.smtp_server import SmtpServer
 
 # aiosmtpd counts only STARTTLS as TLS; under implicit TLS it warns that AUTH lacks TLS.
@@ -74,7 +74,7 @@ def _store_signal(engine, last: date) -> None:
         for n in range(120):
             day = last - timedelta(days=119 - n)
             session.add(
-                SignalValue(signal="btc_vs_ndx", date=day, value=-10.0 - n / 4, computed_at=day)
+                SignalValue(signal="btc_vs_ndx", date=day, value=-10.0 - n / 4, computed_at=T0)
             )
 
 

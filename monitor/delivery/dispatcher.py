@@ -47,6 +47,12 @@ class DispatchReport:
     def counts(self) -> Counter[str]:
         return Counter(self.statuses.values())
 
+    @property
+    def failed(self) -> bool:
+        """Whether a delivery failed for good or went dead (a scheduled retry is not failed)."""
+        c = self.counts
+        return bool(c["failed"] or c["dead"])
+
     def summary(self) -> str:
         """E.g. ``3 sent, 1 pending retry, 0 failed, 0 dead``."""
         c = self.counts

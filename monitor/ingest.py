@@ -63,7 +63,6 @@ def validate(frame: pd.DataFrame, instruments: dict[str, Instrument], now: datet
     result = Validated()
     frame = frame[frame[list(_VALUE_COLUMNS)].notna().any(axis=1)]
     duplicated = frame.duplicated(subset=["symbol", "date"], keep=False)
-    fetched_at = now.astimezone(UTC)
     for record, is_duplicate in zip(frame.to_dict("records"), duplicated, strict=True):
         symbol, day = str(record["symbol"]), record["date"]
         instrument = instruments[symbol]
@@ -73,7 +72,7 @@ def validate(frame: pd.DataFrame, instruments: dict[str, Instrument], now: datet
             continue
         if not is_closed(instrument.calendar, day, now):
             continue
-        result.rows.append(_row(record, instrument, day, fetched_at))
+        result.rows.append(_row(record, instrument, day, now))
     return result
 
 

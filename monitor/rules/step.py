@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,6 @@ def evaluate_alerts(
     The states of alerts the config no longer defines (a removed or renamed rule, changed
     labels) are forgotten, so they do not stay open forever; their events remain.
     """
-    now = now.astimezone(UTC)  # SQLite keeps no zone: store every time in UTC
     states = load_states(session)
     series = _new_values(session, config, states, as_of)
     result = evaluate_rules(config, series, states)

@@ -1,7 +1,8 @@
 """The schema: plain tables and columns that users can query with SQL.
 
 The schema is created only by the Alembic migrations in ``migrations/``; a test checks that
-``upgrade head`` yields exactly these models on SQLite and PostgreSQL.
+``upgrade head`` yields exactly these models on SQLite and PostgreSQL. Every time is a
+:class:`~monitor.store.types.UtcDateTime`: timezone-aware UTC on both.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -22,6 +22,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from monitor.store.types import UtcDateTime
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -34,9 +36,6 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-
-
-UtcDateTime = DateTime(timezone=True)
 
 
 class Observation(Base):

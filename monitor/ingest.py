@@ -3,9 +3,10 @@
 Every fetch of a source is a recorded :class:`~monitor.store.models.FetchRun`. A fetch re-reads
 the revision window so late corrections land, writes with idempotent upserts, keeps only closed
 bars, and records rows that fail validation with their reason instead of storing them. A failed
-or empty fetch writes no observation and records the failure. Every write also records, in its
-transaction, from which date each symbol changed, for the next evaluation
-(:mod:`monitor.store.changes`).
+or empty fetch writes no observation and records the failure. When the re-read window shows the
+stored closes of a symbol rescaled (:mod:`monitor.rescale`), its whole history is downloaded
+again. Every write also records, in its transaction, from which date each symbol changed, for
+the next evaluation (:mod:`monitor.store.changes`).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monitor import rescale
 from monitor.calendars import available_date, is_closed
 from monitor.config import Config, Instrument
-from monitor.errors import DataError, SourceError
+from monitor.errors import DataError, EmptyResponseError, SourceError
 from monitor.retry import with_retries
 from monitor.sources.base import Source
 from monitor.sources.csvfile import read_csv_file
@@ -47,6 +49,7 @@ class FetchReport:
     rejected: int = 0
     error: str | None = None
     run_id: int | None = None
+    rescaled: list[str] = field(default_factory=list)  # history downloaded again whole
 
 
 @dataclass
@@ -194,6 +197,11 @@ def fetch_source(
         start = since or _incremental_start(config, engine, symbols)
         frame = _download(config, source, instruments, start, sleep)
         validated = validate(frame, {i.symbol: i for i in instruments}, now)
+        with session_scope(engine) as session:
+            report.rescaled = rescale.rescaled(session, validated.rows)
+        if report.rescaled:
+            redo = [i for i in instruments if i.symbol in report.rescaled]
+            validated = _redownload(config, engine, source, redo, start, validated, now, sleep)
         missing = frame.attrs.get("missing", [])
         with session_scope(engine) as session:
             report.rows = store_observations(session, validated.rows, now=now)
@@ -231,6 +239,36 @@ def _download(
         what=f"{source.name} fetch",
         **retry_options,
     )
+
+
+def _redownload(
+    config: Config,
+    engine,
+    source: Source,
+    instruments: Sequence[Instrument],
+    start: date,
+    validated: Validated,
+    now: datetime,
+    sleep: Callable[[float], None] | None,
+) -> Validated:
+    """``validated`` with the rows of ``instruments`` downloaded again from their oldest
+    stored date (or ``start``, the fetch's own start, if earlier)."""
+    symbols = [i.symbol for i in instruments]
+    with session_scope(engine) as session:
+        start = min(start, rescale.first_date(session, symbols))
+    log.info(
+        "fetch %s: stored closes of %s were rescaled upstream (adjusted for a dividend or "
+        "split); downloading them again from %s",
+        source.name,
+        ", ".join(symbols),
+        start,
+    )
+    frame = _download(config, source, instruments, start, sleep)
+    if missing := frame.attrs.get("missing"):
+        raise EmptyResponseError(f"{source.name}: no history for {', '.join(missing)}")
+    again = validate(frame, {i.symbol: i for i in instruments}, now)
+    kept = [row for row in validated.rows if row["symbol"] not in symbols]
+    return Validated(kept + again.rows, validated.rejected + again.rejected)
 
 
 def _incremental_start(config: Config, engine, symbols: Sequence[str]) -> date:

@@ -251,8 +251,10 @@ def _redownload(
     now: datetime,
     sleep: Callable[[float], None] | None,
 ) -> Validated:
-    """``validated`` with the rows of ``instruments`` downloaded again from their oldest
-    stored date (or ``start``, the fetch's own start, if earlier)."""
+    """``validated`` with the rows of ``instruments`` downloaded again from their oldest date.
+
+    That is their oldest stored date, or ``start`` (the fetch's own) when it is earlier.
+    """
     symbols = [i.symbol for i in instruments]
     with session_scope(engine) as session:
         start = min(start, rescale.first_date(session, symbols))

@@ -4,7 +4,8 @@ Yahoo's closes are adjusted for dividends and splits: after one, Yahoo rescales 
 close, but an incremental fetch re-reads only the revision window. When the oldest dates a fetch
 shares with the store all differ from the stored closes by one common factor, the stored history
 of that symbol was rescaled and is downloaded again whole. A single revised value, or values
-revised by different amounts, are ordinary revisions the upsert handles.
+revised by different amounts, are ordinary revisions the upsert handles. The check is the same
+for every source; in practice only adjusted closes rescale.
 """
 
 from __future__ import annotations

@@ -26,13 +26,14 @@ def earliest_changes(session: Session, rows: Sequence[Mapping[str, Any]]) -> dic
     """Per symbol, the earliest available date that ``rows`` change in the store.
 
     The stored rows compared are locked (``FOR UPDATE`` on PostgreSQL) until the caller's
-    transaction ends, so no concurrent writer changes them between the comparison and the write.
+    transaction ends, so no concurrent writer changes them between the comparison and the write;
+    always in (symbol, date) order, so two writers cannot deadlock on them.
     """
     by_symbol: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for row in rows:
         by_symbol[row["symbol"]].append(row)
     result = {}
-    for symbol, new in by_symbol.items():
+    for symbol, new in sorted(by_symbol.items()):
         stored = _stored(session, symbol, min(r["date"] for r in new), max(r["date"] for r in new))
         changed = [day for row in new for day in _changed_dates(row, stored.get(row["date"]))]
         if changed:
@@ -44,6 +45,7 @@ def _stored(session: Session, symbol: str, first: date, last: date) -> dict[date
     query = (
         select(Observation.date, Observation.close, Observation.available_date)
         .where(Observation.symbol == symbol, Observation.date.between(first, last))
+        .order_by(Observation.date)
         .with_for_update()
     )
     return {day: (close, available) for day, close, available in session.execute(query)}

@@ -103,6 +103,8 @@ def fetch(
         line = f"{report.source}: {report.status}, {report.rows} rows"
         if report.rejected:
             line += f", {report.rejected} rejected"
+        if report.rescaled:
+            line += f", history of {', '.join(report.rescaled)} rescaled upstream and re-read"
         err.print(line + (f" ({report.error})" if report.error else ""))
     runtime.close()
     if any(r.status == "failed" for r in reports):

@@ -47,7 +47,10 @@ def evaluate(
         ),
     ] = None,
     full: Annotated[
-        bool, typer.Option("--full", help="Recompute all history (e.g. after a config change).")
+        bool,
+        typer.Option(
+            "--full", help="Recompute all history (new data and config edits need no --full)."
+        ),
     ] = False,
 ) -> None:
     """Compute every signal from the stored observations, then evaluate the alert rules.

@@ -101,6 +101,32 @@ class SignalValue(Base):
     computed_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
 
+class PendingChange(Base):
+    """Stored observations of ``symbol`` changed from available date ``since`` on and no
+    evaluation has recomputed the signals reading them yet.
+
+    Ingest adds one row per changed symbol in the transaction that changes the observations;
+    an evaluation deletes exactly the rows it read, so a change committed meanwhile stays.
+    """
+
+    __tablename__ = "pending_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    symbol: Mapped[str] = mapped_column(String(32), nullable=False)
+    since: Mapped[date] = mapped_column(Date, nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+class SignalDefinition(Base):
+    """The fingerprint of the definition a signal's stored values were computed under."""
+
+    __tablename__ = "signal_definitions"
+
+    signal: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
 class RuleState(Base):
     """The last evaluated state of one alert (rule + labels), what the evaluator resumes from."""
 

@@ -103,6 +103,26 @@ def test_fetch_command_from_a_csv_source(tmp_path: Path, data_dir: Path, capsys)
     assert code == 0 and "csv: ok, 20 rows" in err  # June 2025 less Juneteenth
 
 
+def test_fetch_says_when_it_re_read_a_rescaled_history(
+    tmp_path: Path, data_dir: Path, capsys
+) -> None:
+    source = tmp_path / "GLD.csv"
+    lines = (data_dir / "yahoo" / "GLD.csv").read_text().splitlines()
+    source.write_text("\n".join(lines) + "\n")
+    config = tmp_path / "fa.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "fa.db"}"\n'
+        f'[[instruments]]\nsymbol = "GLD"\nsource = "csv"\npath = "{source}"\n'
+    )
+    assert _cli(capsys, "--config", str(config), "fetch", "--since", "2025-06-01")[0] == 0
+    halved = [lines[0]] + [
+        f"{day},{float(close) / 2}" for day, close in (x.split(",") for x in lines[1:])
+    ]
+    source.write_text("\n".join(halved) + "\n")  # a 2-for-1 split, as adjusted closes show it
+    code, _, err = _cli(capsys, "--config", str(config), "fetch")
+    assert code == 0 and "csv: ok, 20 rows, history of GLD rescaled upstream and re-read" in err
+
+
 def test_console_script_runs(tmp_path: Path) -> None:
     result = subprocess.run(
         [

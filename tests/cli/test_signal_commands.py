@@ -40,7 +40,7 @@ def test_evaluate_then_history_json(db_url: str, data_dir: Path, capsys) -> None
     )
     assert out.splitlines()[0] == "date,value" and out.splitlines()[-1].startswith("2014-09-18,")
     code, _, err = _cli(capsys, "--db", db_url, "evaluate")
-    assert "btc_vs_ndx: from 2025-06-20, 0 written" in err
+    assert "btc_vs_ndx: from 2025-06-30, 0 written" in err  # nothing changed: the last date only
 
 
 def test_signals_lists_latest_value_and_most_severe_rule_state(

@@ -208,7 +208,7 @@ def fetch_source(
         report.status = "partial" if missing else "ok"
         if missing:
             report.error = f"no data for {', '.join(missing)}"
-    except SourceError as exc:
+    except (SourceError, DataError) as exc:  # a csv source's bad file is a DataError
         report.error = str(exc)
     finally:
         _finish_run(engine, report)

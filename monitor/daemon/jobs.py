@@ -207,5 +207,8 @@ class JobRunner:
 
 
 def _one_line(exc: BaseException) -> str:
+    """The first line of an error; an unexpected one (a bug) is prefixed with its type."""
     text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    if not text:
+        return type(exc).__name__
+    return text[0] if isinstance(exc, FirealarmError) else f"{type(exc).__name__}: {text[0]}"

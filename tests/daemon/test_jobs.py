@@ -198,3 +198,19 @@ def test_stopping_abandons_a_fetch_waiting_to_retry(rt: Runtime) -> None:
     runs = _runs(rt)
     assert runs["fetch:yahoo"]["last_status"] == "failed"
     assert "daemon stopping" in runs["fetch:yahoo"]["last_error"]
+
+
+def test_a_bad_csv_file_is_a_failed_fetch_run_with_its_reason(rt: Runtime) -> None:
+    calls = Calls()
+    runner = _runner(rt, calls.functions(rt, _down()))
+    csv_job = next(job for job in fetch_jobs(rt.config) if job.name == "fetch:csv")
+    path = Path(rt.config.instrument("AAA").path)
+    path.write_text("Date,Close\n2026-11-18,10\n2026-11-19,-3\n")
+    runner.fetch(csv_job)
+    with session_scope(rt.engine) as session:
+        run = session.scalars(select(FetchRun)).one()
+        stored = session.scalars(select(Observation)).all()
+    assert run.status == "failed"
+    assert run.error == f"{path}:3: close '-3' is not a positive number"
+    assert stored == []  # nothing half-written
+    assert _runs(rt)["fetch:csv"]["last_error"] == run.error

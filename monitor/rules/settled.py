@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.calendars import settled_through
@@ -30,10 +30,11 @@ def judged_through(session: Session, config: Config, signal: str, as_of: date) -
     """
     through = as_of
     for symbol in instruments_of(config, signal):
-        latest = session.execute(
-            select(func.max(Observation.date)).where(
-                Observation.symbol == symbol, Observation.available_date <= as_of
-            )
+        latest = session.execute(  # the newest available: one step down the index
+            select(Observation.date)
+            .where(Observation.symbol == symbol, Observation.available_date <= as_of)
+            .order_by(Observation.available_date.desc(), Observation.date.desc())
+            .limit(1)
         ).scalar()
         if latest is not None:
             through = min(through, settled_through(config.instrument(symbol), latest))

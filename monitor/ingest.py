@@ -58,13 +58,15 @@ class Validated:
 
     rows: list[dict[str, object]] = field(default_factory=list)
     rejected: list[tuple[str, str | None, str]] = field(default_factory=list)  # symbol, date, why
+    unfinished: int = 0  # bars not closed yet: they come again once closed
 
 
 def validate(frame: pd.DataFrame, instruments: dict[str, Instrument], now: datetime) -> Validated:
     """Split a normalised source frame into storable rows and rejected ones.
 
-    Bars not closed at ``now`` are dropped silently (they will come again once closed); rows with
-    no value at all are absent observations; anything else malformed is rejected with a reason.
+    Bars not closed at ``now`` are dropped and counted (they will come again once closed); rows
+    with no value at all are absent observations; anything else malformed is rejected with a
+    reason.
     """
     result = Validated()
     frame = frame[frame[list(_VALUE_COLUMNS)].notna().any(axis=1)]
@@ -77,6 +79,7 @@ def validate(frame: pd.DataFrame, instruments: dict[str, Instrument], now: datet
             result.rejected.append((symbol, None if day is None else str(day), reason))
             continue
         if not is_closed(instrument.calendar, day, now):
+            result.unfinished += 1
             continue
         result.rows.append(_row(record, instrument, day, now))
     return result
@@ -319,6 +322,7 @@ class ImportReport:
     path: str
     symbol: str
     rows: int
+    unfinished: int = 0  # bars not closed yet, skipped
 
 
 def import_files(
@@ -351,11 +355,12 @@ def import_files(
         if validated.rejected:
             _, day, reason = validated.rejected[0]
             raise DataError(f"{path}: {day}: {reason}")
-        parsed.append((str(path), name, validated.rows))
+        parsed.append((str(path), name, validated))
     reports = []
     with session_scope(engine) as session:
-        for path, name, rows in parsed:
-            reports.append(ImportReport(path, name, store_observations(session, rows, now=now)))
+        for path, name, valid in parsed:
+            stored = store_observations(session, valid.rows, now=now)
+            reports.append(ImportReport(path, name, stored, valid.unfinished))
         for report in reports:
             session.add(
                 FetchRun(

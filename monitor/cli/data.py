@@ -132,7 +132,8 @@ def import_files(
     finally:
         runtime.close()
     for report in reports:
-        err.print(f"{report.path}: {report.rows} rows as {report.symbol}")
+        skipped = f" ({report.unfinished} bars not closed yet skipped)" if report.unfinished else ""
+        err.print(f"{report.path}: {report.rows} rows as {report.symbol}{skipped}")
 
 
 def list_prices(

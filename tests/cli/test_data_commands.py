@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,17 @@ def test_table_cells_are_text_not_markup(capsys) -> None:
     )
     out = capsys.readouterr().out
     assert "[bold]AmEx[/bold] fades [x]" in out and "firing" in out
+
+
+def test_import_says_how_many_bars_were_not_closed_yet(
+    sqlite_url: str, tmp_path: Path, capsys
+) -> None:
+    today = datetime.now(UTC).date()
+    days = [today - timedelta(days=n) for n in (40, 39, 38)] + [
+        today + timedelta(days=n) for n in (1, 2)
+    ]
+    path = tmp_path / "BTC-USD.csv"
+    path.write_text("Date,Close\n" + "".join(f"{d},{100 + i}\n" for i, d in enumerate(days)))
+    code, _, err = _cli(capsys, "--db", sqlite_url, "import", str(path))
+    assert code == 0
+    assert f"{path}: 3 rows as BTC-USD (2 bars not closed yet skipped)" in " ".join(err.split())

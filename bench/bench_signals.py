@@ -26,7 +26,7 @@ from monitor.pipeline import evaluate
 from monitor.runtime import Runtime, open_runtime
 from monitor.signals.align import InputSeries
 from monitor.signals.compute import compute_signal
-from monitor.signals.engine import staleness_limit
+from monitor.signals.freshness import staleness_limit
 from monitor.signals.units import formula_factors
 from monitor.store.database import session_scope
 

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
 from sqlalchemy import Connection
 
 from monitor.store.database import create_db_engine
 from monitor.store.models import Base
+from monitor.store.types import UtcDateTime
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _render_item(kind: str, obj: Any, _context: Any) -> str | Literal[False]:
+    """Autogenerate writes UtcDateTime as the plain column type it is stored as."""
+    if kind == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def _run(connection: Connection) -> None:
@@ -18,6 +28,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

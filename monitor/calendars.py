@@ -43,3 +43,30 @@ def period_end(period: str, day: date) -> date:
 def available_date(instrument: Instrument, day: date) -> date:
     """The first date on which the observation dated ``day`` could have been known."""
     return period_end(instrument.period, day) + timedelta(days=instrument.release_lag)
+
+
+def next_observation_date(instrument: Instrument, day: date) -> date:
+    """The earliest date the observation after the one dated ``day`` can carry.
+
+    Daily series step to the next day (weekdays only off the crypto calendar: exchange holidays
+    are not modelled, so a holiday simply waits for the next bar); weekly ones a week; monthly
+    and quarterly ones to the first day of the next period, as FRED dates them.
+    """
+    if instrument.period == "week":
+        return day + timedelta(days=7)
+    if instrument.period in ("month", "quarter"):
+        return period_end(instrument.period, day) + timedelta(days=1)
+    step = day + timedelta(days=1)
+    if instrument.calendar != "crypto":
+        while step.weekday() >= 5:
+            step += timedelta(days=1)
+    return step
+
+
+def settled_through(instrument: Instrument, latest: date) -> date:
+    """The last date no observation after the one dated ``latest`` can be available on yet.
+
+    A later bar cannot change a signal's value on these dates any more; the next date waits for
+    that bar (or for the input to go stale).
+    """
+    return available_date(instrument, next_observation_date(instrument, latest)) - timedelta(days=1)

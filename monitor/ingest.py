@@ -3,7 +3,10 @@
 Every fetch of a source is a recorded :class:`~monitor.store.models.FetchRun`. A fetch re-reads
 the revision window so late corrections land, writes with idempotent upserts, keeps only closed
 bars, and records rows that fail validation with their reason instead of storing them. A failed
-or empty fetch writes no observation and records the failure.
+or empty fetch writes no observation and records the failure. When the re-read window shows the
+stored closes of a symbol rescaled (:mod:`monitor.rescale`), its whole history is downloaded
+again. Every write also records, in its transaction, from which date each symbol changed, for
+the next evaluation (:mod:`monitor.store.changes`).
 """
 
 from __future__ import annotations
@@ -19,12 +22,14 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monitor import rescale
 from monitor.calendars import available_date, is_closed
 from monitor.config import Config, Instrument
-from monitor.errors import DataError, SourceError
+from monitor.errors import DataError, EmptyResponseError, SourceError
 from monitor.retry import with_retries
 from monitor.sources.base import Source
 from monitor.sources.csvfile import read_csv_file
+from monitor.store import changes
 from monitor.store.database import session_scope
 from monitor.store.models import FetchRun, Observation, RejectedRow
 from monitor.store.upsert import upsert
@@ -44,6 +49,7 @@ class FetchReport:
     rejected: int = 0
     error: str | None = None
     run_id: int | None = None
+    rescaled: list[str] = field(default_factory=list)  # history downloaded again whole
 
 
 @dataclass
@@ -52,18 +58,19 @@ class Validated:
 
     rows: list[dict[str, object]] = field(default_factory=list)
     rejected: list[tuple[str, str | None, str]] = field(default_factory=list)  # symbol, date, why
+    unfinished: int = 0  # bars not closed yet: they come again once closed
 
 
 def validate(frame: pd.DataFrame, instruments: dict[str, Instrument], now: datetime) -> Validated:
     """Split a normalised source frame into storable rows and rejected ones.
 
-    Bars not closed at ``now`` are dropped silently (they will come again once closed); rows with
-    no value at all are absent observations; anything else malformed is rejected with a reason.
+    Bars not closed at ``now`` are dropped and counted (they will come again once closed); rows
+    with no value at all are absent observations; anything else malformed is rejected with a
+    reason.
     """
     result = Validated()
     frame = frame[frame[list(_VALUE_COLUMNS)].notna().any(axis=1)]
     duplicated = frame.duplicated(subset=["symbol", "date"], keep=False)
-    fetched_at = now.astimezone(UTC)
     for record, is_duplicate in zip(frame.to_dict("records"), duplicated, strict=True):
         symbol, day = str(record["symbol"]), record["date"]
         instrument = instruments[symbol]
@@ -72,8 +79,9 @@ def validate(frame: pd.DataFrame, instruments: dict[str, Instrument], now: datet
             result.rejected.append((symbol, None if day is None else str(day), reason))
             continue
         if not is_closed(instrument.calendar, day, now):
+            result.unfinished += 1
             continue
-        result.rows.append(_row(record, instrument, day, fetched_at))
+        result.rows.append(_row(record, instrument, day, now))
     return result
 
 
@@ -115,9 +123,18 @@ def _none_if_nan(value: object) -> float | None:
     return float(value)  # type: ignore[arg-type]
 
 
-def store_observations(session: Session, rows: Sequence[dict[str, object]]) -> int:
-    """Upsert observation rows keyed by (symbol, date)."""
-    return upsert(session, Observation.__table__, rows, key=("symbol", "date"))
+def store_observations(
+    session: Session, rows: Sequence[dict[str, object]], *, now: datetime | None = None
+) -> int:
+    """Upsert observation rows keyed by (symbol, date), recording what changed as pending.
+
+    The pending changes (:mod:`monitor.store.changes`) tell the next evaluation which signals to
+    recompute from which date, in the same transaction as the rows.
+    """
+    changed = changes.earliest_changes(session, rows)
+    written = upsert(session, Observation.__table__, rows, key=("symbol", "date"))
+    changes.record(session, changed, now or datetime.now(UTC))
+    return written
 
 
 def last_dates(session: Session, symbols: Iterable[str]) -> dict[str, date]:
@@ -180,23 +197,21 @@ def fetch_source(
     report = FetchReport(source.name, symbols, "failed", run_id=run_id)
     try:
         start = since or _incremental_start(config, engine, symbols)
-        retry_options = {"sleep": sleep} if sleep else {}
-        frame = with_retries(
-            lambda: source.fetch(instruments, start, None),
-            retries=config.fetch.retries,
-            backoff=config.fetch.backoff,
-            what=f"{source.name} fetch",
-            **retry_options,
-        )
+        frame = _download(config, source, instruments, start, sleep)
         validated = validate(frame, {i.symbol: i for i in instruments}, now)
+        with session_scope(engine) as session:
+            report.rescaled = rescale.rescaled(session, validated.rows)
+        if report.rescaled:
+            redo = [i for i in instruments if i.symbol in report.rescaled]
+            validated = _redownload(config, engine, source, redo, start, validated, now, sleep)
         missing = frame.attrs.get("missing", [])
         with session_scope(engine) as session:
-            report.rows = store_observations(session, validated.rows)
+            report.rows = store_observations(session, validated.rows, now=now)
             report.rejected = _record_rejected(session, run_id, validated.rejected)
         report.status = "partial" if missing else "ok"
         if missing:
             report.error = f"no data for {', '.join(missing)}"
-    except SourceError as exc:
+    except (SourceError, DataError) as exc:  # a csv source's bad file is a DataError
         report.error = str(exc)
     finally:
         _finish_run(engine, report)
@@ -209,6 +224,55 @@ def fetch_source(
         f": {report.error}" if report.error else "",
     )
     return report
+
+
+def _download(
+    config: Config,
+    source: Source,
+    instruments: Sequence[Instrument],
+    start: date,
+    sleep: Callable[[float], None] | None,
+) -> pd.DataFrame:
+    retry_options = {"sleep": sleep} if sleep else {}
+    return with_retries(
+        lambda: source.fetch(instruments, start, None),
+        retries=config.fetch.retries,
+        backoff=config.fetch.backoff,
+        what=f"{source.name} fetch",
+        **retry_options,
+    )
+
+
+def _redownload(
+    config: Config,
+    engine,
+    source: Source,
+    instruments: Sequence[Instrument],
+    start: date,
+    validated: Validated,
+    now: datetime,
+    sleep: Callable[[float], None] | None,
+) -> Validated:
+    """``validated`` with the rows of ``instruments`` downloaded again from their oldest date.
+
+    That is their oldest stored date, or ``start`` (the fetch's own) when it is earlier.
+    """
+    symbols = [i.symbol for i in instruments]
+    with session_scope(engine) as session:
+        start = min(start, rescale.first_date(session, symbols))
+    log.info(
+        "fetch %s: stored closes of %s were rescaled upstream (adjusted for a dividend or "
+        "split); downloading them again from %s",
+        source.name,
+        ", ".join(symbols),
+        start,
+    )
+    frame = _download(config, source, instruments, start, sleep)
+    if missing := frame.attrs.get("missing"):
+        raise EmptyResponseError(f"{source.name}: no history for {', '.join(missing)}")
+    again = validate(frame, {i.symbol: i for i in instruments}, now)
+    kept = [row for row in validated.rows if row["symbol"] not in symbols]
+    return Validated(kept + again.rows, validated.rejected + again.rejected)
 
 
 def _incremental_start(config: Config, engine, symbols: Sequence[str]) -> date:
@@ -258,6 +322,7 @@ class ImportReport:
     path: str
     symbol: str
     rows: int
+    unfinished: int = 0  # bars not closed yet, skipped
 
 
 def import_files(
@@ -290,11 +355,12 @@ def import_files(
         if validated.rejected:
             _, day, reason = validated.rejected[0]
             raise DataError(f"{path}: {day}: {reason}")
-        parsed.append((str(path), name, validated.rows))
+        parsed.append((str(path), name, validated))
     reports = []
     with session_scope(engine) as session:
-        for path, name, rows in parsed:
-            reports.append(ImportReport(path, name, store_observations(session, rows)))
+        for path, name, valid in parsed:
+            stored = store_observations(session, valid.rows, now=now)
+            reports.append(ImportReport(path, name, stored, valid.unfinished))
         for report in reports:
             session.add(
                 FetchRun(

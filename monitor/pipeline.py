@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from monitor.errors import ConfigError
 from monitor.rules.persist import RecordReport
 from monitor.rules.step import evaluate_alerts
 from monitor.runtime import Runtime
@@ -38,11 +39,16 @@ def evaluate(
 
     ``as_of`` (default: the UTC date of ``now``) limits every step to observations available
     up to that date, so a past date is evaluated exactly as it could have been then, and an
-    observation stored before its assumed publication date waits for it. ``full`` recomputes
+    observation stored before its assumed publication date waits for it; a future date is a
+    ConfigError. ``full`` recomputes
     all history instead of just the dates that can have changed.
     """
     now = now or datetime.now(UTC)
-    as_of = as_of or now.astimezone(UTC).date()
+    today = now.astimezone(UTC).date()
+    as_of = as_of or today
+    if as_of > today:
+        # Rule states never move back in time: a future date would freeze them until it comes.
+        raise ConfigError(f"--as-of {as_of} is in the future (today is {today}, UTC)")
     report = EvaluationReport(as_of=as_of, now=now, full=full)
     with session_scope(runtime.engine) as session:
         report.signals = compute_signals(session, runtime.config, now=now, as_of=as_of, full=full)

@@ -6,7 +6,7 @@ import csv
 import io
 import math
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -26,9 +26,7 @@ FormatQuery = Annotated[
 
 
 def _plain(value: Any) -> Any:
-    """A value as CSV shows it; times are stored in UTC (SQLite returns them without the zone)."""
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC).isoformat()
+    """A value as CSV shows it: ISO dates and times, NaN as empty."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
@@ -47,9 +45,9 @@ def wants_csv(request: Request, fmt: OutputFormat | None) -> bool:
 def json_response(payload: Any, status: int = 200) -> Response:
     """JSON by orjson, without per-row validation: a history is thousands of rows.
 
-    Dates become ISO strings, naive times are UTC (``+00:00``) and NaN becomes null.
+    Dates and times become ISO strings and NaN becomes null.
     """
-    body = orjson.dumps(payload, option=orjson.OPT_NAIVE_UTC)
+    body = orjson.dumps(payload)
     return Response(body, status_code=status, media_type="application/json")
 
 

@@ -129,6 +129,8 @@ def fetch(
         line = f"{report.source}: {report.status}, {report.rows} rows"
         if report.rejected:
             line += f", {report.rejected} rejected"
+        if report.rescaled:
+            line += f", history of {', '.join(report.rescaled)} rescaled upstream and re-read"
         err.print(line + (f" ({report.error})" if report.error else ""))
     runtime.close()
     if any(r.status == "failed" for r in reports):
@@ -166,7 +168,8 @@ def import_files(
     finally:
         runtime.close()
     for report in reports:
-        err.print(f"{report.path}: {report.rows} rows as {report.symbol}")
+        skipped = f" ({report.unfinished} bars not closed yet skipped)" if report.unfinished else ""
+        err.print(f"{report.path}: {report.rows} rows as {report.symbol}{skipped}")
 
 
 def list_prices(

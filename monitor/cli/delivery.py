@@ -45,6 +45,7 @@ def deliver(
 ) -> None:
     """Send the deliveries that are due, once, and print what happened.
 
+    Exit 1 if any delivery failed or went dead; retries scheduled for a transient error exit 0.
     Example: firealarm deliver --limit 500
     """
     runtime = state(ctx).runtime()
@@ -53,6 +54,8 @@ def deliver(
     finally:
         runtime.close()
     err.print(report.summary())
+    if report.failed:
+        raise typer.Exit(1)
 
 
 def list_deliveries(

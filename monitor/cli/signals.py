@@ -46,7 +46,10 @@ def evaluate(
         day_option("--as-of", "Use only data available by this date (default: today, UTC)."),
     ] = None,
     full: Annotated[
-        bool, typer.Option("--full", help="Recompute all history (e.g. after a config change).")
+        bool,
+        typer.Option(
+            "--full", help="Recompute all history (new data and config edits need no --full)."
+        ),
     ] = False,
 ) -> None:
     """Compute every signal from the stored observations, then evaluate the alert rules.

@@ -137,13 +137,17 @@ class JobRunner:
         self._evaluate_lock = threading.Lock()
 
     def fetch(self, job: FetchJob) -> None:
-        """Fetch one group, then evaluate if it stored anything new (leader only)."""
+        """Fetch one group, then evaluate (leader only).
+
+        Evaluation follows a failed fetch too: with every source down nothing new arrives, and
+        only an evaluation notices the data aging past its limit and fires ``DataStale``.
+        """
         if not self._is_leader():
             log.debug("job.skipped", extra={"job": job.name, "reason": "not the leader"})
             return
-        if self.run(job.name, job.trigger, lambda now: self._fetch(job, now)):
-            with self._evaluate_lock:
-                self.run("evaluate", None, self._evaluate)
+        self.run(job.name, job.trigger, lambda now: self._fetch(job, now))
+        with self._evaluate_lock:
+            self.run("evaluate", None, self._evaluate)
 
     def dispatch(self, trigger: BaseTrigger) -> None:
         """Send due deliveries (every replica)."""
@@ -203,5 +207,8 @@ class JobRunner:
 
 
 def _one_line(exc: BaseException) -> str:
+    """The first line of an error; an unexpected one (a bug) is prefixed with its type."""
     text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    if not text:
+        return type(exc).__name__
+    return text[0] if isinstance(exc, FirealarmError) else f"{type(exc).__name__}: {text[0]}"

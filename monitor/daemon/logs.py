@@ -32,12 +32,14 @@ class JsonLineFormatter(logging.Formatter):
 
 
 def configure_logging(level: int = logging.INFO) -> None:
-    """Send every log record, as JSON lines, to stderr (replacing other handlers)."""
+    """Send every log record and Python warning, as JSON lines, to stderr (replacing other
+    handlers)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLineFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    logging.captureWarnings(True)  # a library's warning is a log line too, not raw stderr
     # Chatty libraries stay at warnings; their errors still reach the log.
     for name in ("alembic", "apscheduler", "uvicorn", "uvicorn.error", "httpx", "yfinance"):
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
@@ -18,7 +17,6 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 
 from monitor.errors import StoreError
-from monitor.queries.jobs import as_utc
 from monitor.store.database import session_scope
 from monitor.store.models import AlertEvent, Delivery, FetchRun, JobRun, RuleState
 
@@ -76,7 +74,7 @@ class DatabaseCollector(Collector):
         )
         for job, at in successes:
             if at is not None:
-                last.add_metric([job], _timestamp(at))
+                last.add_metric([job], at.timestamp())
         yield last
 
 
@@ -89,12 +87,6 @@ def _gauge(name: str, documentation: str, label: str, counts: dict[str, int]) ->
     for value, count in sorted(counts.items()):
         family.add_metric([value], count)
     return family
-
-
-def _timestamp(moment: datetime) -> float:
-    aware = as_utc(moment)
-    assert isinstance(aware, datetime)
-    return aware.timestamp()
 
 
 @dataclass

@@ -72,7 +72,7 @@ def missed_run(trigger: BaseTrigger, last_success: datetime | None, now: datetim
     """
     if last_success is None:
         return True
-    after = _aware(last_success) + timedelta(microseconds=1)
+    after = last_success + timedelta(microseconds=1)
     fire = trigger.get_next_fire_time(None, after)
     return fire is not None and fire <= now
 
@@ -80,8 +80,3 @@ def missed_run(trigger: BaseTrigger, last_success: datetime | None, now: datetim
 def next_fire(trigger: BaseTrigger, now: datetime) -> datetime | None:
     """The trigger's first fire time after ``now``."""
     return trigger.get_next_fire_time(None, now + timedelta(microseconds=1))
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -25,7 +25,7 @@ from monitor.config import Config
 from monitor.delivery.base import Sender, describe_error
 from monitor.delivery.claims import DEFAULT_LEASE, claim_due, new_owner
 from monitor.delivery.email import ChartRenderer
-from monitor.delivery.message import AlertMessage, as_utc, message_from_event
+from monitor.delivery.message import AlertMessage, message_from_event
 from monitor.delivery.outcome import SendResult
 from monitor.delivery.record import Attempted, disabled_channels, fail_unsendable, record_results
 from monitor.delivery.senders import build_senders
@@ -46,6 +46,12 @@ class DispatchReport:
     @property
     def counts(self) -> Counter[str]:
         return Counter(self.statuses.values())
+
+    @property
+    def failed(self) -> bool:
+        """Whether a delivery failed for good or went dead (a scheduled retry is not failed)."""
+        c = self.counts
+        return bool(c["failed"] or c["dead"])
 
     def summary(self) -> str:
         """E.g. ``3 sent, 1 pending retry, 0 failed, 0 dead``."""
@@ -80,7 +86,6 @@ class Dispatcher:
         self, now: datetime, *, limit: int = 100, ids: Sequence[str] | None = None
     ) -> DispatchReport:
         """Send what is due at ``now`` (at most ``limit``; only ``ids`` if given) once."""
-        now = as_utc(now)
         owner = new_owner()
         lease = self._lease_for(limit)
         claimed = claim_due(self.engine, now=now, limit=limit, owner=owner, lease=lease, ids=ids)

@@ -2,7 +2,8 @@
 
 The message is multipart/alternative: a text part, and an HTML part that shows the signal's chart
 inline (multipart/related, ``cid:``). SMTP 4xx replies and connection problems are recoverable,
-5xx replies and TLS/authentication failures are not.
+5xx replies and TLS/authentication failures are not. A message some recipients accepted is sent
+(trying again would repeat it to them); the refused ones are named in the result's error.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from monitor.config import EmailChannel
 from monitor.delivery.base import describe_error
 from monitor.delivery.chat import headline
 from monitor.delivery.message import AlertMessage
-from monitor.delivery.outcome import SendResult, classify_smtp
+from monitor.delivery.outcome import SendResult, classify_smtp, classify_smtp_refusals
 from monitor.errors import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,12 @@ class EmailSender:
             with self._connect() as smtp:
                 if credentials:
                     smtp.login(*credentials)
-                smtp.send_message(email)
+                refused = smtp.send_message(email)
+        except smtplib.SMTPRecipientsRefused as exc:
+            outcome, code = classify_smtp_refusals([c for c, _ in exc.recipients.values()])
+            return SendResult(
+                outcome, status_code=code, error=_refusals(exc.recipients), duration_ms=_ms(started)
+            )
         except smtplib.SMTPResponseException as exc:
             return SendResult(
                 classify_smtp(exc.smtp_code),
@@ -120,13 +126,16 @@ class EmailSender:
                 error=describe_error(exc, secrets),
                 duration_ms=_ms(started),
             )
-        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPNotSupportedError, ssl.SSLError) as exc:
+        except (smtplib.SMTPNotSupportedError, ssl.SSLError) as exc:
             return SendResult(
                 "failed", error=describe_error(exc, secrets), duration_ms=_ms(started)
             )
         except (OSError, smtplib.SMTPException) as exc:
             return SendResult("retry", error=describe_error(exc, secrets), duration_ms=_ms(started))
-        return SendResult("sent", status_code=250, duration_ms=_ms(started))
+        error = _refusals(refused) if refused else None
+        if error:
+            log.warning("email to %s sent, but %s", self.name, error)
+        return SendResult("sent", status_code=250, error=error, duration_ms=_ms(started))
 
     def _connect(self) -> smtplib.SMTP:
         host, port, timeout = self.channel.smtp_host, self.channel.smtp_port, self.channel.timeout
@@ -156,6 +165,15 @@ class EmailSender:
         except Exception as exc:  # a chart is a nicety: the alert goes out without it
             log.warning("no chart for %s: %s", message.signal, describe_error(exc))
             return None
+
+
+def _refusals(refused: Mapping[str, tuple[int, bytes]]) -> str:
+    """``recipients refused: a@x: 450 4.2.2 Mailbox full; ...`` from smtplib's refusals."""
+    parts = (
+        f"{rcpt}: {code} {reply.decode(errors='replace')}"
+        for rcpt, (code, reply) in refused.items()
+    )
+    return f"recipients refused: {'; '.join(parts)}"[:500]
 
 
 def _ms(started: float) -> float:

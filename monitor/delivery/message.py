@@ -49,7 +49,7 @@ def message_from_event(event: AlertEvent, starts_at: date | None = None) -> Aler
         severity=event.severity,
         summary=event.summary,
         fingerprint=event.fingerprint,
-        timestamp=as_utc(event.recorded_at),
+        timestamp=event.recorded_at,
         labels=dict(json.loads(event.labels or "{}")),
         event_id=event.id,
         starts_at=starts_at,
@@ -68,11 +68,6 @@ def notify_test_message(channel: str, now: datetime) -> AlertMessage:
         severity="info",
         summary=f"Test notification from firealarm to channel {channel!r}",
         fingerprint="test",
-        timestamp=as_utc(now),
+        timestamp=now.astimezone(UTC),
         labels={"channel": channel},
     )
-
-
-def as_utc(moment: datetime) -> datetime:
-    """``moment`` in UTC. Naive values are UTC already: SQLite hands back stored times naive."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

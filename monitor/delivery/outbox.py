@@ -13,7 +13,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from monitor.delivery.message import as_utc
 from monitor.store.models import AlertEvent, Delivery
 
 
@@ -26,7 +25,6 @@ def queue_deliveries(
     session: Session, event: AlertEvent, channels: Sequence[str], now: datetime
 ) -> list[Delivery]:
     """Queue ``event`` for each channel (once each), in the caller's transaction; due now."""
-    now = as_utc(now)  # SQLite stores times without their zone: keep every stored time UTC
     if event.id is None:
         session.flush()
     deliveries = [

@@ -7,7 +7,8 @@ schedule's job (:mod:`monitor.delivery.schedule`), as in Alertmanager's ``Retrie
 outcome     meaning
 ==========  =============================================================
 sent        the receiver accepted it (2xx, or SMTP accepted)
-retry       recoverable: 429, 5xx, timeout, connection error, SMTP 4xx
+retry       recoverable: 429, 5xx, timeout, connection error, SMTP 4xx (also every
+            recipient refused, if any of the refusals is 4xx)
 failed      permanent: any other status (3xx, 4xx), SMTP 5xx, bad config
 disabled    410 Gone: the receiver wants no more; the channel is disabled
 ==========  =============================================================
@@ -15,6 +16,7 @@ disabled    410 Gone: the receiver wants no more; the channel is disabled
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -54,6 +56,16 @@ def classify_smtp(code: int) -> Outcome:
     if 200 <= code < 400:
         return "sent"
     return "retry" if 400 <= code < 500 else "failed"
+
+
+def classify_smtp_refusals(codes: Sequence[int]) -> tuple[Outcome, int]:
+    """Every recipient refused with ``codes``: the outcome and the code that decided it.
+
+    Nobody has the message yet, so one temporary refusal makes it worth trying again (the
+    recipients refused for good are refused again; the others may take it then).
+    """
+    outcomes = [(classify_smtp(code), code) for code in codes]
+    return next((pair for pair in outcomes if pair[0] == "retry"), outcomes[0])
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:

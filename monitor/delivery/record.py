@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from monitor.delivery.message import as_utc
 from monitor.delivery.outcome import SendResult
 from monitor.delivery.schedule import next_attempt
 from monitor.store.database import session_scope
@@ -82,7 +81,7 @@ def _apply(
     if result.outcome == "sent":
         delivery.status, delivery.delivered_at = "sent", now
     elif result.outcome == "retry":
-        age_start = as_utc(delivery.replayed_at or delivery.created_at)
+        age_start = delivery.replayed_at or delivery.created_at
         when = next_attempt(
             failures=delivery.attempts,
             age_start=age_start,

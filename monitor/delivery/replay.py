@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import Engine
 
 from monitor.config import Config
-from monitor.delivery.message import as_utc, notify_test_message
+from monitor.delivery.message import notify_test_message
 from monitor.delivery.outbox import new_delivery_id
 from monitor.delivery.outcome import SendResult
 from monitor.delivery.record import enable_channel
@@ -35,7 +35,7 @@ def requeue(engine: Engine, delivery_id: str, now: datetime) -> str:
                 f"delivery {delivery_id} is {delivery.status}; only failed or dead ones replay"
             )
         delivery.status = "pending"
-        delivery.next_attempt_at = delivery.replayed_at = as_utc(now)
+        delivery.next_attempt_at = delivery.replayed_at = now
         delivery.lease_owner = delivery.lease_until = None
         enable_channel(session, delivery.channel)
         return delivery.channel

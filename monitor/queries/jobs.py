@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,17 +25,10 @@ JOB_COLUMNS = [
 def job_runs(session: Session) -> list[dict[str, object]]:
     """One row per job that ever ran, by job name; times are timezone-aware UTC."""
     rows = session.scalars(select(JobRun).order_by(JobRun.job))
-    return [{column: as_utc(getattr(row, column)) for column in JOB_COLUMNS} for row in rows]
+    return [{column: getattr(row, column) for column in JOB_COLUMNS} for row in rows]
 
 
 def last_successes(session: Session) -> dict[str, datetime | None]:
     """The last successful finish of each job that ever ran."""
     rows = session.execute(select(JobRun.job, JobRun.last_success_at))
-    return {job: as_utc(at) for job, at in rows}
-
-
-def as_utc(value: object) -> object:
-    """``value`` with UTC attached if it is a naive datetime (SQLite returns them naive)."""
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+    return {job: at for job, at in rows}

@@ -4,7 +4,8 @@ Every transition is inserted with ``INSERT ... ON CONFLICT (fingerprint, state, 
 NOTHING``; only the evaluator whose insert took effect queues the deliveries, in the same
 transaction (the outbox). So re-running an evaluation, a crash between writes (the transaction
 rolls back) or two evaluators racing never duplicate an event or a notification. A rule state
-is only ever moved forward in time, so a slower racer cannot rewind it.
+never moves back in time, so a slower racer cannot rewind it; a later judgment of the same date
+(DataStale is judged again when data returns within the day) replaces the earlier one.
 """
 
 from __future__ import annotations
@@ -137,6 +138,6 @@ def _save_state(session: Session, outcome: RuleOutcome, now: datetime) -> None:
     statement = statement.on_conflict_do_update(
         index_elements=["fingerprint"],
         set_={k: statement.excluded[k] for k in row if k != "fingerprint"},
-        where=RuleState.last_date < statement.excluded.last_date,
+        where=RuleState.last_date <= statement.excluded.last_date,
     )
     session.execute(statement)

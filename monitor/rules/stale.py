@@ -11,10 +11,11 @@ channels. Meanwhile the signal has no value on stale dates, so rules on it keep 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 
 from monitor.config import Config, Instrument, RuleConfig
-from monitor.rules.engine import RuleOutcome, evaluate_one
+from monitor.rules.engine import RuleOutcome, evaluate_one, rule_fingerprint
 from monitor.rules.evaluator import AlertState
 
 DATA_STALE = "DataStale"
@@ -63,6 +64,22 @@ def evaluate_stale(
     for instrument in watched_instruments(config):
         if instrument.symbol not in latest:
             continue
+        rule = stale_rule(instrument)
         age = float((as_of - latest[instrument.symbol]).days)
-        outcomes.append(evaluate_one(config, stale_rule(instrument), [(as_of, age)], states))
+        judged = _again_on(as_of, rule_fingerprint(rule), states)
+        outcomes.append(evaluate_one(config, rule, [(as_of, age)], judged))
     return outcomes
+
+
+def _again_on(
+    as_of: date, fingerprint: str, states: Mapping[str, AlertState]
+) -> Mapping[str, AlertState]:
+    """``states`` with a DataStale state already judged on ``as_of`` opened to be judged again.
+
+    Rules skip dates they have seen, but the data DataStale watches can return within the day
+    (a retried fetch, an import), and its alert must then resolve on that same date.
+    """
+    state = states.get(fingerprint)
+    if state is None or state.last_date != as_of:
+        return states
+    return {**states, fingerprint: replace(state, last_date=as_of - timedelta(days=1))}

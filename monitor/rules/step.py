@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from monitor.rules.persist import (
     record,
     store_series,
 )
+from monitor.rules.settled import judged_through
 from monitor.rules.stale import evaluate_stale, stale_rule, watched_instruments
 from monitor.signals.freshness import instrument_freshness
 
@@ -31,7 +32,6 @@ def evaluate_alerts(
     The states of alerts the config no longer defines (a removed or renamed rule, changed
     labels) are forgotten, so they do not stay open forever; their events remain.
     """
-    now = now.astimezone(UTC)  # SQLite keeps no zone: store every time in UTC
     states = load_states(session)
     series = _new_values(session, config, states, as_of)
     result = evaluate_rules(config, series, states)
@@ -52,8 +52,8 @@ def _configured_fingerprints(config: Config) -> set[str]:
 def _new_values(
     session: Session, config: Config, states: Mapping[str, AlertState], as_of: date
 ) -> dict[str, list[tuple[date, float]]]:
-    # Each signal is read from the oldest last-evaluated date of the rules on it; the evaluator
-    # skips what a rule has already seen.
+    # Each signal is read from the oldest last-evaluated date of the rules on it (the evaluator
+    # skips what a rule has already seen) through the last date no input can still change.
     since: dict[str, date | None] = {}
     for rule in config.rules:
         if rule.signal == config.stage.id and config.stage.stages:
@@ -63,5 +63,6 @@ def _new_values(
         since[rule.signal] = None if last is None or earlier is None else min(last, earlier)
     series: dict[str, list[tuple[date, float]]] = {}
     for signal, start in since.items():
-        series |= load_series(session, [signal], since=start, until=as_of)
+        until = judged_through(session, config, signal, as_of)
+        series |= load_series(session, [signal], since=start, until=until)
     return series

@@ -1,28 +1,36 @@
 """Compute every configured signal and store its values, incrementally or in full.
 
 Incremental: a signal is recomputed from the earliest of (a) its last stored date (new data
-lands after it), (b) for each instrument input, the earliest available date of an observation the
-last fetch re-read and may have revised (its newest observation minus ``fetch.revision_days``),
-and (c) the date each upstream signal was recomputed from. Only the inputs needed for that range
-are read (its lookback plus the staleness limit), and the all-history drawdown gets its prior
-peak from one SQL aggregate, so a daily run costs the same with 1 or 30 years of history.
-A signal with nothing stored yet, or ``full=True``, is recomputed over all history.
+lands after it), (b) for each instrument input, the earliest available date whose observation
+changed since the last evaluation (the pending changes ingest records: new rows, revisions,
+history imported into the middle, a rescaled adjusted close), and (c) the date each upstream
+signal was recomputed from. Only the inputs needed for that range are read (its lookback plus
+the staleness limit), and the all-history drawdown gets its prior peak from one SQL aggregate,
+so a daily run costs the same with 1 or 30 years of history.
+
+A signal is recomputed over all history when it has nothing stored yet, when its definition's
+fingerprint (:mod:`monitor.signals.definitions`) differs from the one its values were computed
+under, when a signal it reads is, or with ``full=True``.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from monitor.calendars import available_date
 from monitor.config import Config, SignalConfig
-from monitor.signals import store
+from monitor.signals import definitions, store
 from monitor.signals.align import InputSeries
 from monitor.signals.compute import compute_signal, lookback_days
+from monitor.signals.freshness import staleness_limit
 from monitor.signals.units import formula_factors
+from monitor.store import changes
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,19 +45,6 @@ class SignalReport:
     latest: date | None
 
 
-def staleness_limit(config: Config, name: str) -> int:
-    """An input's staleness limit in days.
-
-    A signal read as an input gets the tightest limit of the instruments it derives from: its
-    own values exist only on dates its inputs were fresh, so a gap longer than that means its
-    inputs went stale.
-    """
-    signals = {s.id: s for s in config.signals}
-    if name not in signals:
-        return config.instrument(name).staleness_limit
-    return min(staleness_limit(config, i) for i in signals[name].inputs)
-
-
 def compute_signals(
     session: Session,
     config: Config,
@@ -58,43 +53,52 @@ def compute_signals(
     as_of: date | None = None,
     full: bool = False,
 ) -> list[SignalReport]:
-    """Recompute and store every signal in dependency order; data after ``as_of`` is ignored."""
+    """Recompute and store every signal in dependency order; data after ``as_of`` is ignored.
+
+    The pending changes read are cleared, and the definitions recorded, only when no signal has
+    values after ``as_of``: an evaluation of the past leaves what it did not recompute pending.
+    """
+    pending = changes.read(session, as_of)
+    current, previous = definitions.fingerprints(config), definitions.stored(session)
     starts: dict[str, date | None] = {}
     reports = []
     for signal in config.signal_order():
-        since = None if full else _incremental_start(session, config, signal, starts, as_of)
+        redefined = previous.get(signal.id) != current[signal.id]
+        if redefined and signal.id in previous and not full:
+            log.info("signal %s: definition changed, recomputing all history", signal.id)
+        since = None
+        if not (full or redefined):
+            since = _incremental_start(session, signal, starts, pending, as_of)
         starts[signal.id] = since
         reports.append(_evaluate_one(session, config, signal, since, as_of, now))
+    if as_of is None or not _values_after(session, config, as_of):
+        changes.consume(session, pending)
+        definitions.save(session, current, previous, now)
     return reports
 
 
 def _incremental_start(
     session: Session,
-    config: Config,
     signal: SignalConfig,
     starts: dict[str, date | None],
+    pending: changes.Pending,
     as_of: date | None,
 ) -> date | None:
     since = store.latest_date(session, signal.id, as_of)
     if since is None:
         return None
     for name in signal.inputs:
-        upstream = starts[name] if name in starts else _revision_start(session, config, name, as_of)
-        if upstream is None:
+        if name in starts and starts[name] is None:
             return None
-        since = min(since, upstream)
+        upstream = starts[name] if name in starts else pending.since.get(name)
+        if upstream is not None:
+            since = min(since, upstream)
     return since
 
 
-def _revision_start(
-    session: Session, config: Config, symbol: str, as_of: date | None
-) -> date | None:
-    """The earliest available date an observation re-read by the last fetch can have."""
-    newest = store.latest_observation_date(session, symbol, as_of)
-    if newest is None:
-        return None
-    instrument = config.instrument(symbol)
-    return available_date(instrument, newest - timedelta(days=config.fetch.revision_days))
+def _values_after(session: Session, config: Config, as_of: date) -> bool:
+    """Whether any signal has values after ``as_of`` (an index lookup per signal)."""
+    return any((store.latest_date(session, s.id) or as_of) > as_of for s in config.signals)
 
 
 def _evaluate_one(

@@ -56,6 +56,19 @@ def latest_available(session: Session, symbol: str, as_of: date) -> date | None:
     return session.execute(query).scalar()
 
 
+def staleness_limit(config: Config, name: str) -> int:
+    """An input's staleness limit in days.
+
+    A signal read as an input gets the tightest limit of the instruments it derives from: its
+    own values exist only on dates its inputs were fresh, so a gap longer than that means its
+    inputs went stale.
+    """
+    signals = {s.id: s for s in config.signals}
+    if name not in signals:
+        return config.instrument(name).staleness_limit
+    return min(staleness_limit(config, i) for i in signals[name].inputs)
+
+
 def instruments_of(config: Config, name: str) -> list[str]:
     """The instruments a signal (or instrument) ``name`` derives from, in config order."""
     signals = {s.id: s for s in config.signals}

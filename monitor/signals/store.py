@@ -65,19 +65,6 @@ def latest_date(session: Session, signal: str, until: date | None = None) -> dat
     return session.execute(query).scalar()
 
 
-def latest_observation_date(session: Session, symbol: str, as_of: date | None) -> date | None:
-    """The newest observation date of ``symbol`` among those available by ``as_of``.
-
-    Available dates grow with observation dates, so the newest available row is the newest
-    observation; ordering by the (symbol, available_date) index keeps this one index lookup.
-    """
-    query = select(Observation.date).where(Observation.symbol == symbol)
-    if as_of is not None:
-        query = query.where(Observation.available_date <= as_of)
-    query = query.order_by(Observation.available_date.desc(), Observation.date.desc()).limit(1)
-    return session.execute(query).scalar()
-
-
 def save(
     session: Session,
     signal: str,

@@ -25,6 +25,10 @@ from monitor.sources.base import normalised
 
 Download = Callable[..., pd.DataFrame | None]
 
+# yfinance's own pandas deprecations are not the user's to act on. Filtered once for the process:
+# warnings.catch_warnings() is not thread-safe, and the daemon's fetch jobs run in parallel.
+warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
+
 _FIELDS = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Volume": "volume"}
 _ZONES = {"us_equity": NEW_YORK, "crypto": UTC}
 
@@ -49,9 +53,7 @@ class YahooSource:
     ) -> pd.DataFrame:
         """One batched download of every instrument; symbols with no rows are an error."""
         tickers = [i.symbol for i in instruments]
-        # yfinance's own pandas deprecations are not the user's to act on.
-        with _captured_yfinance_errors() as errors, warnings.catch_warnings():
-            warnings.filterwarnings("ignore", module=r"yfinance\.")
+        with _captured_yfinance_errors() as errors:
             try:
                 raw = self._download(
                     tickers,

@@ -1,7 +1,8 @@
 """The schema: plain tables and columns that users can query with SQL.
 
 The schema is created only by the Alembic migrations in ``migrations/``; a test checks that
-``upgrade head`` yields exactly these models on SQLite and PostgreSQL.
+``upgrade head`` yields exactly these models on SQLite and PostgreSQL. Every time is a
+:class:`~monitor.store.types.UtcDateTime`: timezone-aware UTC on both.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -22,6 +22,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from monitor.store.types import UtcDateTime
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -34,9 +36,6 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-
-
-UtcDateTime = DateTime(timezone=True)
 
 
 class Observation(Base):
@@ -100,6 +99,32 @@ class SignalValue(Base):
     date: Mapped[date] = mapped_column(Date, primary_key=True)
     value: Mapped[float] = mapped_column(Float, nullable=False)
     computed_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+class PendingChange(Base):
+    """Stored observations of ``symbol`` changed from available date ``since`` on and no
+    evaluation has recomputed the signals reading them yet.
+
+    Ingest adds one row per changed symbol in the transaction that changes the observations;
+    an evaluation deletes exactly the rows it read, so a change committed meanwhile stays.
+    """
+
+    __tablename__ = "pending_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    symbol: Mapped[str] = mapped_column(String(32), nullable=False)
+    since: Mapped[date] = mapped_column(Date, nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+class SignalDefinition(Base):
+    """The fingerprint of the definition a signal's stored values were computed under."""
+
+    __tablename__ = "signal_definitions"
+
+    signal: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
 
 class RuleState(Base):

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -185,6 +186,26 @@ def test_fetch_takes_symbols_only_after_only(tmp_path: Path, capsys) -> None:
     assert (code, err) == (2, "error: unexpected argument 'GLD': symbols go after --only\n")
 
 
+def test_fetch_says_when_it_re_read_a_rescaled_history(
+    tmp_path: Path, data_dir: Path, capsys
+) -> None:
+    source = tmp_path / "GLD.csv"
+    lines = (data_dir / "yahoo" / "GLD.csv").read_text().splitlines()
+    source.write_text("\n".join(lines) + "\n")
+    config = tmp_path / "fa.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "fa.db"}"\n'
+        f'[[instruments]]\nsymbol = "GLD"\nsource = "csv"\npath = "{source}"\n'
+    )
+    assert _cli(capsys, "--config", str(config), "fetch", "--since", "2025-06-01")[0] == 0
+    halved = [lines[0]] + [
+        f"{day},{float(close) / 2}" for day, close in (x.split(",") for x in lines[1:])
+    ]
+    source.write_text("\n".join(halved) + "\n")  # a 2-for-1 split, as adjusted closes show it
+    code, _, err = _cli(capsys, "--config", str(config), "fetch")
+    assert code == 0 and "csv: ok, 20 rows, history of GLD rescaled upstream and re-read" in err
+
+
 def test_console_script_runs(tmp_path: Path) -> None:
     result = subprocess.run(
         [
@@ -234,3 +255,17 @@ def test_table_cells_are_text_not_markup(capsys) -> None:
     )
     out = capsys.readouterr().out
     assert "[bold]AmEx[/bold] fades [x]" in out and "firing" in out
+
+
+def test_import_says_how_many_bars_were_not_closed_yet(
+    sqlite_url: str, tmp_path: Path, capsys
+) -> None:
+    today = datetime.now(UTC).date()
+    days = [today - timedelta(days=n) for n in (40, 39, 38)] + [
+        today + timedelta(days=n) for n in (1, 2)
+    ]
+    path = tmp_path / "BTC-USD.csv"
+    path.write_text("Date,Close\n" + "".join(f"{d},{100 + i}\n" for i, d in enumerate(days)))
+    code, _, err = _cli(capsys, "--db", sqlite_url, "import", str(path))
+    assert code == 0
+    assert f"{path}: 3 rows as BTC-USD (2 bars not closed yet skipped)" in " ".join(err.split())

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from monitor.runtime import open_runtime
+from monitor.store.migrate import head_revision
 from tests.api.seed import DAYS, seed
 
 
@@ -69,7 +70,7 @@ def test_serve_refuses_a_missing_or_unmigrated_database(tmp_path: Path) -> None:
     expected = {
         missing: f"error: no database at {missing}: create it with `firealarm init` (or "
         "`firealarm db upgrade`), or load data with `firealarm fetch` or `firealarm import FILE…`",
-        empty: "error: database schema is at nothing, the code needs 0002: "
+        empty: f"error: database schema is at nothing, the code needs {head_revision()}: "
         "run `firealarm db upgrade`",
     }
     for path, message in expected.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -42,7 +42,7 @@ def test_evaluate_then_history_json(db_url: str, data_dir: Path, capsys) -> None
     )
     assert out.splitlines()[0] == "date,value" and out.splitlines()[-1].startswith("2014-09-18,")
     code, _, err = _cli(capsys, "--db", db_url, "evaluate")
-    assert "btc_vs_ndx: from 2025-06-20, 0 written" in err
+    assert "btc_vs_ndx: from 2025-06-30, 0 written" in err  # nothing changed: the last date only
 
 
 def test_signals_lists_latest_value_and_most_severe_rule_state(
@@ -148,3 +148,13 @@ def test_evaluate_as_of_option(sqlite_url: str, data_dir: Path, capsys) -> None:
     assert code == 0 and "btc_vs_ndx: all history" in err and "latest 2020-03-31" in err
     code, out, _ = _cli(capsys, "--db", sqlite_url, "signals", "-f", "json")
     assert {r["date"] for r in json.loads(out) if r["date"]} == {date(2020, 3, 31).isoformat()}
+
+
+def test_evaluate_refuses_a_future_as_of_and_writes_nothing(sqlite_url: str, capsys) -> None:
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    code, _, err = _cli(capsys, "--db", sqlite_url, "evaluate", "--as-of", str(tomorrow))
+    assert code == 2
+    assert f"--as-of {tomorrow} is in the future" in err
+    assert "Traceback" not in err
+    code, out, _ = _cli(capsys, "--db", sqlite_url, "alerts", "--all", "-f", "json")
+    assert code == 0 and json.loads(out) == []

@@ -114,7 +114,7 @@ def test_a_successful_fetch_is_recorded_then_evaluated(rt: Runtime) -> None:
     assert close == 12.0
 
 
-def test_a_failed_fetch_is_recorded_with_its_error_and_not_evaluated(rt: Runtime) -> None:
+def test_a_failed_fetch_is_recorded_with_its_error_then_evaluated(rt: Runtime) -> None:
     calls = Calls()
     runner = _runner(rt, calls.functions(rt, _down()))
     yahoo_job = next(job for job in fetch_jobs(rt.config) if job.name == "fetch:yahoo")
@@ -123,7 +123,8 @@ def test_a_failed_fetch_is_recorded_with_its_error_and_not_evaluated(rt: Runtime
     assert runs["fetch:yahoo"]["last_status"] == "failed"
     assert runs["fetch:yahoo"]["last_success_at"] is None
     assert "yahoo is down" in runs["fetch:yahoo"]["last_error"]
-    assert "evaluate" not in runs and calls.evaluate == []
+    assert calls.evaluate == [NOW]  # so DataStale can fire while every source is down
+    assert runs["evaluate"]["last_status"] == "ok"
     with session_scope(rt.engine) as session:
         run = session.scalars(select(FetchRun)).one()
     assert run.status == "failed" and run.source == "yahoo"
@@ -197,3 +198,19 @@ def test_stopping_abandons_a_fetch_waiting_to_retry(rt: Runtime) -> None:
     runs = _runs(rt)
     assert runs["fetch:yahoo"]["last_status"] == "failed"
     assert "daemon stopping" in runs["fetch:yahoo"]["last_error"]
+
+
+def test_a_bad_csv_file_is_a_failed_fetch_run_with_its_reason(rt: Runtime) -> None:
+    calls = Calls()
+    runner = _runner(rt, calls.functions(rt, _down()))
+    csv_job = next(job for job in fetch_jobs(rt.config) if job.name == "fetch:csv")
+    path = Path(rt.config.instrument("AAA").path)
+    path.write_text("Date,Close\n2026-11-18,10\n2026-11-19,-3\n")
+    runner.fetch(csv_job)
+    with session_scope(rt.engine) as session:
+        run = session.scalars(select(FetchRun)).one()
+        stored = session.scalars(select(Observation)).all()
+    assert run.status == "failed"
+    assert run.error == f"{path}:3: close '-3' is not a positive number"
+    assert stored == []  # nothing half-written
+    assert _runs(rt)["fetch:csv"]["last_error"] == run.error

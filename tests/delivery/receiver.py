@@ -12,6 +12,12 @@ from typing import Any
 from tests.delivery.readme_code import readme_verify
 
 
+class _Server(ThreadingHTTPServer):
+    # Concurrent dispatchers open dozens of connections at once; the default backlog of 5 can
+    # overflow on a loaded machine, and a dropped SYN costs seconds of retransmission.
+    request_queue_size = 128
+
+
 @dataclass
 class Reply:
     """What the receiver answers to one request."""
@@ -45,7 +51,7 @@ class Receiver:
         self.clock = time.time
         self._verify = readme_verify()
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self.server = _Server(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
         self._thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

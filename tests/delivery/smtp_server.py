@@ -19,11 +19,18 @@ def free_port() -> int:
 
 
 class Mailbox:
-    """Collects the messages the server accepted."""
+    """Collects the messages the server accepted; refuses the recipients in ``refuse``."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.refuse: dict[str, str] = {}  # recipient -> the reply to its RCPT, e.g. "450 ..."
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # type: ignore[no-untyped-def]
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -52,11 +52,34 @@ def test_deliver_then_list_as_json(setup, capsys):
     ]
 
 
+@pytest.mark.parametrize(
+    ("replies", "age", "code", "summary"),
+    [
+        ([200, 200], timedelta(0), 0, "2 sent, 0 pending retry, 0 failed, 0 dead"),
+        ([200, 503], timedelta(0), 0, "1 sent, 1 pending retry, 0 failed, 0 dead"),
+        ([200, 422], timedelta(0), 1, "1 sent, 0 pending retry, 1 failed, 0 dead"),
+        ([503, 503], timedelta(days=4), 1, "0 sent, 0 pending retry, 0 failed, 2 dead"),
+    ],
+    ids=["all-sent", "retry-scheduled", "one-failed", "dead"],
+)
+def test_deliver_exits_1_when_a_delivery_failed_or_went_dead(
+    setup, capsys, replies, age, code, summary
+):
+    args, engine, receiver = setup
+    queued_at = datetime.now(UTC) - age
+    for rule in ("a", "b"):
+        queue_event(engine, queued_at, rule=rule)
+    receiver.script.extend(Reply(status) for status in replies)
+
+    assert run([*args, "deliver"]) == code
+    assert capsys.readouterr().err.strip() == summary
+
+
 def test_dead_listing_and_redeliver(setup, capsys):
     args, engine, receiver = setup
     [delivery_id] = queue_event(engine, datetime.now(UTC))
     receiver.script.append(Reply(422))
-    assert run([*args, "deliver"]) == 0
+    assert run([*args, "deliver"]) == 1
     capsys.readouterr()
 
     assert run([*args, "deliveries", "--status", "failed", "--format", "csv"]) == 0

@@ -14,7 +14,7 @@ from monitor.delivery.message import notify_test_message
 from monitor.delivery.senders import build_senders
 from monitor.store.database import session_scope
 from monitor.store.models import Delivery, SignalValue
-from tests.delivery.conftest import queue_event
+from tests.delivery.conftest import T0, queue_event
 from tests.delivery.smtp_server import SmtpServer
 
 # aiosmtpd counts only STARTTLS as TLS; under implicit TLS it warns that AUTH lacks TLS.
@@ -74,7 +74,7 @@ def _store_signal(engine, last: date) -> None:
         for n in range(120):
             day = last - timedelta(days=119 - n)
             session.add(
-                SignalValue(signal="btc_vs_ndx", date=day, value=-10.0 - n / 4, computed_at=day)
+                SignalValue(signal="btc_vs_ndx", date=day, value=-10.0 - n / 4, computed_at=T0)
             )
 
 
@@ -152,3 +152,59 @@ def test_untrusted_certificate_fails(smtp, clock):
     result = sender.send(notify_test_message("team", clock.now), "msg_x", clock.now)
     assert result.outcome == "failed"
     assert "CERTIFICATE_VERIFY_FAILED" in (result.error or "")
+
+
+MAILBOX_FULL = "450 4.2.2 Mailbox full, try again later"
+NO_SUCH_USER = "550 5.1.1 No such user"
+
+
+@pytest.mark.parametrize(
+    ("me", "you", "outcome", "code"),
+    [
+        (MAILBOX_FULL, MAILBOX_FULL, "retry", 450),
+        (NO_SUCH_USER, NO_SUCH_USER, "failed", 550),
+        (NO_SUCH_USER, MAILBOX_FULL, "retry", 450),  # you@ may take it later; nobody has it yet
+    ],
+    ids=["all-4xx", "all-5xx", "5xx-and-4xx"],
+)
+def test_every_recipient_refused_is_retried_if_any_refusal_is_temporary(
+    smtp, clock, me, you, outcome, code
+):
+    smtp.mailbox.refuse = {"me@example.com": me, "you@example.com": you}
+    result = _sender(smtp, ENV).send(notify_test_message("team", clock.now), "msg_x", clock.now)
+    assert (result.outcome, result.status_code) == (outcome, code)
+    assert "me@example.com" in (result.error or "") and str(code) in (result.error or "")
+    assert smtp.mailbox.messages == []
+
+
+@pytest.mark.parametrize("refusal", [NO_SUCH_USER, MAILBOX_FULL])
+def test_some_recipients_refused_is_sent_to_the_others_and_names_the_refused(smtp, clock, refusal):
+    smtp.mailbox.refuse = {"you@example.com": refusal}
+    result = _sender(smtp, ENV).send(notify_test_message("team", clock.now), "msg_x", clock.now)
+    assert (result.outcome, result.status_code) == ("sent", 250)
+    assert result.error == f"recipients refused: you@example.com: {refusal}"
+    assert smtp.mailbox.envelopes == [("firealarm@example.com", ["me@example.com"])]
+
+
+def test_temporary_refusal_follows_the_retry_schedule_until_accepted(smtp, sqlite_engine, clock):
+    config = email_config(smtp.port, smtp.security)
+    [delivery_id] = queue_event(sqlite_engine, clock.now, channels=("team",))
+    senders = build_senders(
+        config, client=None, environ=ENV, chart=lambda m: None, ssl_context=smtp.client_context
+    )  # type: ignore[arg-type]  # no webhook channel here
+    dispatcher = Dispatcher(config, sqlite_engine, senders)
+    smtp.mailbox.refuse = {"me@example.com": MAILBOX_FULL, "you@example.com": MAILBOX_FULL}
+
+    first = dispatcher.dispatch_due(clock.now)
+    with session_scope(sqlite_engine) as session:
+        delivery = session.get(Delivery, delivery_id)
+    too_soon = dispatcher.dispatch_due(clock.advance(seconds=1))
+    smtp.mailbox.refuse = {}
+    second = dispatcher.dispatch_due(clock.advance(seconds=10))
+
+    assert (first.statuses, too_soon.statuses) == ({delivery_id: "pending"}, {})
+    assert (delivery.last_status_code, delivery.attempts) == (450, 1)
+    assert timedelta(seconds=3) <= delivery.next_attempt_at - delivery.last_attempt_at
+    assert delivery.next_attempt_at - delivery.last_attempt_at <= timedelta(seconds=7)
+    assert second.statuses == {delivery_id: "sent"}
+    assert len(smtp.mailbox.messages) == 1

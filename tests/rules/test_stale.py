@@ -78,3 +78,25 @@ def test_only_instruments_feeding_a_rule_are_watched(small: Runtime) -> None:
         update={"rules": [r for r in small.config.rules if r.name == "deep"]}
     )
     assert [i.symbol for i in watched_instruments(config)] == ["BTC-USD"]
+
+
+def test_data_returning_on_the_day_it_was_found_stale_resolves_that_day(small: Runtime) -> None:
+    observe(small, "BTC-USD", 0, 9)
+    observe(small, "GLD", 0, 20)
+    put_values(small, "btc_drawdown", daily([-45] * 10))
+    evaluate(small, day(20))
+    assert [e[:3] for e in stale_events(small)] == [("BTC-USD", "firing", day(20))]
+
+    evaluate(small, day(20))  # judged again on the same date, data still missing: nothing new
+    assert len(stale_events(small)) == 1
+    observe(small, "BTC-USD", 10, 20)  # a retried fetch brings the data later that day
+    report = evaluate(small, day(20))
+    assert [e[:3] for e in stale_events(small)] == [
+        ("BTC-USD", "firing", day(20)),
+        ("BTC-USD", "resolved", day(20)),
+    ]
+    assert report.deliveries == 1  # the resolution is sent once
+    evaluate(small, day(20))
+    assert len(stale_events(small)) == 2
+    with session_scope(small.engine) as session:
+        assert [a for a in open_alerts(session) if a["rule"] == "DataStale"] == []

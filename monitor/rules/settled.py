@@ -1,0 +1,41 @@
+"""Which signal dates are final enough for rules to judge.
+
+A rule judges each date once, so it must not judge a date one of the signal's inputs can still
+deliver a bar for: in the daemon the US equities close (and are evaluated) hours before that
+day's Bitcoin bar closes at 00:00 UTC, and a rule judging ``btc_vs_ndx`` then would use the
+previous day's Bitcoin price and never look again. So a signal's values are judged only through
+the date its least advanced input is settled through (see
+:func:`monitor.calendars.settled_through`); later dates wait for the next evaluation. A backtest,
+which sees every bar, then makes the same decisions as the live run.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.calendars import settled_through
+from monitor.config import Config
+from monitor.signals.freshness import instruments_of
+from monitor.store.models import Observation
+
+
+def judged_through(session: Session, config: Config, signal: str, as_of: date) -> date:
+    """The last date of ``signal`` rules may judge as of ``as_of``.
+
+    An input with no data at all sets no bound: there is no bar whose successor to wait for,
+    and the signal has no values without it.
+    """
+    through = as_of
+    for symbol in instruments_of(config, signal):
+        latest = session.execute(  # the newest available: one step down the index
+            select(Observation.date)
+            .where(Observation.symbol == symbol, Observation.available_date <= as_of)
+            .order_by(Observation.available_date.desc(), Observation.date.desc())
+            .limit(1)
+        ).scalar()
+        if latest is not None:
+            through = min(through, settled_through(config.instrument(symbol), latest))
+    return through

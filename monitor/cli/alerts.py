@@ -9,8 +9,6 @@ import typer
 from monitor.cli.options import FormatOption, SinceOption, UntilOption, check_range
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
-from monitor.config import Config
-from monitor.errors import ConfigError
 from monitor.queries.alerts import (
     EVENT_COLUMNS,
     OPEN_COLUMNS,
@@ -60,14 +58,5 @@ def run_backtest(
     """
     check_range(since, until)
     with state(ctx).reading() as (config, session):
-        _check_rules(config, rule or [])
         rows = backtest(session, config, since=since, until=until, rules=rule or ())
     emit(rows, EVENT_COLUMNS, fmt, title=f"backtest: {len(rows)} transitions")
-
-
-def _check_rules(config: Config, names: list[str]) -> None:
-    known = [r.name for r in config.rules]
-    if unknown := [name for name in names if name not in known]:
-        raise ConfigError(
-            f"--rule: unknown rule(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
-        )

@@ -29,7 +29,9 @@ def backtest(
     """
     known = {r.name for r in config.rules}
     if unknown := [name for name in rules if name not in known]:
-        raise ConfigError(f"--rule: unknown rule(s) {', '.join(unknown)} (known: {sorted(known)})")
+        raise ConfigError(
+            f"--rule: unknown rule(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+        )
     signals = sorted({r.signal for r in config.rules} - {config.stage.id})
     start = since - timedelta(days=1) if since else None
     series = load_series(session, signals, since=start, until=until or date.max)

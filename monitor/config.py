@@ -213,7 +213,7 @@ class RuleConfig(_Model):
     op: Op
     threshold: float
     clear_threshold: float | None = None
-    for_: int = Field(1, ge=1, alias="for", description="consecutive dates before firing")
+    for_: int = Field(1, alias="for", description="consecutive dates before firing")
     keep_firing_for: int = Field(0, ge=0)
     severity: Severity = "warning"
     labels: dict[str, str] = Field(default_factory=dict)
@@ -221,6 +221,16 @@ class RuleConfig(_Model):
     repeat_interval: Duration | None = None
     send_resolved: bool = True
     channels: list[str] | None = None
+
+    @field_validator("for_")
+    @classmethod
+    def _at_least_one_date(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(
+                f"must be 1 or more, got {value}: 1 fires on the first date the condition holds "
+                "(what Prometheus writes as for: 0)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _summary_renders(self) -> RuleConfig:

@@ -100,7 +100,7 @@ def _break(old: str, new: str) -> str:
             _break("clear_threshold = -15.0", "clear_threshold = -35.0"),
             "rule 'btc_vs_ndx': clear_threshold -35.0 must be >= threshold -25.0",
         ),
-        (_break("for = 3", "for = -1"), "rules.0.for: Input should be greater than or equal to 1"),
+        (_break("for = 3", "for = -1"), "rules.0.for: must be 1 or more, got -1"),
         (_break("default_channels = []", 'default_channels = ["ops"]'), "unknown channel 'ops'"),
         ("[database\nurl=1", "not valid TOML"),
         (

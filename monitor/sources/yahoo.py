@@ -9,6 +9,7 @@ error and returns NaN columns (or an empty frame). Those log records are capture
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -25,10 +26,6 @@ from monitor.sources.base import normalised
 
 Download = Callable[..., pd.DataFrame | None]
 
-# yfinance's own pandas deprecations are not the user's to act on. Filtered once for the process:
-# warnings.catch_warnings() is not thread-safe, and the daemon's fetch jobs run in parallel.
-warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
-
 _FIELDS = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Volume": "volume"}
 _ZONES = {"us_equity": NEW_YORK, "crypto": UTC}
 
@@ -36,7 +33,24 @@ _ZONES = {"us_equity": NEW_YORK, "crypto": UTC}
 def _yfinance_download(*args: Any, **kwargs: Any) -> pd.DataFrame | None:
     import yfinance
 
+    quiet_yfinance()
     return yfinance.download(*args, **kwargs)
+
+
+@functools.cache
+def quiet_yfinance() -> None:
+    """Keep yfinance's own warnings and log lines out of the application's output.
+
+    Its pandas deprecations are not the user's to act on, and its failures are translated into
+    SourceErrors (one line per fetch) from the records :func:`_captured_yfinance_errors` catches,
+    so its retries do not flood the log. Run once, after importing yfinance: its import puts a
+    warnings filter of its own in front of any set earlier, and ``warnings.catch_warnings`` per
+    fetch would not be thread-safe (the daemon's fetch jobs run in parallel).
+    """
+    warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
+    logger = logging.getLogger("yfinance")
+    logger.addHandler(logging.NullHandler())  # else logging's last-resort handler prints them
+    logger.propagate = False
 
 
 class YahooSource:

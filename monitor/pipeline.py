@@ -2,6 +2,7 @@
 
 Signals first; then the rules step (alert rules, the stage composite, DataStale, the outbox)
 reads the values just stored. One transaction: a crash leaves the previous evaluation intact.
+Evaluations run one at a time, across processes too (:mod:`monitor.store.locks`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from monitor.rules.step import evaluate_alerts
 from monitor.runtime import Runtime
 from monitor.signals.engine import SignalReport, compute_signals
 from monitor.store.database import session_scope
+from monitor.store.locks import lock_evaluation
 
 
 @dataclass
@@ -51,6 +53,7 @@ def evaluate(
         raise ConfigError(f"--as-of {as_of} is in the future (today is {today}, UTC)")
     report = EvaluationReport(as_of=as_of, now=now, full=full)
     with session_scope(runtime.engine) as session:
+        lock_evaluation(session)  # one evaluation at a time, across processes
         report.signals = compute_signals(session, runtime.config, now=now, as_of=as_of, full=full)
         report.alerts = evaluate_alerts(session, runtime.config, as_of=as_of, now=now)
     return report

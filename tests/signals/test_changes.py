@@ -7,6 +7,7 @@ Each test ends where a full recompute would change nothing. Runs on SQLite and P
 from __future__ import annotations
 
 import math
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -163,28 +164,36 @@ def test_a_fetch_committed_during_an_evaluation_stays_pending(
     correction = real_slice(
         data_dir, tmp_path / "c", "BTC-USD", "2025-06-24", "2025-06-24", {"2025-06-24": 0.9}
     )
-    # Another process's fetch commits after the evaluation read the pending changes. On
+    # Another process's fetch starts after the evaluation read the pending changes. On
     # PostgreSQL it commits just before they are cleared, after every read of the evaluation;
-    # on SQLite the evaluation holds the write lock by then, so it commits right after the read.
+    # on SQLite the evaluation holds the write lock from its start, so the fetch waits for it
+    # and commits right after.
     other = create_db_engine(db_url)
     postgres = runtime.engine.dialect.name == "postgresql"
     hook, verb = (
         ("before_cursor_execute", "DELETE") if postgres else ("after_cursor_execute", "SELECT")
     )
-    fetched: list[bool] = []
+    fetches: list[threading.Thread] = []
 
     def concurrent_fetch(_conn, _cursor, statement: str, *_args) -> None:
-        if not fetched and "pending_changes" in statement and statement.startswith(verb):
-            fetched.append(True)
-            ingest.import_files(runtime.config, other, [correction])
+        if not fetches and "pending_changes" in statement and statement.startswith(verb):
+            fetch = threading.Thread(
+                target=ingest.import_files, args=(runtime.config, other, [correction])
+            )
+            fetches.append(fetch)
+            fetch.start()
+            if postgres:
+                fetch.join()
 
     event.listen(runtime.engine, hook, concurrent_fetch)
     try:
         evaluate(runtime, now=NOW + timedelta(days=1))
     finally:
         event.remove(runtime.engine, hook, concurrent_fetch)
+        for fetch in fetches:
+            fetch.join(timeout=30)
         other.dispose()
-    assert fetched
+    assert fetches
     assert _pending(runtime) == {"BTC-USD": date(2025, 6, 24)}
     report = evaluate(runtime, now=NOW + timedelta(days=2))
     assert _since(report)["btc_vs_ndx"] == date(2025, 6, 24)

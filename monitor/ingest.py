@@ -201,16 +201,23 @@ def fetch_source(
         validated = validate(frame, {i.symbol: i for i in instruments}, now)
         with session_scope(engine) as session:
             report.rescaled = rescale.rescaled(session, validated.rows)
+        problems = []
+        if missing := frame.attrs.get("missing", []):
+            problems.append(f"no data for {', '.join(missing)}")
         if report.rescaled:
             redo = [i for i in instruments if i.symbol in report.rescaled]
-            validated = _redownload(config, engine, source, redo, start, validated, now, sleep)
-        missing = frame.attrs.get("missing", [])
+            try:
+                validated = _redownload(config, engine, source, redo, start, validated, now, sleep)
+            except SourceError as exc:
+                # The others are stored; the rescaled ones wait whole for the next fetch (which
+                # sees the rescale again), rather than mixing two scales in one history.
+                validated = _without(validated, report.rescaled)
+                problems.append(f"history of {', '.join(report.rescaled)} not re-read: {exc}")
         with session_scope(engine) as session:
             report.rows = store_observations(session, validated.rows, now=now)
             report.rejected = _record_rejected(session, run_id, validated.rejected)
-        report.status = "partial" if missing else "ok"
-        if missing:
-            report.error = f"no data for {', '.join(missing)}"
+        report.status = "partial" if problems else "ok"
+        report.error = "; ".join(problems) or None
     except (SourceError, DataError) as exc:  # a csv source's bad file is a DataError
         report.error = str(exc)
     finally:
@@ -271,8 +278,14 @@ def _redownload(
     if missing := frame.attrs.get("missing"):
         raise EmptyResponseError(f"{source.name}: no history for {', '.join(missing)}")
     again = validate(frame, {i.symbol: i for i in instruments}, now)
-    kept = [row for row in validated.rows if row["symbol"] not in symbols]
-    return Validated(kept + again.rows, validated.rejected + again.rejected)
+    kept = _without(validated, symbols)
+    return Validated(kept.rows + again.rows, kept.rejected + again.rejected)
+
+
+def _without(validated: Validated, symbols: Sequence[str]) -> Validated:
+    """``validated`` less the rows of ``symbols``."""
+    rows = [row for row in validated.rows if row["symbol"] not in symbols]
+    return Validated(rows, validated.rejected, validated.unfinished)
 
 
 def _incremental_start(config: Config, engine, symbols: Sequence[str]) -> date:

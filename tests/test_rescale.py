@@ -126,10 +126,12 @@ def test_ordinary_revisions_are_not_a_rescale(
         assert stored[date.fromisoformat(day)] == yahoo.history["IGV"].loc[day, "Close"]
 
 
-def test_a_failed_download_again_stores_nothing_and_the_next_fetch_retries(
+def test_a_failed_download_again_stores_the_others_and_the_next_fetch_retries(
     runtime: Runtime, yahoo: FakeYahoo, data_dir: Path
 ) -> None:
-    yahoo.history = {s: _rescale(f, "2025-06-24", 0.99) for s, f in yahoo.history.items()}
+    yahoo.history = {s: f for s, f in _real(data_dir).items() if s != "IGV"} | {
+        "IGV": _rescale(_real(data_dir)["IGV"], "2025-06-24", 0.99)
+    }
     before = _prices(runtime)
     download = yahoo.download
 
@@ -147,7 +149,11 @@ def test_a_failed_download_again_stores_nothing_and_the_next_fetch_retries(
         now=NOW,
         sleep=lambda seconds: None,
     )
-    assert report.status == "failed" and "timed out" in (report.error or "")
-    assert _prices(runtime) == before
-    assert _fetch(runtime, yahoo, NOW).rescaled == SYMBOLS
-    assert _prices(runtime) != before
+    assert report.status == "partial" and report.rescaled == ["IGV"]
+    assert "history of IGV not re-read" in report.error and "timed out" in report.error
+    after = _prices(runtime)
+    igv = {key: value for key, value in after.items() if key[0] == "IGV"}
+    assert igv == {key: value for key, value in before.items() if key[0] == "IGV"}  # one scale
+    assert ("^NDX", date(2025, 6, 30)) in after  # the others' new bars are stored
+    assert _fetch(runtime, yahoo, NOW).rescaled == ["IGV"]
+    assert _prices(runtime)[("IGV", date(2025, 6, 2))] != before[("IGV", date(2025, 6, 2))]

@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 from html import escape
-from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
+from starlette.requests import cookie_parser
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -66,13 +66,11 @@ class BearerAuth:
         await error_response(401, message)(scope, receive, send)
 
     def _has_session(self, headers: dict[bytes, bytes]) -> bool:
-        cookies = SimpleCookie()
-        try:
-            cookies.load(headers.get(b"cookie", b"").decode("latin-1"))
-        except ValueError:
-            return False
-        morsel = cookies.get(SESSION_COOKIE)
-        return morsel is not None and hmac.compare_digest(morsel.value.encode(), self.session)
+        # Starlette's parser, as browsers do, skips a malformed cookie (another app's on the
+        # same host) where http.cookies.SimpleCookie stops and loses ours.
+        cookies = cookie_parser(headers.get(b"cookie", b"").decode("latin-1"))
+        value = cookies.get(SESSION_COOKIE)
+        return value is not None and hmac.compare_digest(value.encode(), self.session)
 
     async def _login(self, scope: Scope, receive: Receive) -> Response:
         if scope["method"] != "POST":

@@ -94,6 +94,18 @@ def test_a_session_cookie_for_anything_but_the_current_token_is_refused(
     assert response.status_code == 401
 
 
+@pytest.mark.parametrize("other", ['prefs={"a":1}', "x=a b", 'x="unterminated', "=; ;x"])
+def test_another_local_apps_cookie_does_not_hide_the_session(
+    guarded: TestClient, other: str
+) -> None:
+    # Cookies are shared by every port of 127.0.0.1: another app's cookie, malformed by
+    # RFC 6265's grammar, may come first in the header.
+    header = {"Cookie": f"{other}; {SESSION_COOKIE}={session_value(TOKEN)}"}
+    assert guarded.get("/api/signals", headers=header).status_code == 200
+    page = guarded.get("/", headers=header, follow_redirects=False)
+    assert page.status_code == 200
+
+
 def test_healthz_is_open_and_reports_the_database(guarded: TestClient) -> None:
     response = guarded.get("/healthz")
     assert response.status_code == 200

@@ -2,8 +2,9 @@
 
 A signal's history is thousands of rows that change about once a day, yet the dashboard and
 scripts read it again and again. A response is stored under its request (path, query, format)
-together with the *version* of the data it was built from, a cheap aggregate that changes with
-every write (see ``history_version``). A request within ``revalidate_after`` seconds of the last
+together with the *version* of the data it was built from: one aggregate over the series' rows
+(count, newest write, sums of the values; see ``history_version``) that changes with every
+write, including one stamped earlier than the newest, which a timestamp alone would miss. A request within ``revalidate_after`` seconds of the last
 check is answered from memory; a later one reads the version again and is answered from memory
 while it still matches. So a write shows in the API at most ``revalidate_after`` seconds later.
 Reading the version before the rows means a write racing the build can only make an entry look

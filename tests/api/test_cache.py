@@ -19,6 +19,7 @@ from tests.api.seed import DAYS, START
 
 HISTORY = "/api/signals/btc_vs_ndx/history"
 LATER = datetime(2026, 2, 21, 12, 0, tzinfo=UTC)
+EARLIER = datetime(2000, 1, 1, tzinfo=UTC)  # before the seed's writes
 
 
 class Clock:
@@ -45,14 +46,14 @@ def cached_client(seeded: Runtime, clock: Clock, monkeypatch) -> Iterator[TestCl
         yield client
 
 
-def _rewrite_history(runtime: Runtime, values: dict[int, float]) -> None:
+def _rewrite_history(runtime: Runtime, values: dict[int, float], now: datetime = LATER) -> None:
     """Make the stored btc_vs_ndx equal ``values`` (day number -> value) through the writer."""
     series = pd.Series(
         list(values.values()),
         index=pd.DatetimeIndex([pd.Timestamp(START + timedelta(days=n)) for n in values]),
     )
     with session_scope(runtime.engine) as session:
-        store.save(session, "btc_vs_ndx", series, since=None, until=None, now=LATER)
+        store.save(session, "btc_vs_ndx", series, since=None, until=None, now=now)
 
 
 def test_a_changed_value_is_served_once_the_version_is_rechecked(
@@ -67,6 +68,20 @@ def test_a_changed_value_is_served_once_the_version_is_rechecked(
     clock.now += 1.0
     after = cached_client.get(HISTORY)
     assert after.json()[5]["value"] == 99.5
+    assert after.headers["etag"] != before.headers["etag"]
+
+
+def test_a_value_stamped_before_the_newest_write_still_changes_the_version(
+    cached_client: TestClient, seeded: Runtime, clock: Clock
+) -> None:
+    # A writer that took its `now` first but commits last (or whose clock is behind) leaves the
+    # row count and the newest computed_at as they were.
+    before = cached_client.get(HISTORY)
+    values = {n: row["value"] for n, row in enumerate(before.json())}
+    _rewrite_history(seeded, {**values, 5: 123.0}, now=EARLIER)
+    clock.now += 1.0
+    after = cached_client.get(HISTORY)
+    assert after.json()[5]["value"] == 123.0
     assert after.headers["etag"] != before.headers["etag"]
 
 
@@ -106,28 +121,21 @@ def test_json_and_csv_of_one_url_are_cached_apart(cached_client: TestClient) -> 
     assert as_csv.headers["content-disposition"] == 'inline; filename="btc_vs_ndx.csv"'
 
 
+@pytest.mark.parametrize(
+    ("column", "fetched_at"), [("close", LATER), ("close", EARLIER), ("volume", EARLIER)]
+)
 def test_prices_follow_a_revised_observation(
-    cached_client: TestClient, seeded: Runtime, clock: Clock
+    cached_client: TestClient, seeded: Runtime, clock: Clock, column: str, fetched_at: datetime
 ) -> None:
     first = cached_client.get("/api/prices/BTC-USD", params={"limit": 1}).json()[0]
-    revised = {
-        "symbol": "BTC-USD",
-        "date": START,
-        "available_date": START,
-        "close": first["close"] + 1,
-        "open": None,
-        "high": None,
-        "low": None,
-        "adj_close": None,
-        "volume": None,
-        "source": "yahoo",
-        "fetched_at": LATER,
-    }
+    revised = {**first, "symbol": "BTC-USD", "source": "yahoo", "fetched_at": fetched_at}
+    revised[column] = first[column] + 1
+    revised.update(date=START, available_date=START)
     with session_scope(seeded.engine) as session:
         store_observations(session, [revised])
     clock.now += 1.0
     again = cached_client.get("/api/prices/BTC-USD", params={"limit": 1}).json()[0]
-    assert again["close"] == first["close"] + 1
+    assert again[column] == revised[column]
 
 
 def test_errors_are_not_cached(cached_client: TestClient) -> None:

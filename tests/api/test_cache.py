@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from monitor.api import create_app
-from monitor.api.cache import Encoded, ResponseCache
+from monitor.api.cache import ENTRY_OVERHEAD, Encoded, ResponseCache, entry_size
 from monitor.ingest import store_observations
 from monitor.runtime import Runtime
 from monitor.signals import store
@@ -100,7 +100,7 @@ def test_etag_gives_304_until_the_data_changes(
 ) -> None:
     first = cached_client.get(HISTORY)
     etag = first.headers["etag"]
-    assert first.headers["cache-control"] == "no-cache"
+    assert first.headers["cache-control"] == "private, no-cache"
     again = cached_client.get(HISTORY, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""
     values = {n: row["value"] for n, row in enumerate(first.json())}
@@ -143,19 +143,54 @@ def test_errors_are_not_cached(cached_client: TestClient) -> None:
     assert cached_client.app.state.response_cache.size_bytes == 0
 
 
+def _body(size: int) -> Encoded:
+    return Encoded(b"x" * size, "application/json", (), '"e"')
+
+
 def test_the_cache_is_bounded_in_bytes_and_evicts_the_least_recently_used() -> None:
-    cache = ResponseCache(max_bytes=10, clock=Clock())
-
-    def body(size: int) -> Encoded:
-        return Encoded(b"x" * size, "application/json", (), '"e"')
-
-    cache.put("a", 1, body(4))
-    cache.put("b", 1, body(4))
+    cache = ResponseCache(max_bytes=2 * entry_size("a", _body(4)) + 1, clock=Clock())
+    cache.put("a", 1, _body(4))
+    cache.put("b", 1, _body(4))
     assert cache.get("a", 1) is not None  # "a" is now the most recently used
-    cache.put("c", 1, body(4))
+    cache.put("c", 1, _body(4))
     assert cache.get("b", 1) is None
     assert cache.get("a", 1) is not None and cache.get("c", 1) is not None
-    assert cache.size_bytes == 8
-    cache.put("huge", 1, body(11))  # larger than the whole cache: not stored
-    assert cache.get("huge", 1) is None and cache.size_bytes == 8
+    assert cache.size_bytes == 2 * entry_size("a", _body(4))
+    cache.put("huge", 1, _body(cache.max_bytes))  # larger than the whole cache: not stored
+    assert cache.get("huge", 1) is None and cache.entries == 2
     assert cache.get("a", 2) is None  # another version of the data is a miss
+
+
+def test_keys_and_entries_count_against_the_bound() -> None:
+    # Empty bodies under long keys would otherwise cost nothing and grow without end.
+    cache = ResponseCache(max_bytes=10 * ENTRY_OVERHEAD, max_entries=5, clock=Clock())
+    long_key = "k" * (3 * ENTRY_OVERHEAD)
+    for n in range(10):
+        cache.put((long_key, n), 1, _body(0))
+    assert cache.entries == 2 and cache.size_bytes <= cache.max_bytes
+    for n in range(10):
+        cache.put(n, 1, _body(0))
+    assert cache.entries == 5
+    assert [n for n in range(10) if cache.get(n, 1)] == [5, 6, 7, 8, 9]
+
+
+def test_unknown_query_parameters_do_not_add_entries(cached_client: TestClient) -> None:
+    cache = cached_client.app.state.response_cache
+    first = cached_client.get(HISTORY, params={"since": "2100-01-01"})
+    for n in range(20):
+        junk = cached_client.get(HISTORY, params={"since": "2100-01-01", "junk": f"{n}" * 4000})
+        assert junk.status_code == 200 and junk.json() == []
+        assert junk.headers["etag"] == first.headers["etag"]
+    assert cache.entries == 1
+
+
+def test_cached_responses_say_they_vary_by_accept_and_are_private(
+    cached_client: TestClient,
+) -> None:
+    for path in (HISTORY, "/api/prices/BTC-USD"):
+        response = cached_client.get(path)
+        assert response.headers["vary"] == "Accept"
+        assert response.headers["cache-control"] == "private, no-cache"
+        etag = {"If-None-Match": response.headers["etag"]}
+        not_modified = cached_client.get(path, headers=etag)
+        assert not_modified.status_code == 304 and not_modified.headers["vary"] == "Accept"

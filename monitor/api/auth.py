@@ -2,9 +2,12 @@
 
 A pure ASGI middleware, so the dashboard and its static files are covered as well as the API.
 Scripts send ``Authorization: Bearer <token>``. A browser cannot add that header to a page load,
-so ``/login`` takes the token once in a form and sets a session cookie instead: HttpOnly,
-SameSite=Strict, and holding an HMAC of the token rather than the token itself, so changing the
-token signs every browser out. Every comparison is constant-time.
+so ``/login`` takes the token once in a form and sets a session cookie instead, then sends the
+browser on to the page it asked for (``?next=``, only a path on this site). The cookie is
+HttpOnly and SameSite=Lax: it is sent when an alert's link is followed from webmail or chat, and
+as the app only reads, on GET, Lax guards against cross-site requests as well as Strict would.
+It holds an HMAC of the token rather than the token itself, so changing the token signs every
+browser out. Every comparison is constant-time.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from html import escape
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote, urlencode
 
 from starlette.requests import cookie_parser
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -60,7 +63,7 @@ class BearerAuth:
             await self.app(scope, receive, send)
             return
         if (scope["path"] == "/" or scope["path"].startswith(PAGE_PREFIX)) and not given:
-            await RedirectResponse("/login", status_code=303)(scope, receive, send)
+            await _to_login(scope["path"])(scope, receive, send)
             return
         message = "missing bearer token" if not given else "invalid bearer token"
         await error_response(401, message)(scope, receive, send)
@@ -74,23 +77,46 @@ class BearerAuth:
 
     async def _login(self, scope: Scope, receive: Receive) -> Response:
         if scope["method"] != "POST":
-            return _login_page()
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            return _login_page(next_page=_field(query, "next"))
         form = await _read_form(receive)
         if form is None:
             return _login_page("The form was too large.", status=413)
-        given = form.get("token", [""])[0].encode()
-        if not hmac.compare_digest(given, self.token):
-            return _login_page("That is not the token.", status=401)
-        response = RedirectResponse("/", status_code=303)
+        next_page = _field(form, "next")
+        if not hmac.compare_digest(_field(form, "token").encode(), self.token):
+            return _login_page("That is not the token.", status=401, next_page=next_page)
+        response = RedirectResponse(_local(next_page), status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
             self.session.decode(),
             max_age=SESSION_DAYS * 86400,
             httponly=True,
-            samesite="strict",
+            samesite="lax",
             secure=scope.get("scheme") == "https",
         )
         return response
+
+
+def _field(form: dict[str, list[str]], name: str) -> str:
+    return form.get(name, [""])[0]
+
+
+def _to_login(path: str) -> Response:
+    """To the login form, which will send the browser on to ``path`` once signed in."""
+    query = "" if path == "/" else "?" + urlencode({"next": quote(path)})
+    return RedirectResponse("/login" + query, status_code=303)
+
+
+def _local(next_page: str) -> str:
+    """``next_page`` if it is a path on this site, else ``/``: the login is no open redirect.
+
+    ``//host`` and ``/`` + backslash + ``host`` name another host, and browsers drop tabs and
+    newlines from a URL (slash, tab, ``/host``), so only printable ASCII without spaces passes.
+    """
+    local = next_page.startswith("/") and not next_page.startswith(("//", "/\\"))
+    if local and all("!" <= ch <= "~" for ch in next_page):
+        return next_page
+    return "/"
 
 
 async def _read_form(receive: Receive) -> dict[str, list[str]] | None:
@@ -108,14 +134,15 @@ async def _read_form(receive: Receive) -> dict[str, list[str]] | None:
 def _signed_out(scope: Scope) -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(
-        SESSION_COOKIE, httponly=True, samesite="strict", secure=scope.get("scheme") == "https"
+        SESSION_COOKIE, httponly=True, samesite="lax", secure=scope.get("scheme") == "https"
     )
     return response
 
 
-def _login_page(problem: str = "", status: int = 200) -> HTMLResponse:
+def _login_page(problem: str = "", status: int = 200, next_page: str = "") -> HTMLResponse:
     notice = f'<p class="problem">{escape(problem)}</p>' if problem else ""
-    return HTMLResponse(_LOGIN.replace("{notice}", notice), status_code=status)
+    page = _LOGIN.replace("{notice}", notice).replace("{next}", escape(_local(next_page)))
+    return HTMLResponse(page, status_code=status)
 
 
 _LOGIN = """<!doctype html>
@@ -135,6 +162,7 @@ input { font: inherit; width: 100%; box-sizing: border-box; padding: .4rem; marg
 <p>This dashboard needs the API token (<code>FIREALARM_API_TOKEN</code>).</p>
 {notice}
 <form method="post" action="/login">
+<input type="hidden" name="next" value="{next}">
 <label for="token">Token</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
 <input type="submit" value="Sign in">

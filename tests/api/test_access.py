@@ -57,7 +57,8 @@ def test_signing_in_sets_a_session_cookie_that_opens_every_path(guarded: TestCli
     cookie = signed_in.headers["set-cookie"]
     assert cookie.startswith(f"{SESSION_COOKIE}={session_value(TOKEN)};")
     assert TOKEN not in cookie
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Max-Age=" in cookie
+    # Lax, not Strict: a link followed from webmail or chat must arrive signed in.
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Max-Age=" in cookie
     for path in ["/", *PROTECTED]:
         assert guarded.get(path).status_code == 200, path  # the client keeps the cookie
     signed_out = guarded.get("/logout", follow_redirects=False)
@@ -153,12 +154,43 @@ def test_pages_load_nothing_from_other_hosts(client: TestClient, path: str) -> N
 
 def test_an_alert_link_takes_a_browser_through_the_login(guarded: TestClient) -> None:
     link = guarded.get("/signals/btc_vs_ndx", follow_redirects=False)
-    assert (link.status_code, link.headers["location"]) == (303, "/login")
+    assert (link.status_code, link.headers["location"]) == (
+        303,
+        "/login?next=%2Fsignals%2Fbtc_vs_ndx",
+    )
     bearer = {"Authorization": f"Bearer {TOKEN}"}
     with_header = guarded.get("/signals/btc_vs_ndx", headers=bearer, follow_redirects=False)
     assert with_header.headers["location"] == "/#card-btc_vs_ndx"
     wrong = guarded.get("/signals/btc_vs_ndx", headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
-    guarded.post("/login", data={"token": TOKEN})
+    form = guarded.get(link.headers["location"])
+    assert '<input type="hidden" name="next" value="/signals/btc_vs_ndx">' in form.text
+    back = guarded.post("/login", data={"token": TOKEN, "next": "/signals/btc_vs_ndx"})
+    assert back.url.path == "/" and back.url.fragment == "card-btc_vs_ndx"
+    assert back.history[0].headers["location"] == "/signals/btc_vs_ndx"
     signed_in = guarded.get("/signals/btc_vs_ndx", follow_redirects=False)
     assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/#card-btc_vs_ndx")
+
+
+@pytest.mark.parametrize(
+    "next_page",
+    [
+        "//evil.example/",
+        "/\\evil.example/",
+        "/\t/evil.example/",
+        "/\n/evil.example/",
+        "https://evil.example/",
+        "evil.example",
+        "javascript:alert(1)",
+        "",
+    ],
+)
+def test_the_login_sends_nowhere_but_this_site(guarded: TestClient, next_page: str) -> None:
+    form = guarded.get("/login", params={"next": next_page})
+    assert '<input type="hidden" name="next" value="/">' in form.text
+    wrong = guarded.post("/login", data={"token": "nope", "next": next_page})
+    assert '<input type="hidden" name="next" value="/">' in wrong.text
+    signed_in = guarded.post(
+        "/login", data={"token": TOKEN, "next": next_page}, follow_redirects=False
+    )
+    assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/")

@@ -6,14 +6,16 @@ so ``/login`` takes the token once in a form and sets a session cookie instead, 
 browser on to the page it asked for (``?next=``, only a path on this site). The cookie is
 HttpOnly and SameSite=Lax: it is sent when an alert's link is followed from webmail or chat, and
 as the app only reads, on GET, Lax guards against cross-site requests as well as Strict would.
-It holds an HMAC of the token rather than the token itself, so changing the token signs every
-browser out. Every comparison is constant-time.
+It holds the time it was issued and an HMAC of that time under the token, never the token: the
+server refuses it after ``SESSION_DAYS`` whatever the browser keeps, and changing the token
+signs every browser out. Every comparison is constant-time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from html import escape
 from urllib.parse import parse_qs, quote, urlencode
 
@@ -33,9 +35,17 @@ PAGE_PREFIX = "/signals/"
 MAX_FORM_BYTES = 4096
 
 
-def session_value(token: str) -> str:
-    """The cookie value that stands for ``token``: an HMAC of it, never the token."""
-    return hmac.new(token.encode(), b"firealarm dashboard session", hashlib.sha256).hexdigest()
+SESSION_SKEW = 300  # seconds a session may seem issued in the future (the clock was set back)
+
+
+def session_value(token: str, issued: int) -> str:
+    """The cookie of a session begun at ``issued`` (Unix seconds): ``<issued>.<hmac>``.
+
+    The HMAC is keyed by the token and signs the time, so the value neither reveals the token
+    nor can be given another issue time.
+    """
+    message = f"firealarm dashboard session{issued}".encode()
+    return f"{issued}.{hmac.new(token.encode(), message, hashlib.sha256).hexdigest()}"
 
 
 class BearerAuth:
@@ -43,9 +53,8 @@ class BearerAuth:
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
-        self.token = token.encode()
+        self.token = token
         self.expected = f"Bearer {token}".encode()
-        self.session = session_value(token).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
@@ -72,8 +81,15 @@ class BearerAuth:
         # Starlette's parser, as browsers do, skips a malformed cookie (another app's on the
         # same host) where http.cookies.SimpleCookie stops and loses ours.
         cookies = cookie_parser(headers.get(b"cookie", b"").decode("latin-1"))
-        value = cookies.get(SESSION_COOKIE)
-        return value is not None and hmac.compare_digest(value.encode(), self.session)
+        value = cookies.get(SESSION_COOKIE, "")
+        issued, _, _ = value.partition(".")
+        if not (issued.isascii() and issued.isdigit() and len(issued) <= 12):
+            return False
+        age = time.time() - int(issued)
+        if not -SESSION_SKEW <= age <= SESSION_DAYS * 86400:
+            return False
+        expected = session_value(self.token, int(issued))
+        return hmac.compare_digest(value.encode(), expected.encode())
 
     async def _login(self, scope: Scope, receive: Receive) -> Response:
         if scope["method"] != "POST":
@@ -83,12 +99,12 @@ class BearerAuth:
         if form is None:
             return _login_page("The form was too large.", status=413)
         next_page = _field(form, "next")
-        if not hmac.compare_digest(_field(form, "token").encode(), self.token):
+        if not hmac.compare_digest(_field(form, "token").encode(), self.token.encode()):
             return _login_page("That is not the token.", status=401, next_page=next_page)
         response = RedirectResponse(_local(next_page), status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
-            self.session.decode(),
+            session_value(self.token, int(time.time())),
             max_age=SESSION_DAYS * 86400,
             httponly=True,
             samesite="lax",

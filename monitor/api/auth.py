@@ -2,19 +2,24 @@
 
 A pure ASGI middleware, so the dashboard and its static files are covered as well as the API.
 Scripts send ``Authorization: Bearer <token>``. A browser cannot add that header to a page load,
-so ``/login`` takes the token once in a form and sets a session cookie instead: HttpOnly,
-SameSite=Strict, and holding an HMAC of the token rather than the token itself, so changing the
-token signs every browser out. Every comparison is constant-time.
+so ``/login`` takes the token once in a form and sets a session cookie instead, then sends the
+browser on to the page it asked for (``?next=``, only a path on this site). The cookie is
+HttpOnly and SameSite=Lax: it is sent when an alert's link is followed from webmail or chat, and
+as the app only reads, on GET, Lax guards against cross-site requests as well as Strict would.
+It holds the time it was issued and an HMAC of that time under the token, never the token: the
+server refuses it after ``SESSION_DAYS`` whatever the browser keeps, and changing the token
+signs every browser out. Every comparison is constant-time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from html import escape
-from http.cookies import SimpleCookie
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote, urlencode
 
+from starlette.requests import cookie_parser
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,9 +35,17 @@ PAGE_PREFIX = "/signals/"
 MAX_FORM_BYTES = 4096
 
 
-def session_value(token: str) -> str:
-    """The cookie value that stands for ``token``: an HMAC of it, never the token."""
-    return hmac.new(token.encode(), b"firealarm dashboard session", hashlib.sha256).hexdigest()
+SESSION_SKEW = 300  # seconds a session may seem issued in the future (the clock was set back)
+
+
+def session_value(token: str, issued: int) -> str:
+    """The cookie of a session begun at ``issued`` (Unix seconds): ``<issued>.<hmac>``.
+
+    The HMAC is keyed by the token and signs the time, so the value neither reveals the token
+    nor can be given another issue time.
+    """
+    message = f"firealarm dashboard session{issued}".encode()
+    return f"{issued}.{hmac.new(token.encode(), message, hashlib.sha256).hexdigest()}"
 
 
 class BearerAuth:
@@ -40,9 +53,8 @@ class BearerAuth:
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
-        self.token = token.encode()
+        self.token = token
         self.expected = f"Bearer {token}".encode()
-        self.session = session_value(token).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
@@ -60,39 +72,67 @@ class BearerAuth:
             await self.app(scope, receive, send)
             return
         if (scope["path"] == "/" or scope["path"].startswith(PAGE_PREFIX)) and not given:
-            await RedirectResponse("/login", status_code=303)(scope, receive, send)
+            await _to_login(scope["path"])(scope, receive, send)
             return
         message = "missing bearer token" if not given else "invalid bearer token"
         await error_response(401, message)(scope, receive, send)
 
     def _has_session(self, headers: dict[bytes, bytes]) -> bool:
-        cookies = SimpleCookie()
-        try:
-            cookies.load(headers.get(b"cookie", b"").decode("latin-1"))
-        except ValueError:
+        # Starlette's parser, as browsers do, skips a malformed cookie (another app's on the
+        # same host) where http.cookies.SimpleCookie stops and loses ours.
+        cookies = cookie_parser(headers.get(b"cookie", b"").decode("latin-1"))
+        value = cookies.get(SESSION_COOKIE, "")
+        issued, _, _ = value.partition(".")
+        if not (issued.isascii() and issued.isdigit() and len(issued) <= 12):
             return False
-        morsel = cookies.get(SESSION_COOKIE)
-        return morsel is not None and hmac.compare_digest(morsel.value.encode(), self.session)
+        age = time.time() - int(issued)
+        if not -SESSION_SKEW <= age <= SESSION_DAYS * 86400:
+            return False
+        expected = session_value(self.token, int(issued))
+        return hmac.compare_digest(value.encode(), expected.encode())
 
     async def _login(self, scope: Scope, receive: Receive) -> Response:
         if scope["method"] != "POST":
-            return _login_page()
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            return _login_page(next_page=_field(query, "next"))
         form = await _read_form(receive)
         if form is None:
             return _login_page("The form was too large.", status=413)
-        given = form.get("token", [""])[0].encode()
-        if not hmac.compare_digest(given, self.token):
-            return _login_page("That is not the token.", status=401)
-        response = RedirectResponse("/", status_code=303)
+        next_page = _field(form, "next")
+        if not hmac.compare_digest(_field(form, "token").encode(), self.token.encode()):
+            return _login_page("That is not the token.", status=401, next_page=next_page)
+        response = RedirectResponse(_local(next_page), status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
-            self.session.decode(),
+            session_value(self.token, int(time.time())),
             max_age=SESSION_DAYS * 86400,
             httponly=True,
-            samesite="strict",
+            samesite="lax",
             secure=scope.get("scheme") == "https",
         )
         return response
+
+
+def _field(form: dict[str, list[str]], name: str) -> str:
+    return form.get(name, [""])[0]
+
+
+def _to_login(path: str) -> Response:
+    """To the login form, which will send the browser on to ``path`` once signed in."""
+    query = "" if path == "/" else "?" + urlencode({"next": quote(path)})
+    return RedirectResponse("/login" + query, status_code=303)
+
+
+def _local(next_page: str) -> str:
+    """``next_page`` if it is a path on this site, else ``/``: the login is no open redirect.
+
+    ``//host`` and ``/`` + backslash + ``host`` name another host, and browsers drop tabs and
+    newlines from a URL (slash, tab, ``/host``), so only printable ASCII without spaces passes.
+    """
+    local = next_page.startswith("/") and not next_page.startswith(("//", "/\\"))
+    if local and all("!" <= ch <= "~" for ch in next_page):
+        return next_page
+    return "/"
 
 
 async def _read_form(receive: Receive) -> dict[str, list[str]] | None:
@@ -110,14 +150,15 @@ async def _read_form(receive: Receive) -> dict[str, list[str]] | None:
 def _signed_out(scope: Scope) -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(
-        SESSION_COOKIE, httponly=True, samesite="strict", secure=scope.get("scheme") == "https"
+        SESSION_COOKIE, httponly=True, samesite="lax", secure=scope.get("scheme") == "https"
     )
     return response
 
 
-def _login_page(problem: str = "", status: int = 200) -> HTMLResponse:
+def _login_page(problem: str = "", status: int = 200, next_page: str = "") -> HTMLResponse:
     notice = f'<p class="problem">{escape(problem)}</p>' if problem else ""
-    return HTMLResponse(_LOGIN.replace("{notice}", notice), status_code=status)
+    page = _LOGIN.replace("{notice}", notice).replace("{next}", escape(_local(next_page)))
+    return HTMLResponse(page, status_code=status)
 
 
 _LOGIN = """<!doctype html>
@@ -137,6 +178,7 @@ input { font: inherit; width: 100%; box-sizing: border-box; padding: .4rem; marg
 <p>This dashboard needs the API token (<code>FIREALARM_API_TOKEN</code>).</p>
 {notice}
 <form method="post" action="/login">
+<input type="hidden" name="next" value="{next}">
 <label for="token">Token</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
 <input type="submit" value="Sign in">

@@ -1,14 +1,18 @@
 """Encoded responses reused while the rows behind them are unchanged, and their ETags.
 
 A signal's history is thousands of rows that change about once a day, yet the dashboard and
-scripts read it again and again. A response is stored under its request (path, query, format)
-together with the *version* of the data it was built from, a cheap aggregate that changes with
-every write (see ``history_version``). A request within ``revalidate_after`` seconds of the last
-check is answered from memory; a later one reads the version again and is answered from memory
-while it still matches. So a write shows in the API at most ``revalidate_after`` seconds later.
-Reading the version before the rows means a write racing the build can only make an entry look
-older than it is, never serve stale rows as current. The version also makes the ETag, so a client
-holding the current body gets ``304 Not Modified``.
+scripts read it again and again. A response is stored under the key its route makes of the
+validated parameters (so unknown query parameters cannot add entries) together with the
+*version* of the data it was built from: one aggregate over the series' rows (count, newest
+write, sums of the values; see ``history_version``) that changes with every write, including
+one stamped earlier than the newest, which a timestamp alone would miss. A request within
+``revalidate_after`` seconds of the last check is answered from memory; a later one reads the
+version again and is answered from memory while it still matches. So a write shows in the API
+at most ``revalidate_after`` seconds later. Reading the version before the rows means a write
+racing the build can only make an entry look older than it is, never serve stale rows as
+current. The version also makes the ETag, so a client holding the current body gets ``304 Not
+Modified``. The cache is bounded in entries and in bytes, counting each entry's key and a fixed
+overhead as well as its body.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ from starlette.concurrency import run_in_threadpool
 from monitor.store.database import session_scope
 
 DEFAULT_MAX_BYTES = 64 * 2**20
+DEFAULT_MAX_ENTRIES = 1024
+# What an entry costs beyond its body and key: the entry, the map slot, headers and ETag.
+ENTRY_OVERHEAD = 512
 DEFAULT_REVALIDATE_AFTER = 1.0
 
 
@@ -45,11 +52,17 @@ class Encoded:
 class _Entry:
     version: Hashable
     encoded: Encoded
+    size: int
     checked_at: float = field(default=0.0)
 
 
+def entry_size(key: Hashable, encoded: Encoded) -> int:
+    """The bytes an entry counts against the bound: body, key and a fixed overhead."""
+    return len(encoded.body) + len(repr(key)) + ENTRY_OVERHEAD
+
+
 class ResponseCache:
-    """A least-recently-used map of encoded responses, bounded in bytes; safe across threads.
+    """A least-recently-used map of encoded responses, bounded in entries and bytes; thread-safe.
 
     ``clock`` (monotonic seconds) is a test seam.
     """
@@ -57,10 +70,12 @@ class ResponseCache:
     def __init__(
         self,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
         revalidate_after: float = DEFAULT_REVALIDATE_AFTER,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_bytes = max_bytes
+        self.max_entries = max_entries
         self.revalidate_after = revalidate_after
         self._clock = clock
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
@@ -88,48 +103,57 @@ class ResponseCache:
 
     def put(self, key: Hashable, version: Hashable, encoded: Encoded) -> None:
         """Store ``encoded`` for ``key`` at ``version``, evicting the least recently used."""
-        size = len(encoded.body)
-        if size > self.max_bytes:
+        size = entry_size(key, encoded)
+        if size > self.max_bytes or self.max_entries < 1:
             return
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._bytes -= len(old.encoded.body)
-            self._entries[key] = _Entry(version, encoded, self._clock())
+                self._bytes -= old.size
+            self._entries[key] = _Entry(version, encoded, size, self._clock())
             self._bytes += size
-            while self._bytes > self.max_bytes:
+            while self._bytes > self.max_bytes or len(self._entries) > self.max_entries:
                 _, evicted = self._entries.popitem(last=False)
-                self._bytes -= len(evicted.encoded.body)
+                self._bytes -= evicted.size
 
     @property
     def size_bytes(self) -> int:
-        """Bytes of response bodies held."""
+        """Bytes counted against ``max_bytes`` (see ``entry_size``)."""
         return self._bytes
+
+    @property
+    def entries(self) -> int:
+        """Responses held."""
+        return len(self._entries)
 
 
 async def cached_response(
     request: Request,
     cache: ResponseCache,
+    key: Hashable,
     version_of: Callable[[Session], Hashable],
     build: Callable[[Session], Response],
-    *,
-    variant: Hashable = None,
 ) -> Response:
     """``build(session)``'s response, or the stored one while ``version_of(session)`` is unchanged.
 
     A recently checked entry is answered on the event loop without touching the database; the
     version check and the build run in the thread pool, in one session on the app's engine.
-    ``variant`` separates responses to one URL that differ by header (JSON vs CSV by Accept).
-    A request whose ``If-None-Match`` names the current ETag gets 304 with no body.
+    ``key`` names the response by the route's validated parameters, the format included (JSON
+    and CSV of one URL differ by Accept, hence ``Vary: Accept``). A request whose
+    ``If-None-Match`` names the current ETag gets 304 with no body.
     """
-    key = (request.url.path, request.url.query, variant)
     found = cache.recent(key)
     if found is None:
         engine = request.app.state.engine
         found = await run_in_threadpool(_check_or_build, engine, cache, key, version_of, build)
         if isinstance(found, Response):
             return found
-    headers = {**dict(found.headers), "ETag": found.etag, "Cache-Control": "no-cache"}
+    headers = {
+        **dict(found.headers),
+        "ETag": found.etag,
+        "Cache-Control": "private, no-cache",
+        "Vary": "Accept",
+    }
     wanted = _etags(request.headers.get("if-none-match", ""))
     if found.etag in wanted or "*" in wanted:
         return Response(status_code=304, headers=headers)

@@ -95,8 +95,9 @@ async def list_prices(
         rows = prices(db, symbol, since, until, limit=limit, offset=offset)
         return table_response(request, rows, PRICE_COLUMNS, fmt, name=symbol)
 
+    key = ("prices", symbol, since, until, limit, offset, wants_csv(request, fmt))
     version = partial(prices_version, symbol=symbol)
-    return await cached_response(request, cache, version, build, variant=wants_csv(request, fmt))
+    return await cached_response(request, cache, key, version, build)
 
 
 @router.get("/signals", responses=schemas.table_of(schemas.SignalRow))
@@ -164,8 +165,9 @@ async def history(
         rows = signal_history(db, signal_id, since, until, limit=limit, offset=offset)
         return table_response(request, rows, HISTORY_COLUMNS, fmt, name=signal_id)
 
+    key = ("history", signal_id, since, until, limit, offset, wants_csv(request, fmt))
     version = partial(history_version, signal=signal_id)
-    return await cached_response(request, cache, version, build, variant=wants_csv(request, fmt))
+    return await cached_response(request, cache, key, version, build)
 
 
 @router.get("/alerts", responses=schemas.table_of(schemas.OpenAlertRow | schemas.EventRow))

@@ -21,6 +21,7 @@ PRICE_COLUMNS = [
     "volume",
     "available_date",
 ]
+_VALUES = ["close", "open", "high", "low", "adj_close", "volume"]
 
 
 def prices(
@@ -44,10 +45,18 @@ def prices(
 
 
 def prices_version(session: Session, symbol: str) -> tuple[Any, ...]:
-    """What changes whenever a stored observation of ``symbol`` does: count and newest fetch."""
-    query = select(func.count(), func.max(Observation.fetched_at)).where(
-        Observation.symbol == symbol
-    )
+    """What changes whenever a stored observation of ``symbol`` does, in one aggregate.
+
+    The row count, the newest fetch, the newest ``available_date``, and the sum and number of
+    the present values of every price column: a revision stamped earlier than the newest fetch
+    (a writer that started first and committed last) still changes a sum, and a value filled
+    in or dropped changes a number.
+    """
+    columns = [getattr(Observation, c) for c in _VALUES]
+    sums = [f(c) for c in columns for f in (func.sum, func.count)]
+    query = select(
+        func.count(), func.max(Observation.fetched_at), func.max(Observation.available_date), *sums
+    ).where(Observation.symbol == symbol)
     return tuple(session.execute(query).one())
 
 

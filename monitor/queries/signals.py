@@ -87,11 +87,13 @@ def signal_history(
 
 
 def history_version(session: Session, signal: str) -> tuple[Any, ...]:
-    """What changes whenever a stored value of ``signal`` does: row count and newest write.
+    """What changes whenever a stored value of ``signal`` does, in one aggregate over its rows.
 
-    Every write stamps ``computed_at``, and a deletion lowers the count.
+    The row count (a deletion), the newest write and the sum of the values: a write stamped
+    earlier than the newest (a writer that started first and committed last, a host whose clock
+    is behind) still changes the sum.
     """
-    query = select(func.count(), func.max(SignalValue.computed_at)).where(
-        SignalValue.signal == signal
-    )
+    query = select(
+        func.count(), func.max(SignalValue.computed_at), func.sum(SignalValue.value)
+    ).where(SignalValue.signal == signal)
     return tuple(session.execute(query).one())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -12,11 +14,17 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from monitor.api import create_app
-from monitor.api.auth import SESSION_COOKIE, session_value
+from monitor.api.auth import SESSION_COOKIE, SESSION_DAYS, BearerAuth, session_value
 from monitor.runtime import Runtime
 from monitor.store.database import create_db_engine
 
 TOKEN = "s3cret-token"
+DAY = 86400
+
+
+def _session(token: str = TOKEN, age: float = 0) -> str:
+    """A session cookie value issued ``age`` seconds ago."""
+    return session_value(token, int(time.time() - age))
 
 
 @pytest.fixture
@@ -55,9 +63,12 @@ def test_signing_in_sets_a_session_cookie_that_opens_every_path(guarded: TestCli
     signed_in = guarded.post("/login", data={"token": TOKEN}, follow_redirects=False)
     assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/")
     cookie = signed_in.headers["set-cookie"]
-    assert cookie.startswith(f"{SESSION_COOKIE}={session_value(TOKEN)};")
+    value = cookie.removeprefix(f"{SESSION_COOKIE}=").split(";")[0]
+    issued = int(value.split(".")[0])
+    assert abs(issued - time.time()) < 60 and value == session_value(TOKEN, issued)
     assert TOKEN not in cookie
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Max-Age=" in cookie
+    # Lax, not Strict: a link followed from webmail or chat must arrive signed in.
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Max-Age=" in cookie
     for path in ["/", *PROTECTED]:
         assert guarded.get(path).status_code == 200, path  # the client keeps the cookie
     signed_out = guarded.get("/logout", follow_redirects=False)
@@ -81,17 +92,71 @@ def test_a_wrong_token_at_the_login_sets_no_cookie(guarded: TestClient) -> None:
 @pytest.mark.parametrize(
     "cookie",
     [
-        session_value("another-token"),  # signed in before the token was changed
+        _session("another-token"),  # signed in before the token was changed
         TOKEN,  # the raw token is not a session
-        session_value(TOKEN)[:-1],
+        _session()[:-1],
+        _session(age=SESSION_DAYS * DAY + 60),  # expired, whatever the browser kept
+        _session(age=-DAY),  # issued in the future
+        "1" + _session(),  # another issue time under the same HMAC
+        str(int(time.time()) - 100) + "." + _session().split(".")[1],
+        _session().split(".")[1],  # no issue time
+        "-5." + _session().split(".")[1],
+        "9" * 40 + "." + _session().split(".")[1],
         '"unbalanced',
     ],
 )
 def test_a_session_cookie_for_anything_but_the_current_token_is_refused(
     guarded: TestClient, cookie: str
 ) -> None:
-    response = guarded.get("/api/signals", headers={"Cookie": f"{SESSION_COOKIE}={cookie}"})
+    header = {"Cookie": f"{SESSION_COOKIE}={cookie}"}
+    response = guarded.get("/api/signals", headers=header)
     assert response.status_code == 401
+    page = guarded.get("/", headers=header)
+    assert page.url.path == "/login"
+
+
+def test_a_non_ascii_digit_in_the_issue_time_is_refused() -> None:
+    # Headers are Latin-1; "²" is a digit to str.isdigit but not to int(). Raw ASGI, as
+    # TestClient would send the header as UTF-8.
+    statuses: list[int] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    async def api(scope: dict, receive: object, send: object) -> None:
+        statuses.append(200)  # let through
+
+    cookie = f"{SESSION_COOKIE}=\u00b2.{_session().split('.')[1]}".encode("latin-1")
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/api/signals",
+        "headers": [(b"cookie", cookie)],
+    }
+    asyncio.run(BearerAuth(api, TOKEN)(scope, receive, send))
+    assert statuses == [401]
+
+
+def test_a_session_lasts_session_days(guarded: TestClient) -> None:
+    for age in (0, DAY, SESSION_DAYS * DAY - 60):
+        cookie = {"Cookie": f"{SESSION_COOKIE}={_session(age=age)}"}
+        assert guarded.get("/api/signals", headers=cookie).status_code == 200, age
+
+
+@pytest.mark.parametrize("other", ['prefs={"a":1}', "x=a b", 'x="unterminated', "=; ;x"])
+def test_another_local_apps_cookie_does_not_hide_the_session(
+    guarded: TestClient, other: str
+) -> None:
+    # Cookies are shared by every port of 127.0.0.1: another app's cookie, malformed by
+    # RFC 6265's grammar, may come first in the header.
+    header = {"Cookie": f"{other}; {SESSION_COOKIE}={_session()}"}
+    assert guarded.get("/api/signals", headers=header).status_code == 200
+    page = guarded.get("/", headers=header, follow_redirects=False)
+    assert page.status_code == 200
 
 
 def test_healthz_is_open_and_reports_the_database(guarded: TestClient) -> None:
@@ -141,12 +206,43 @@ def test_pages_load_nothing_from_other_hosts(client: TestClient, path: str) -> N
 
 def test_an_alert_link_takes_a_browser_through_the_login(guarded: TestClient) -> None:
     link = guarded.get("/signals/btc_vs_ndx", follow_redirects=False)
-    assert (link.status_code, link.headers["location"]) == (303, "/login")
+    assert (link.status_code, link.headers["location"]) == (
+        303,
+        "/login?next=%2Fsignals%2Fbtc_vs_ndx",
+    )
     bearer = {"Authorization": f"Bearer {TOKEN}"}
     with_header = guarded.get("/signals/btc_vs_ndx", headers=bearer, follow_redirects=False)
     assert with_header.headers["location"] == "/#card-btc_vs_ndx"
     wrong = guarded.get("/signals/btc_vs_ndx", headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
-    guarded.post("/login", data={"token": TOKEN})
+    form = guarded.get(link.headers["location"])
+    assert '<input type="hidden" name="next" value="/signals/btc_vs_ndx">' in form.text
+    back = guarded.post("/login", data={"token": TOKEN, "next": "/signals/btc_vs_ndx"})
+    assert back.url.path == "/" and back.url.fragment == "card-btc_vs_ndx"
+    assert back.history[0].headers["location"] == "/signals/btc_vs_ndx"
     signed_in = guarded.get("/signals/btc_vs_ndx", follow_redirects=False)
     assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/#card-btc_vs_ndx")
+
+
+@pytest.mark.parametrize(
+    "next_page",
+    [
+        "//evil.example/",
+        "/\\evil.example/",
+        "/\t/evil.example/",
+        "/\n/evil.example/",
+        "https://evil.example/",
+        "evil.example",
+        "javascript:alert(1)",
+        "",
+    ],
+)
+def test_the_login_sends_nowhere_but_this_site(guarded: TestClient, next_page: str) -> None:
+    form = guarded.get("/login", params={"next": next_page})
+    assert '<input type="hidden" name="next" value="/">' in form.text
+    wrong = guarded.post("/login", data={"token": "nope", "next": next_page})
+    assert '<input type="hidden" name="next" value="/">' in wrong.text
+    signed_in = guarded.post(
+        "/login", data={"token": TOKEN, "next": next_page}, follow_redirects=False
+    )
+    assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/")

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from monitor.api import create_app
-from monitor.api.cache import Encoded, ResponseCache
+from monitor.api.cache import ENTRY_OVERHEAD, Encoded, ResponseCache, entry_size
 from monitor.ingest import store_observations
 from monitor.runtime import Runtime
 from monitor.signals import store
@@ -19,6 +19,7 @@ from tests.api.seed import DAYS, START
 
 HISTORY = "/api/signals/btc_vs_ndx/history"
 LATER = datetime(2026, 2, 21, 12, 0, tzinfo=UTC)
+EARLIER = datetime(2000, 1, 1, tzinfo=UTC)  # before the seed's writes
 
 
 class Clock:
@@ -45,14 +46,14 @@ def cached_client(seeded: Runtime, clock: Clock, monkeypatch) -> Iterator[TestCl
         yield client
 
 
-def _rewrite_history(runtime: Runtime, values: dict[int, float]) -> None:
+def _rewrite_history(runtime: Runtime, values: dict[int, float], now: datetime = LATER) -> None:
     """Make the stored btc_vs_ndx equal ``values`` (day number -> value) through the writer."""
     series = pd.Series(
         list(values.values()),
         index=pd.DatetimeIndex([pd.Timestamp(START + timedelta(days=n)) for n in values]),
     )
     with session_scope(runtime.engine) as session:
-        store.save(session, "btc_vs_ndx", series, since=None, until=None, now=LATER)
+        store.save(session, "btc_vs_ndx", series, since=None, until=None, now=now)
 
 
 def test_a_changed_value_is_served_once_the_version_is_rechecked(
@@ -67,6 +68,20 @@ def test_a_changed_value_is_served_once_the_version_is_rechecked(
     clock.now += 1.0
     after = cached_client.get(HISTORY)
     assert after.json()[5]["value"] == 99.5
+    assert after.headers["etag"] != before.headers["etag"]
+
+
+def test_a_value_stamped_before_the_newest_write_still_changes_the_version(
+    cached_client: TestClient, seeded: Runtime, clock: Clock
+) -> None:
+    # A writer that took its `now` first but commits last (or whose clock is behind) leaves the
+    # row count and the newest computed_at as they were.
+    before = cached_client.get(HISTORY)
+    values = {n: row["value"] for n, row in enumerate(before.json())}
+    _rewrite_history(seeded, {**values, 5: 123.0}, now=EARLIER)
+    clock.now += 1.0
+    after = cached_client.get(HISTORY)
+    assert after.json()[5]["value"] == 123.0
     assert after.headers["etag"] != before.headers["etag"]
 
 
@@ -85,7 +100,7 @@ def test_etag_gives_304_until_the_data_changes(
 ) -> None:
     first = cached_client.get(HISTORY)
     etag = first.headers["etag"]
-    assert first.headers["cache-control"] == "no-cache"
+    assert first.headers["cache-control"] == "private, no-cache"
     again = cached_client.get(HISTORY, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""
     values = {n: row["value"] for n, row in enumerate(first.json())}
@@ -106,28 +121,21 @@ def test_json_and_csv_of_one_url_are_cached_apart(cached_client: TestClient) -> 
     assert as_csv.headers["content-disposition"] == 'inline; filename="btc_vs_ndx.csv"'
 
 
+@pytest.mark.parametrize(
+    ("column", "fetched_at"), [("close", LATER), ("close", EARLIER), ("volume", EARLIER)]
+)
 def test_prices_follow_a_revised_observation(
-    cached_client: TestClient, seeded: Runtime, clock: Clock
+    cached_client: TestClient, seeded: Runtime, clock: Clock, column: str, fetched_at: datetime
 ) -> None:
     first = cached_client.get("/api/prices/BTC-USD", params={"limit": 1}).json()[0]
-    revised = {
-        "symbol": "BTC-USD",
-        "date": START,
-        "available_date": START,
-        "close": first["close"] + 1,
-        "open": None,
-        "high": None,
-        "low": None,
-        "adj_close": None,
-        "volume": None,
-        "source": "yahoo",
-        "fetched_at": LATER,
-    }
+    revised = {**first, "symbol": "BTC-USD", "source": "yahoo", "fetched_at": fetched_at}
+    revised[column] = first[column] + 1
+    revised.update(date=START, available_date=START)
     with session_scope(seeded.engine) as session:
         store_observations(session, [revised])
     clock.now += 1.0
     again = cached_client.get("/api/prices/BTC-USD", params={"limit": 1}).json()[0]
-    assert again["close"] == first["close"] + 1
+    assert again[column] == revised[column]
 
 
 def test_errors_are_not_cached(cached_client: TestClient) -> None:
@@ -135,19 +143,54 @@ def test_errors_are_not_cached(cached_client: TestClient) -> None:
     assert cached_client.app.state.response_cache.size_bytes == 0
 
 
+def _body(size: int) -> Encoded:
+    return Encoded(b"x" * size, "application/json", (), '"e"')
+
+
 def test_the_cache_is_bounded_in_bytes_and_evicts_the_least_recently_used() -> None:
-    cache = ResponseCache(max_bytes=10, clock=Clock())
-
-    def body(size: int) -> Encoded:
-        return Encoded(b"x" * size, "application/json", (), '"e"')
-
-    cache.put("a", 1, body(4))
-    cache.put("b", 1, body(4))
+    cache = ResponseCache(max_bytes=2 * entry_size("a", _body(4)) + 1, clock=Clock())
+    cache.put("a", 1, _body(4))
+    cache.put("b", 1, _body(4))
     assert cache.get("a", 1) is not None  # "a" is now the most recently used
-    cache.put("c", 1, body(4))
+    cache.put("c", 1, _body(4))
     assert cache.get("b", 1) is None
     assert cache.get("a", 1) is not None and cache.get("c", 1) is not None
-    assert cache.size_bytes == 8
-    cache.put("huge", 1, body(11))  # larger than the whole cache: not stored
-    assert cache.get("huge", 1) is None and cache.size_bytes == 8
+    assert cache.size_bytes == 2 * entry_size("a", _body(4))
+    cache.put("huge", 1, _body(cache.max_bytes))  # larger than the whole cache: not stored
+    assert cache.get("huge", 1) is None and cache.entries == 2
     assert cache.get("a", 2) is None  # another version of the data is a miss
+
+
+def test_keys_and_entries_count_against_the_bound() -> None:
+    # Empty bodies under long keys would otherwise cost nothing and grow without end.
+    cache = ResponseCache(max_bytes=10 * ENTRY_OVERHEAD, max_entries=5, clock=Clock())
+    long_key = "k" * (3 * ENTRY_OVERHEAD)
+    for n in range(10):
+        cache.put((long_key, n), 1, _body(0))
+    assert cache.entries == 2 and cache.size_bytes <= cache.max_bytes
+    for n in range(10):
+        cache.put(n, 1, _body(0))
+    assert cache.entries == 5
+    assert [n for n in range(10) if cache.get(n, 1)] == [5, 6, 7, 8, 9]
+
+
+def test_unknown_query_parameters_do_not_add_entries(cached_client: TestClient) -> None:
+    cache = cached_client.app.state.response_cache
+    first = cached_client.get(HISTORY, params={"since": "2100-01-01"})
+    for n in range(20):
+        junk = cached_client.get(HISTORY, params={"since": "2100-01-01", "junk": f"{n}" * 4000})
+        assert junk.status_code == 200 and junk.json() == []
+        assert junk.headers["etag"] == first.headers["etag"]
+    assert cache.entries == 1
+
+
+def test_cached_responses_say_they_vary_by_accept_and_are_private(
+    cached_client: TestClient,
+) -> None:
+    for path in (HISTORY, "/api/prices/BTC-USD"):
+        response = cached_client.get(path)
+        assert response.headers["vary"] == "Accept"
+        assert response.headers["cache-control"] == "private, no-cache"
+        etag = {"If-None-Match": response.headers["etag"]}
+        not_modified = cached_client.get(path, headers=etag)
+        assert not_modified.status_code == 304 and not_modified.headers["vary"] == "Accept"

@@ -2,13 +2,15 @@
 
 Order: the rules on ordinary signals first; then the stage (per date, the highest stage k with
 a rule of stage k firing on that date, 0 if none); then the rules that read the stage. Both the
-persisted evaluation (:mod:`monitor.rules.step`) and the backtest run this same function.
+persisted evaluation (:mod:`monitor.rules.step`) and the backtest run this same function; the
+persisted one computes the stage only through dates every staged rule has judged
+(:mod:`monitor.rules.stage`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -79,11 +81,18 @@ def rule_fingerprint(rule: RuleConfig) -> str:
 
 
 def evaluate_rules(
-    config: Config, series: Mapping[str, Series], states: Mapping[str, AlertState]
+    config: Config,
+    series: Mapping[str, Series],
+    states: Mapping[str, AlertState],
+    *,
+    stage_of: Callable[[Sequence[RuleOutcome]], Series] | None = None,
 ) -> EngineResult:
     """Evaluate every rule on ``series`` (signal id → values in date order) from ``states``.
 
     ``states`` maps fingerprints to where each alert stood; a missing one starts inactive.
+    ``stage_of`` computes the stage from the rules' outcomes (default :func:`stage_series`, from
+    this evaluation's decisions alone, which is exact when every rule judged the same dates,
+    as in a backtest; a persisted evaluation passes :func:`monitor.rules.stage.settled_stage`).
     """
     stage_id = config.stage.id if config.stage.stages else None
     outcomes = [
@@ -91,9 +100,9 @@ def evaluate_rules(
         for rule in config.rules
         if rule.signal != stage_id
     ]
-    stage: list[tuple[date, float]] = []
+    stage: Series = []
     if stage_id is not None:
-        stage = stage_series(config.stage, outcomes, states)
+        stage = (stage_of or (lambda o: stage_series(config.stage, o, states)))(outcomes)
         outcomes += [
             evaluate_one(config, rule, stage, states)
             for rule in config.rules

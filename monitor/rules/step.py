@@ -19,6 +19,7 @@ from monitor.rules.persist import (
     store_series,
 )
 from monitor.rules.settled import judged_through
+from monitor.rules.stage import settled_stage
 from monitor.rules.stale import evaluate_stale, stale_rule, watched_instruments
 from monitor.signals.freshness import instrument_freshness
 
@@ -33,8 +34,13 @@ def evaluate_alerts(
     labels) are forgotten, so they do not stay open forever; their events remain.
     """
     states = load_states(session)
-    series = _new_values(session, config, states, as_of)
-    result = evaluate_rules(config, series, states)
+    series, judged = _new_values(session, config, states, as_of)
+    result = evaluate_rules(
+        config,
+        series,
+        states,
+        stage_of=lambda outcomes: settled_stage(session, config, outcomes, judged, as_of),
+    )
     if config.stage.stages:
         store_series(session, config.stage.id, result.stage, now)
     freshness = instrument_freshness(session, config, as_of)
@@ -51,7 +57,7 @@ def _configured_fingerprints(config: Config) -> set[str]:
 
 def _new_values(
     session: Session, config: Config, states: Mapping[str, AlertState], as_of: date
-) -> dict[str, list[tuple[date, float]]]:
+) -> tuple[dict[str, list[tuple[date, float]]], dict[str, date]]:
     # Each signal is read from the oldest last-evaluated date of the rules on it (the evaluator
     # skips what a rule has already seen) through the last date no input can still change.
     since: dict[str, date | None] = {}
@@ -62,7 +68,8 @@ def _new_values(
         earlier = since.get(rule.signal, last)
         since[rule.signal] = None if last is None or earlier is None else min(last, earlier)
     series: dict[str, list[tuple[date, float]]] = {}
+    judged: dict[str, date] = {}
     for signal, start in since.items():
-        until = judged_through(session, config, signal, as_of)
-        series |= load_series(session, [signal], since=start, until=until)
-    return series
+        judged[signal] = judged_through(session, config, signal, as_of)
+        series |= load_series(session, [signal], since=start, until=judged[signal])
+    return series, judged

@@ -13,6 +13,7 @@ from monitor.runtime import Runtime
 from monitor.store.database import create_db_engine, session_scope
 from monitor.store.migrate import upgrade
 from monitor.store.models import Observation
+from tests.signals.helpers import stored_values
 
 CONFIG = """
 [[instruments]]
@@ -96,3 +97,79 @@ def test_settled_through_by_calendar_and_period() -> None:
     assert settled_through(weekly, date(2024, 1, 3)) == date(2024, 1, 10)
     # Q4 2023 (dated 1 Oct) is out 60 days after 31 Dec; Q1 2024 60 days after 31 March.
     assert settled_through(quarterly, date(2023, 10, 1)) == date(2024, 5, 29)
+
+
+STAGED = """
+[[instruments]]
+symbol = "BTC-USD"
+source = "yahoo"
+calendar = "crypto"
+
+[[instruments]]
+symbol = "QQQ"
+source = "yahoo"
+
+[[instruments]]
+symbol = "IGV"
+source = "yahoo"
+
+[[signals]]
+id = "btc_per_qqq"
+kind = "ratio"
+inputs = ["BTC-USD", "QQQ"]
+
+[[signals]]
+id = "igv_per_qqq"
+kind = "ratio"
+inputs = ["IGV", "QQQ"]
+
+[stage]
+names = ["software", "bitcoin"]
+stages = [["igv_cheap"], ["btc_rich"]]
+
+[[rules]]
+name = "igv_cheap"
+signal = "igv_per_qqq"
+op = "<"
+threshold = 0.5
+
+[[rules]]
+name = "btc_rich"
+signal = "btc_per_qqq"
+op = ">"
+threshold = 1.5
+
+[[rules]]
+name = "alarm"
+signal = "fire_alarm_stage"
+op = ">="
+threshold = 2.0
+"""
+
+
+def test_the_stage_of_a_day_waits_for_every_staged_rule_to_judge_it(db_url: str) -> None:
+    engine = create_db_engine(db_url)
+    upgrade(engine)
+    rt = Runtime(parse_config(STAGED, database_url=db_url), engine)
+    for n in range(7):  # the week before: everything at 1.0; Bitcoin on the weekend too
+        day = MONDAY - timedelta(days=7 - n)
+        _observe(rt, "BTC-USD", day, 100.0)
+        if day.weekday() < 5:
+            _observe(rt, "QQQ", day, 100.0)
+            _observe(rt, "IGV", day, 100.0)
+    evaluate(rt, now=_at(MONDAY, 12))
+
+    _observe(rt, "QQQ", MONDAY, 100.0)  # Monday's US close is in; Bitcoin's bar is not
+    _observe(rt, "IGV", MONDAY, 100.0)
+    evaluate(rt, now=_at(MONDAY, 21))
+    assert max(d for s, d in stored_values(rt) if s == "fire_alarm_stage") < MONDAY
+
+    _observe(rt, "BTC-USD", MONDAY, 200.0)  # 00:05 UTC: Bitcoin's Monday doubled
+    evaluate(rt, now=_at(MONDAY + timedelta(days=1), 0))
+    with session_scope(engine) as session:
+        live = [(e["rule"], e["state"], e["date"]) for e in alert_events(session)]
+        replayed = [(e["rule"], e["state"], e["date"]) for e in backtest(session, rt.config)]
+    assert sorted(live) == [("alarm", "firing", MONDAY), ("btc_rich", "firing", MONDAY)]
+    assert sorted(live) == sorted(replayed)
+    assert stored_values(rt)[("fire_alarm_stage", MONDAY)] == 2.0
+    engine.dispose()

@@ -101,12 +101,30 @@ class ResponseCache:
             self._entries.move_to_end(key)
             return entry.encoded
 
-    def put(self, key: Hashable, version: Hashable, encoded: Encoded) -> None:
-        """Store ``encoded`` for ``key`` at ``version``, evicting the least recently used."""
+    def now(self) -> float:
+        """The cache's clock: take it before reading a version, and give it to :meth:`put`."""
+        return self._clock()
+
+    def put(
+        self, key: Hashable, version: Hashable, encoded: Encoded, *, read_at: float | None = None
+    ) -> None:
+        """Store ``encoded`` for ``key`` at ``version``, evicting the least recently used.
+
+        ``read_at`` is when ``version`` was read: an entry of another version checked after
+        that is newer than this one, and stays (a slow build must not put older data back).
+        """
         size = entry_size(key, encoded)
         if size > self.max_bytes or self.max_entries < 1:
             return
         with self._lock:
+            old = self._entries.get(key)
+            if (
+                old is not None
+                and read_at is not None
+                and old.version != version
+                and old.checked_at > read_at
+            ):
+                return
             old = self._entries.pop(key, None)
             if old is not None:
                 self._bytes -= old.size
@@ -167,6 +185,7 @@ def _check_or_build(
     version_of: Callable[[Session], Hashable],
     build: Callable[[Session], Response],
 ) -> Encoded | Response:
+    read_at = cache.now()
     with session_scope(engine) as session:
         version = version_of(session)  # before the rows: see the module docstring
         found = cache.get(key, version)
@@ -176,7 +195,7 @@ def _check_or_build(
     if response.status_code != 200:
         return response
     encoded = _encode(response, key, version)
-    cache.put(key, version, encoded)
+    cache.put(key, version, encoded, read_at=read_at)
     return encoded
 
 

@@ -194,3 +194,20 @@ def test_cached_responses_say_they_vary_by_accept_and_are_private(
         etag = {"If-None-Match": response.headers["etag"]}
         not_modified = cached_client.get(path, headers=etag)
         assert not_modified.status_code == 304 and not_modified.headers["vary"] == "Accept"
+
+
+def test_a_slow_build_from_an_older_version_does_not_replace_a_newer_entry() -> None:
+    clock = Clock()
+    cache = ResponseCache(clock=clock)
+
+    def body(text: bytes) -> Encoded:
+        return Encoded(text, "application/json", (), '"e"')
+
+    slow_read_at = cache.now()  # a request reads version 1, then builds slowly
+    clock.now += 2.0
+    cache.put("k", 2, body(b"new"), read_at=cache.now())  # another one reads 2 and builds
+    cache.put("k", 1, body(b"old"), read_at=slow_read_at)  # the slow one finishes
+    assert cache.get("k", 2) is not None and cache.get("k", 2).body == b"new"
+    clock.now += 2.0
+    cache.put("k", 3, body(b"newer"), read_at=cache.now())  # a later version still replaces it
+    assert cache.get("k", 3).body == b"newer"

@@ -101,6 +101,9 @@ def fetch(
     Example: firealarm fetch --since 2024-01-01 --only BTC-USD IGV
     """
     symbols = _only(ctx, only)
+    config = load_config(state(ctx).config_path, database_url=state(ctx).database_url)
+    for symbol in symbols:
+        config.instrument(symbol)  # a typo is refused before any database is opened or made
     runtime = state(ctx).runtime()
     total = len(symbols or runtime.config.instruments)
     with Progress(

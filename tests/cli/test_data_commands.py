@@ -269,3 +269,12 @@ def test_import_says_how_many_bars_were_not_closed_yet(
     code, _, err = _cli(capsys, "--db", sqlite_url, "import", str(path))
     assert code == 0
     assert f"{path}: 3 rows as BTC-USD (2 bars not closed yet skipped)" in " ".join(err.split())
+
+
+def test_fetch_of_an_unknown_symbol_is_refused_before_making_a_database(
+    tmp_path: Path, capsys
+) -> None:
+    database = tmp_path / "new.db"
+    code, _, err = _cli(capsys, "--db", f"sqlite:///{database}", "fetch", "--only", "NOPE")
+    assert code == 2 and "unknown instrument 'NOPE'" in err
+    assert not database.exists()

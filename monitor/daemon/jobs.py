@@ -172,8 +172,8 @@ class JobRunner:
         work: Callable[[datetime], dict[str, object] | None],
         *,
         quiet: bool = False,
-    ) -> bool:
-        """Run ``work`` as job ``name`` and record it; whether it succeeded.
+    ) -> None:
+        """Run ``work`` as job ``name`` and record it.
 
         A ``quiet`` job (the dispatcher, every few seconds) logs only runs that did something.
         """
@@ -203,7 +203,6 @@ class JobRunner:
         fields.update(outcome or {})
         level = logging.DEBUG if quiet and not outcome else logging.INFO
         log.log(logging.WARNING if error else level, "job.end", extra=fields)
-        return error is None
 
 
 def _one_line(exc: BaseException) -> str:

@@ -11,6 +11,7 @@ which sees every bar, then makes the same decisions as the live run.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import select
@@ -22,20 +23,32 @@ from monitor.signals.freshness import instruments_of
 from monitor.store.models import Observation
 
 
-def judged_through(session: Session, config: Config, signal: str, as_of: date) -> date:
-    """The last date of ``signal`` rules may judge as of ``as_of``.
+def judged_through(
+    session: Session, config: Config, signals: Iterable[str], as_of: date
+) -> dict[str, date]:
+    """For each of ``signals``, the last date its rules may judge as of ``as_of``.
 
-    An input with no data at all sets no bound: there is no bar whose successor to wait for,
-    and the signal has no values without it.
+    Each instrument is read once, however many signals share it. An input with no data at all
+    sets no bound: there is no bar whose successor to wait for, and the signal has no values
+    without it.
     """
-    through = as_of
-    for symbol in instruments_of(config, signal):
-        latest = session.execute(  # the newest available: one step down the index
-            select(Observation.date)
-            .where(Observation.symbol == symbol, Observation.available_date <= as_of)
-            .order_by(Observation.available_date.desc(), Observation.date.desc())
-            .limit(1)
-        ).scalar()
-        if latest is not None:
-            through = min(through, settled_through(config.instrument(symbol), latest))
+    settled: dict[str, date | None] = {}
+    through: dict[str, date] = {}
+    for signal in signals:
+        through[signal] = as_of
+        for symbol in instruments_of(config, signal):
+            if symbol not in settled:
+                settled[symbol] = _settled(session, config, symbol, as_of)
+            if settled[symbol] is not None:
+                through[signal] = min(through[signal], settled[symbol])
     return through
+
+
+def _settled(session: Session, config: Config, symbol: str, as_of: date) -> date | None:
+    latest = session.execute(  # the newest available: one step down the index
+        select(Observation.date)
+        .where(Observation.symbol == symbol, Observation.available_date <= as_of)
+        .order_by(Observation.available_date.desc(), Observation.date.desc())
+        .limit(1)
+    ).scalar()
+    return None if latest is None else settled_through(config.instrument(symbol), latest)

@@ -69,9 +69,9 @@ def _stage_through(
     config: Config, signals: Sequence[str], judged: Mapping[str, date], as_of: date
 ) -> date:
     fresh = [
-        judged.get(signal, as_of)
+        judged[signal]
         for signal in signals
-        if judged.get(signal, as_of) >= as_of - timedelta(days=staleness_limit(config, signal))
+        if judged[signal] >= as_of - timedelta(days=staleness_limit(config, signal))
     ]
     return min(fresh, default=as_of)
 

@@ -67,9 +67,8 @@ def _new_values(
         last = states.get(rule_fingerprint(rule), AlertState()).last_date
         earlier = since.get(rule.signal, last)
         since[rule.signal] = None if last is None or earlier is None else min(last, earlier)
+    judged = judged_through(session, config, since, as_of)
     series: dict[str, list[tuple[date, float]]] = {}
-    judged: dict[str, date] = {}
     for signal, start in since.items():
-        judged[signal] = judged_through(session, config, signal, as_of)
         series |= load_series(session, [signal], since=start, until=judged[signal])
     return series, judged

@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from monitor.config import Config, load_config
 from monitor.runtime import Runtime, open_runtime
 from monitor.snapshot import snapshot_dir
+from monitor.store.database import create_db_engine
+from monitor.store.migrate import upgrade
 
 # An admin URL with CREATEDB rights; every PostgreSQL test gets a fresh database of its own.
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -68,6 +70,15 @@ def runtime(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
     rt = open_runtime(None, db_url)
     yield rt
     rt.close()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A migrated database on each backend, without a config."""
+    engine = create_db_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -64,15 +64,6 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """A migrated database on SQLite and on PostgreSQL."""
-    engine = create_db_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
 def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
     engine = create_db_engine(sqlite_url)
     upgrade(engine)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import Engine
+
 from monitor.calendars import settled_through
 from monitor.config import Instrument, parse_config
 from monitor.pipeline import evaluate
 from monitor.queries.alerts import alert_events
 from monitor.rules.backtest import backtest
 from monitor.runtime import Runtime
-from monitor.store.database import create_db_engine, session_scope
-from monitor.store.migrate import upgrade
+from monitor.store.database import session_scope
 from monitor.store.models import Observation
 from tests.signals.helpers import stored_values
 
@@ -57,9 +58,9 @@ def _at(day: date, hour: int) -> datetime:
     return datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=hour)
 
 
-def test_a_rule_waits_for_the_bitcoin_bar_of_a_day_the_equities_closed(db_url: str) -> None:
-    engine = create_db_engine(db_url)
-    upgrade(engine)
+def test_a_rule_waits_for_the_bitcoin_bar_of_a_day_the_equities_closed(
+    db_url: str, engine: Engine
+) -> None:
     rt = Runtime(parse_config(CONFIG, database_url=db_url), engine)
     for n in range(5):  # Monday to Friday of the week before, both inputs at 1.0
         _observe(rt, "BTC-USD", MONDAY - timedelta(days=7 - n), 100.0)
@@ -82,7 +83,6 @@ def test_a_rule_waits_for_the_bitcoin_bar_of_a_day_the_equities_closed(db_url: s
         replayed = [(e["rule"], e["state"], e["date"]) for e in backtest(session, rt.config)]
     assert live == [("btc_rich", "firing", MONDAY)]
     assert live == replayed
-    engine.dispose()
 
 
 def test_settled_through_by_calendar_and_period() -> None:
@@ -147,9 +147,9 @@ threshold = 2.0
 """
 
 
-def test_the_stage_of_a_day_waits_for_every_staged_rule_to_judge_it(db_url: str) -> None:
-    engine = create_db_engine(db_url)
-    upgrade(engine)
+def test_the_stage_of_a_day_waits_for_every_staged_rule_to_judge_it(
+    db_url: str, engine: Engine
+) -> None:
     rt = Runtime(parse_config(STAGED, database_url=db_url), engine)
     for n in range(7):  # the week before: everything at 1.0; Bitcoin on the weekend too
         day = MONDAY - timedelta(days=7 - n)
@@ -172,4 +172,3 @@ def test_the_stage_of_a_day_waits_for_every_staged_rule_to_judge_it(db_url: str)
     assert sorted(live) == [("alarm", "firing", MONDAY), ("btc_rich", "firing", MONDAY)]
     assert sorted(live) == sorted(replayed)
     assert stored_values(rt)[("fire_alarm_stage", MONDAY)] == 2.0
-    engine.dispose()

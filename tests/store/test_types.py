@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -18,14 +17,6 @@ from monitor.store.types import UtcDateTime
 from tests.api.seed import NOW, seed
 
 NEW_YORK_WINTER = timezone(timedelta(hours=-5))
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = create_db_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_every_timestamp_column_is_utc_datetime() -> None:

@@ -99,24 +99,12 @@ def test_settled_through_by_calendar_and_period() -> None:
     assert settled_through(quarterly, date(2023, 10, 1)) == date(2024, 5, 29)
 
 
-STAGED = """
-[[instruments]]
-symbol = "BTC-USD"
-source = "yahoo"
-calendar = "crypto"
-
-[[instruments]]
-symbol = "QQQ"
-source = "yahoo"
-
+STAGED = (
+    CONFIG
+    + """
 [[instruments]]
 symbol = "IGV"
 source = "yahoo"
-
-[[signals]]
-id = "btc_per_qqq"
-kind = "ratio"
-inputs = ["BTC-USD", "QQQ"]
 
 [[signals]]
 id = "igv_per_qqq"
@@ -134,17 +122,12 @@ op = "<"
 threshold = 0.5
 
 [[rules]]
-name = "btc_rich"
-signal = "btc_per_qqq"
-op = ">"
-threshold = 1.5
-
-[[rules]]
 name = "alarm"
 signal = "fire_alarm_stage"
 op = ">="
 threshold = 2.0
 """
+)
 
 
 def test_the_stage_of_a_day_waits_for_every_staged_rule_to_judge_it(

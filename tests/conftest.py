@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from monitor.config import Config, load_config
 from monitor.runtime import Runtime, open_runtime
@@ -34,6 +36,50 @@ def _postgres_database() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+class Bystander:
+    """A session in a database of its own holding the advisory locks firealarm uses.
+
+    It stands for another deployment (or another test run) on the same shared server: a test
+    that kills or locks must leave it alone, so :meth:`alive` stays true for the whole suite.
+    """
+
+    KEYS = (0x46495245, 0x46495245 + 1, 0x46495245 + 2)  # leader, migration, evaluation
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        self.connection = self.engine.connect()
+        for key in self.KEYS:
+            self.connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        self.pid = self.connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+    def alive(self) -> bool:
+        """Whether the bystander's session (and with it its locks) survived."""
+        try:
+            return self.connection.execute(text("SELECT 1")).scalar_one() == 1
+        except DBAPIError:
+            return False
+
+    def close(self) -> None:
+        self.connection.close()
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def bystander() -> Iterator[Bystander]:
+    """Another database's session holding firealarm's advisory locks, for the whole run.
+
+    Every test that terminates backends or takes server locks uses it; if any of them reached
+    beyond its own database, the check at the end of the run fails.
+    """
+    for url in _postgres_database():
+        holder = Bystander(url)
+        try:
+            yield holder
+            assert holder.alive(), "a test terminated a session of another database"
+        finally:
+            holder.close()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from monitor.daemon.instance import AdvisoryLeadership, AlreadyRunningError, leadership_for
 from monitor.errors import StoreError
 from monitor.store.database import create_db_engine
+from tests.conftest import Bystander
 
 NOW = datetime(2026, 11, 24, 1, 2, 3, tzinfo=UTC)
 
@@ -51,7 +52,9 @@ def test_one_postgres_leader_and_takeover_when_it_goes(postgres_url: str) -> Non
     engine.dispose()
 
 
-def test_leader_whose_session_is_killed_loses_leadership(postgres_url: str) -> None:
+def test_leader_whose_session_is_killed_loses_leadership(
+    postgres_url: str, bystander: Bystander
+) -> None:
     engine = create_db_engine(postgres_url)
     leader, follower = AdvisoryLeadership(engine), AdvisoryLeadership(engine)
     assert leader.refresh()
@@ -59,12 +62,17 @@ def test_leader_whose_session_is_killed_loses_leadership(postgres_url: str) -> N
     with admin.connect() as connection:
         killed = connection.execute(
             text(
-                "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                "WHERE locktype = 'advisory' AND granted"
+                # Only this test's own database: advisory locks of other databases on the
+                # shared server (another deployment, another test run) are none of ours.
+                "SELECT pg_terminate_backend(l.pid) FROM pg_locks l "
+                "JOIN pg_database d ON d.oid = l.database "
+                "WHERE l.locktype = 'advisory' AND l.granted "
+                "AND d.datname = current_database() AND l.pid <> pg_backend_pid()"
             )
         ).all()
     admin.dispose()
     assert killed == [(True,)]
+    assert bystander.alive()  # the same keys held in another database were not touched
     assert not leader.refresh()
     assert follower.refresh()
     follower.release()

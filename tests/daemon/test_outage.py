@@ -20,6 +20,8 @@ from monitor.store.models import JobRun
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.daemon.process import wait_until
 
+pytestmark = pytest.mark.usefixtures("bystander")
+
 
 def _allow_connections(url: str, allowed: bool) -> None:
     name = make_url(url).database

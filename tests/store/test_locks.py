@@ -7,11 +7,14 @@ import threading
 import time
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from monitor.pipeline import evaluate
 from monitor.runtime import Runtime
 from monitor.store.locks import EVALUATION_LOCK_KEY
+
+pytestmark = pytest.mark.usefixtures("bystander")
 
 NOW = datetime(2025, 7, 1, 12, tzinfo=UTC)
 

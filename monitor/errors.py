@@ -11,6 +11,7 @@
     │   └── EmptyResponseError     the source answered with no rows: an error, never "no change"
     ├── StoreError                 the database is unreachable, locked or not migrated
     ├── QueryError                 exit 2: a user's SQL is invalid or tries to write
+    ├── QueryLimitError            a user's SQL ran past its time limit or returned too much
     └── DeliveryError              a channel could not be used (see monitor.delivery)
 
 Vendor exceptions (yfinance, httpx, SQLAlchemy) are translated where they enter, with
@@ -64,6 +65,10 @@ class QueryError(FirealarmError):
     """A user's read-only SQL is invalid or tries to write; nothing was changed."""
 
     exit_code = 2
+
+
+class QueryLimitError(FirealarmError):
+    """A user's read-only SQL ran longer, or returned more, than its limits allow."""
 
 
 class DeliveryError(FirealarmError):

@@ -14,6 +14,7 @@ from monitor import ingest
 from monitor.cli.files import write_output
 from monitor.cli.options import FormatOption, SinceOption
 from monitor.cli.output import Format, emit
+from monitor.cli.reader import create_reader_command
 from monitor.cli.state import state
 from monitor.config import default_config_text, load_config, with_database_url
 from monitor.errors import ConfigError
@@ -30,6 +31,7 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
     app.command("init")(init)
     app.add_typer(db_app, name="db")
+    db_app.command("create-reader")(create_reader_command)
     app.command("fetch", context_settings={"allow_extra_args": True})(fetch)
     app.command("import")(import_files)
     app.command("prices")(list_prices)

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, NoReturn
 
@@ -51,12 +52,25 @@ STATE_STYLES = {
 
 
 def jsonable(value: Any) -> Any:
-    """A value as JSON has it: dates as ISO strings, NaN as null."""
+    """A value as JSON has it: dates as ISO strings, NaN as null, bytes as ``\\x`` + hex.
+
+    Decimals (PostgreSQL's ``numeric``) become numbers; other types ``firealarm sql`` can meet
+    (intervals, UUIDs, addresses) are left for :func:`_json_default` to write as text.
+    """
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "\\x" + bytes(value).hex()  # as psql shows a bytea
+    if isinstance(value, Decimal):
+        return float(value) if value.is_finite() else None
     return value
+
+
+def _json_default(value: Any) -> Any:
+    converted = jsonable(value)
+    return str(value) if converted is value else converted
 
 
 def stdout_closed() -> NoReturn:
@@ -99,7 +113,7 @@ def writing_stdout() -> Iterator[None]:
 def write_json(payload: Any) -> None:
     """``payload`` as indented JSON on stdout (dates as ISO strings)."""
     with writing_stdout():
-        sys.stdout.write(json.dumps(payload, default=jsonable, indent=2) + "\n")
+        sys.stdout.write(json.dumps(payload, default=_json_default, indent=2) + "\n")
 
 
 def emit(

@@ -18,7 +18,13 @@ from monitor.cli.output import Format, emit
 from monitor.cli.state import state
 from monitor.demo import DEMO_DATABASE, build_demo
 from monitor.queries.signals import SIGNAL_COLUMNS, latest_signals, require_signal
-from monitor.queries.sql import run_sql
+from monitor.queries.sql import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ROWS,
+    DEFAULT_TIMEOUT,
+    SqlLimits,
+    run_sql,
+)
 from monitor.store.database import session_scope
 
 err = Console(stderr=True)
@@ -51,15 +57,28 @@ def sql(
     ctx: typer.Context,
     statement: Annotated[str, typer.Argument(help="One SQL statement (read-only).")],
     fmt: FormatOption = Format.table,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.001, help="Seconds the statement may run.")
+    ] = DEFAULT_TIMEOUT,
+    max_rows: Annotated[
+        int, typer.Option("--max-rows", min=1, help="Most rows it may return.")
+    ] = DEFAULT_MAX_ROWS,
+    max_bytes: Annotated[
+        int, typer.Option("--max-bytes", min=1, help="Most bytes of values it may return.")
+    ] = DEFAULT_MAX_BYTES,
 ) -> None:
     """Run one read-only SQL statement; writes are refused by the database (exit 2).
+
+    On PostgreSQL it runs only as a role that cannot reach the server's files or programs
+    (see `firealarm db create-reader`). Past --timeout, --max-rows or --max-bytes it stops
+    with exit status 1.
 
     Example: firealarm sql "SELECT * FROM latest_signal_values" --format csv
     """
     runtime = state(ctx).runtime(migrate=False, read_only=True)
     url = runtime.config.database.url
     runtime.close()
-    result = run_sql(url, statement)
+    result = run_sql(url, statement, SqlLimits(timeout, max_rows, max_bytes))
     emit(result.rows, result.columns, fmt)
 
 

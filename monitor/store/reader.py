@@ -25,7 +25,8 @@ ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 STATEMENT_TIMEOUT = "30s"
 
 _OWNER = """
-SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'alembic_version'
+SELECT tableowner FROM pg_tables
+WHERE schemaname = current_schema() AND tablename = 'alembic_version'
 """
 _EXISTING = """
 SELECT EXISTS (
@@ -82,9 +83,9 @@ def _grants(connection: Any, role: sql.Identifier, owner: sql.Identifier) -> lis
         sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(database, role),
         sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema, role),
         sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(schema, role),
-        sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT SELECT ON TABLES TO {}").format(
-            owner, schema, role
-        ),
+        sql.SQL(
+            "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT SELECT ON TABLES TO {}"
+        ).format(owner, schema, role),
         sql.SQL("ALTER ROLE {} IN DATABASE {} SET default_transaction_read_only = on").format(
             role, database
         ),

@@ -17,8 +17,8 @@ from monitor.runtime import Runtime, open_runtime
 from monitor.store.database import session_scope
 from monitor.store.models import SignalValue
 from monitor.store.reader import create_reader
-from tests.conftest import Bystander
 from tests.api.seed import DAYS, START, btc_value, seed
+from tests.conftest import Bystander
 
 WRITES = [
     "DELETE FROM signal_values",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from typing import Annotated
 
 import typer
 
+from monitor.api.auth import TOKEN_ENV
+from monitor.api.exposure import check_exposure
+from monitor.cli.options import InsecureOption
 from monitor.cli.state import state
 from monitor.config import load_config
 from monitor.daemon.jobs import default_functions
@@ -40,22 +44,26 @@ def run(
             help="Listen port, 0 for any free one (default: server.port).",
         ),
     ] = None,
+    insecure_no_token: InsecureOption = False,
 ) -> None:
     """Run the daemon: fetch on schedule, evaluate, deliver; serve /healthz and /metrics.
 
     Logs are JSON lines on stderr. SIGTERM or Ctrl-C finishes the job in flight and exits.
+    A --host other than loopback needs FIREALARM_API_TOKEN (or --insecure-no-token).
 
     Example: FIREALARM_DATABASE_URL=postgresql+psycopg://u@db/firealarm firealarm run --host 0.0.0.0
     """
     configure_logging()
     cli = state(ctx)
     config = load_config(cli.config_path, database_url=cli.database_url)
+    host = host if host is not None else config.server.host
+    check_exposure(host, os.environ.get(TOKEN_ENV), insecure_no_token=insecure_no_token)
     runtime = Runtime(config, create_db_engine(config.database.url))
     stop = threading.Event()
     daemon = Daemon(
         runtime,
         default_functions(runtime, stopping=stop),
-        host=host if host is not None else config.server.host,
+        host=host,
         port=port if port is not None else config.server.port,
     )
     for signum in (signal.SIGTERM, signal.SIGINT):

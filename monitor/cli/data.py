@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from sqlalchemy.engine import make_url
 
 from monitor import ingest
 from monitor.cli.files import write_output
@@ -20,7 +19,7 @@ from monitor.config import default_config_text, load_config, with_database_url
 from monitor.errors import ConfigError
 from monitor.queries.prices import PRICE_COLUMNS, prices
 from monitor.sources import build_sources
-from monitor.store.database import create_db_engine, normalize_url, redact_url
+from monitor.store.database import create_db_engine, redact_url, without_password
 from monitor.store.migrate import upgrade
 
 err = Console(stderr=True)
@@ -64,15 +63,14 @@ def init(
 
 def _without_password(url: str, path: Path) -> str:
     """The URL to write into the config: a password stays in the environment, never the file."""
-    parsed = make_url(normalize_url(url))
-    if parsed.password is None:
-        return url
-    err.print(
-        f"note: the database password is not written to {path}; keep the URL in "
-        "FIREALARM_DATABASE_URL (or the password in ~/.pgpass)",
-        soft_wrap=True,
-    )
-    return parsed._replace(password=None).render_as_string(hide_password=False)  # NamedTuple
+    stripped, had_password = without_password(url)
+    if had_password:
+        err.print(
+            f"note: the database password is not written to {path}; keep the URL in "
+            "FIREALARM_DATABASE_URL (or the password in ~/.pgpass)",
+            soft_wrap=True,
+        )
+    return stripped
 
 
 @db_app.command("upgrade")

@@ -34,3 +34,12 @@ def check_range(since: date | None, until: date | None) -> None:
     """Refuse ``--since`` after ``--until`` (bad usage) rather than print nothing."""
     if since and until and since > until:
         raise ConfigError(f"--since {since} is after --until {until}")
+
+
+InsecureOption = Annotated[
+    bool,
+    typer.Option(
+        "--insecure-no-token",
+        help="Serve a non-loopback address without FIREALARM_API_TOKEN (logged as a warning).",
+    ),
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,9 +12,11 @@ import typer
 from rich.console import Console
 
 from monitor.api import create_app
+from monitor.api.auth import TOKEN_ENV
+from monitor.api.exposure import check_exposure
 from monitor.api.server import serve_forever
 from monitor.cli.files import write_output
-from monitor.cli.options import FormatOption, SinceOption, UntilOption, check_range
+from monitor.cli.options import FormatOption, InsecureOption, SinceOption, UntilOption, check_range
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
 from monitor.demo import DEMO_DATABASE, build_demo
@@ -82,12 +85,16 @@ def sql(
     emit(result.rows, result.columns, fmt)
 
 
-def serve(ctx: typer.Context, host: HostOption = None, port: PortOption = None) -> None:
+def serve(
+    ctx: typer.Context,
+    host: HostOption = None,
+    port: PortOption = None,
+    insecure_no_token: InsecureOption = False,
+) -> None:
     """Serve the read API and the dashboard (no scheduler, no fetching).
 
-    Bound to 127.0.0.1 unless --host says otherwise.
-
-    Set FIREALARM_API_TOKEN to require `Authorization: Bearer <token>` on all but /healthz.
+    Bound to 127.0.0.1 unless --host says otherwise; another address needs FIREALARM_API_TOKEN
+    (32 characters or more), which all but /healthz then require as `Authorization: Bearer`.
 
     Example: firealarm serve --port 8787   # then open http://127.0.0.1:8787/
     """
@@ -95,6 +102,7 @@ def serve(ctx: typer.Context, host: HostOption = None, port: PortOption = None) 
     server = runtime.config.server
     try:
         host, port = host or server.host, server.port if port is None else port
+        check_exposure(host, os.environ.get(TOKEN_ENV), insecure_no_token=insecure_no_token)
         err.print(f"serving the dashboard on http://{host}:{port}/  (Ctrl-C stops)")
         serve_forever(create_app(runtime), host, port)
     finally:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from monitor.cli.state import state
 from monitor.errors import ConfigError
+from monitor.store.database import without_password
 from monitor.store.reader import create_reader
 
 err = Console(stderr=True)
@@ -40,11 +41,12 @@ def create_reader_command(
     runtime = state(ctx).runtime(migrate=False)
     try:
         create_reader(runtime.engine, name, password)
-        url = make_url(runtime.engine.url).set(username=name, password=None)
+        admin_url = runtime.engine.url.render_as_string(hide_password=False)
+        url, _ = without_password(make_url(admin_url).set(username=name).render_as_string())
     finally:
         runtime.close()
     err.print(
         f"role {name} can read firealarm's tables and views; query as it with\n"
-        f'  firealarm --db {url.render_as_string()} sql "SELECT …"',
+        f'  firealarm --db {url} sql "SELECT …"',
         soft_wrap=True,
     )

@@ -256,6 +256,9 @@ class RuleConfig(_Model):
     def _summary_renders(self) -> RuleConfig:
         from monitor.rules.template import check_summary
 
+        if "\r" in self.summary or "\n" in self.summary:
+            # It becomes an email's Subject: a line break there fails every send.
+            raise ValueError(f"rule {self.name!r}: summary: one line, without line breaks")
         try:
             check_summary(self.summary, rule=self.name, labels=self.labels)
         except ConfigError as exc:
@@ -310,7 +313,17 @@ class WebhookChannel(_Model):
         reserved = {"webhook-id", "webhook-timestamp", "webhook-signature", "content-type"}
         if clash := reserved & {name.lower() for name in headers}:
             raise ValueError(f"headers: {sorted(clash)} are set by firealarm")
+        for name, value in headers.items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"headers: {name!r} is not a valid header name")
+            if not _HEADER_VALUE.fullmatch(value):
+                # A line break would end the header and start another (header injection).
+                raise ValueError(f"headers: the value of {name!r} holds a line break or control")
         return headers
+
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110's token
+_HEADER_VALUE = re.compile(r"^[^\x00-\x08\x0a-\x1f\x7f]*$")  # tab allowed, no CR/LF
 
 
 class EmailChannel(_Model):

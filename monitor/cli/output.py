@@ -24,6 +24,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from monitor.sanitize import csv_cell, printable
+
 # Wide enough for any table: piped output is read by programs, not wrapped by a terminal.
 PIPE_WIDTH = 100_000
 # A terminal narrower than this per column gets the table this wide (the terminal wraps its
@@ -132,7 +134,7 @@ def emit(
             writer.writerow(columns)
             for row in rows:
                 writer.writerow(
-                    ["" if row.get(c) is None else jsonable(row.get(c)) for c in columns]
+                    ["" if row.get(c) is None else csv_cell(jsonable(row.get(c))) for c in columns]
                 )
     else:
         print_table(_table(rows, columns, title))
@@ -161,6 +163,7 @@ def _cell(column: str, value: Any) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:,.4f}" if abs(value) < 1e6 else f"{value:,.0f}"
-    text = escape(str(jsonable(value)))  # summaries may hold "[...]": text, not markup
+    # Summaries may hold "[...]" (text, not markup); stored text may hold terminal escapes.
+    text = escape(printable(str(jsonable(value))))
     style = STATE_STYLES.get(text) if column in ("state", "status") else None
     return f"[{style}]{text}[/]" if style else text

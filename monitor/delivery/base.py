@@ -7,6 +7,7 @@ from typing import Protocol
 
 from monitor.delivery.message import AlertMessage
 from monitor.delivery.outcome import SendResult
+from monitor.sanitize import printable
 
 
 class Sender(Protocol):
@@ -23,4 +24,4 @@ def describe_error(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
-    return text[:500]
+    return printable(text)[:500]

@@ -24,6 +24,7 @@ from monitor.delivery.chat import headline
 from monitor.delivery.message import AlertMessage
 from monitor.delivery.outcome import SendResult, classify_smtp, classify_smtp_refusals
 from monitor.errors import DeliveryError
+from monitor.sanitize import printable
 
 log = logging.getLogger(__name__)
 ChartRenderer = Callable[[AlertMessage], bytes | None]
@@ -173,7 +174,7 @@ def _refusals(refused: Mapping[str, tuple[int, bytes]]) -> str:
         f"{rcpt}: {code} {reply.decode(errors='replace')}"
         for rcpt, (code, reply) in refused.items()
     )
-    return f"recipients refused: {'; '.join(parts)}"[:500]
+    return printable(f"recipients refused: {'; '.join(parts)}")[:500]
 
 
 def _ms(started: float) -> float:

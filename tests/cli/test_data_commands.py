@@ -52,7 +52,7 @@ def test_init_writes_the_database_it_was_given_into_the_config(
     [
         "postgresql://fa:s3cret@127.0.0.1:1/x",
         "postgresql://fa@127.0.0.1:1/x?password=s3cret",
-        "postgresql://fa@127.0.0.1:1/x?PASSWORD=s3cret&sslpassword=s3cret",
+        "postgresql://fa@127.0.0.1:1/x?password=s3cret&sslpassword=s3cret",
     ],
 )
 def test_init_keeps_a_database_password_out_of_the_file_and_every_message(

@@ -19,6 +19,7 @@ from functools import partial
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import Engine, select
 
+from monitor.charts.data import alert_chart_renderer
 from monitor.config import Instrument
 from monitor.daemon.metrics import DaemonMetrics
 from monitor.daemon.runs import record_finish, record_start
@@ -80,7 +81,8 @@ def default_functions(
         }
 
     def dispatch(rt: Runtime, now: datetime) -> dict[str, object]:
-        return dict(dispatch_due(rt, now=now).counts)
+        chart = alert_chart_renderer(rt.config, rt.engine)
+        return dict(dispatch_due(rt, now=now, chart=chart).counts)
 
     return JobFunctions(fetch=fetch, evaluate=evaluate, dispatch=dispatch)
 

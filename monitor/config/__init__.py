@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from monitor.config.templates import check_summary
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, NotFoundError
 
 DEFAULT_CONFIG_RESOURCE = "firealarm.toml"
 DATABASE_URL_ENV = "FIREALARM_DATABASE_URL"
@@ -429,12 +429,12 @@ class Config(_Model):
         return [by_id[i] for i in order]
 
     def instrument(self, symbol: str) -> Instrument:
-        """The instrument named ``symbol``; a ConfigError names the known ones otherwise."""
+        """The instrument named ``symbol``; a NotFoundError names the known ones otherwise."""
         for instrument in self.instruments:
             if instrument.symbol == symbol:
                 return instrument
         known = ", ".join(i.symbol for i in self.instruments)
-        raise ConfigError(f"unknown instrument {symbol!r} (configured: {known})")
+        raise NotFoundError(f"unknown instrument {symbol!r} (configured: {known})")
 
     def external_url(self) -> str:
         """The base URL of the dashboard, for links in alerts."""

@@ -10,11 +10,10 @@ from sqlalchemy import select
 from monitor.config import parse_config
 from monitor.delivery.dispatcher import Dispatcher, chart_renderer
 from monitor.delivery.email import EmailSender
-from monitor.delivery.message import notify_test_message
 from monitor.delivery.senders import build_senders
 from monitor.store.database import session_scope
 from monitor.store.models import Delivery, SignalValue
-from tests.delivery.conftest import T0, queue_event
+from tests.delivery.conftest import T0, probe_message, queue_event
 from tests.delivery.smtp_server import SmtpServer
 
 # aiosmtpd counts only STARTTLS as TLS; under implicit TLS it warns that AUTH lacks TLS.
@@ -121,7 +120,7 @@ def _sender(smtp: SmtpServer, environ: dict[str, str], port: int | None = None) 
 
 def test_wrong_password_fails_without_leaking_it(smtp, clock):
     result = _sender(smtp, {**ENV, "TEST_SMTP_PASSWORD": "wrong-pass"}).send(
-        notify_test_message("team", clock.now), "msg_x", clock.now
+        probe_message("team", clock.now), "msg_x", clock.now
     )
     assert (result.outcome, result.status_code) == ("failed", 535)
     assert "wrong-pass" not in (result.error or "")
@@ -130,7 +129,7 @@ def test_wrong_password_fails_without_leaking_it(smtp, clock):
 
 def test_missing_credentials_variable_is_named(smtp, clock):
     result = _sender(smtp, {"TEST_SMTP_USER": USER}).send(
-        notify_test_message("team", clock.now), "msg_x", clock.now
+        probe_message("team", clock.now), "msg_x", clock.now
     )
     assert result.outcome == "failed"
     assert result.error == "smtp credentials: environment variable TEST_SMTP_PASSWORD is not set"
@@ -140,7 +139,7 @@ def test_server_down_is_retried(smtp, clock):
     from tests.delivery.smtp_server import free_port
 
     result = _sender(smtp, ENV, port=free_port()).send(
-        notify_test_message("team", clock.now), "msg_x", clock.now
+        probe_message("team", clock.now), "msg_x", clock.now
     )
     assert result.outcome == "retry"
     assert "ConnectionRefusedError" in (result.error or "")
@@ -149,7 +148,7 @@ def test_server_down_is_retried(smtp, clock):
 def test_untrusted_certificate_fails(smtp, clock):
     config = email_config(smtp.port, smtp.security)
     sender = EmailSender("team", config.channels["team"], ENV, lambda m: None)  # system CAs
-    result = sender.send(notify_test_message("team", clock.now), "msg_x", clock.now)
+    result = sender.send(probe_message("team", clock.now), "msg_x", clock.now)
     assert result.outcome == "failed"
     assert "CERTIFICATE_VERIFY_FAILED" in (result.error or "")
 
@@ -171,7 +170,7 @@ def test_every_recipient_refused_is_retried_if_any_refusal_is_temporary(
     smtp, clock, me, you, outcome, code
 ):
     smtp.mailbox.refuse = {"me@example.com": me, "you@example.com": you}
-    result = _sender(smtp, ENV).send(notify_test_message("team", clock.now), "msg_x", clock.now)
+    result = _sender(smtp, ENV).send(probe_message("team", clock.now), "msg_x", clock.now)
     assert (result.outcome, result.status_code) == (outcome, code)
     assert "me@example.com" in (result.error or "") and str(code) in (result.error or "")
     assert smtp.mailbox.messages == []
@@ -180,7 +179,7 @@ def test_every_recipient_refused_is_retried_if_any_refusal_is_temporary(
 @pytest.mark.parametrize("refusal", [NO_SUCH_USER, MAILBOX_FULL])
 def test_some_recipients_refused_is_sent_to_the_others_and_names_the_refused(smtp, clock, refusal):
     smtp.mailbox.refuse = {"you@example.com": refusal}
-    result = _sender(smtp, ENV).send(notify_test_message("team", clock.now), "msg_x", clock.now)
+    result = _sender(smtp, ENV).send(probe_message("team", clock.now), "msg_x", clock.now)
     assert (result.outcome, result.status_code) == ("sent", 250)
     assert result.error == f"recipients refused: you@example.com: {refusal}"
     assert smtp.mailbox.envelopes == [("firealarm@example.com", ["me@example.com"])]

@@ -94,50 +94,53 @@ def slack_blocks(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def discord_embeds(embeds: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``embeds`` within Discord's per-field limits and its 6,000-character total.
 
-    Over the total, descriptions are cut from the last embed back, then trailing embeds go.
+    Texts take from the total in reading order, so what comes last is cut first: a message
+    of several alerts keeps its first ones whole. Fields and embeds left empty are dropped.
     """
-    capped = [_discord_embed(embed) for embed in embeds[:DISCORD_EMBEDS]]
-    over = sum(_embed_length(embed) for embed in capped) - DISCORD_TOTAL
-    for embed in reversed(capped):
-        if over <= 0:
-            break
-        description = embed.get("description", "")
-        room = max(text_length(description) - over, 0)
-        shorter = truncate(description, room) if room > text_length(ELLIPSIS) else ""
-        over -= text_length(description) - text_length(shorter)
-        if shorter:
-            embed["description"] = shorter
-        else:
-            embed.pop("description", None)
-    while over > 0 and len(capped) > 1:
-        over -= _embed_length(capped.pop())
-    return capped
+    budget = _Budget(DISCORD_TOTAL)
+    capped = [_discord_embed(embed, budget) for embed in embeds[:DISCORD_EMBEDS]]
+    return [e for e in capped if e.get("title") or e.get("description") or e.get("fields")]
 
 
-def _discord_embed(embed: dict[str, Any]) -> dict[str, Any]:
+class _Budget:
+    """What is left of a total shared by several texts."""
+
+    def __init__(self, total: int) -> None:
+        self.left = total
+
+    def take(self, text: str, limit: int) -> str:
+        """``text`` within ``limit`` and what is left ("" once nothing is)."""
+        room = min(limit, self.left)
+        cut = truncate(text, room) if room > 0 else ""
+        self.left -= text_length(cut)
+        return cut
+
+
+def _discord_embed(embed: dict[str, Any], budget: _Budget) -> dict[str, Any]:
     capped = dict(embed)
     for key, limit in (("title", DISCORD_TITLE), ("description", DISCORD_DESCRIPTION)):
         if key in capped:
-            capped[key] = truncate(capped[key], limit)
-    for key, limit in (("footer", DISCORD_FOOTER), ("author", DISCORD_AUTHOR)):
-        part, name = capped.get(key), "text" if key == "footer" else "name"
-        if part is not None and name in part:
-            capped[key] = {**part, name: truncate(part[name], limit)}
-    if "fields" in capped:
-        capped["fields"] = [
-            {
-                **field,
-                "name": truncate(field["name"], DISCORD_FIELD_NAME),
-                "value": truncate(field["value"], DISCORD_FIELD_VALUE),
-            }
-            for field in capped["fields"][:DISCORD_FIELDS]
-        ]
+            _set_or_drop(capped, key, budget.take(capped[key], limit))
+    fields = []
+    for field in capped.pop("fields", [])[:DISCORD_FIELDS]:
+        name = budget.take(field["name"], DISCORD_FIELD_NAME)
+        value = budget.take(field["value"], DISCORD_FIELD_VALUE)
+        if name and value:
+            fields.append({**field, "name": name, "value": value})
+    if fields:
+        capped["fields"] = fields
+    for key, name, limit in (
+        ("footer", "text", DISCORD_FOOTER),
+        ("author", "name", DISCORD_AUTHOR),
+    ):
+        if key in capped:
+            text = budget.take(capped[key].get(name, ""), limit)
+            _set_or_drop(capped, key, {**capped[key], name: text} if text else None)
     return capped
 
 
-def _embed_length(embed: dict[str, Any]) -> int:
-    """Characters Discord counts towards the total: title, description, fields, footer, author."""
-    texts = [embed.get("title", ""), embed.get("description", "")]
-    texts += [f["name"] + f["value"] for f in embed.get("fields", [])]
-    texts += [embed.get("footer", {}).get("text", ""), embed.get("author", {}).get("name", "")]
-    return sum(text_length(text) for text in texts)
+def _set_or_drop(embed: dict[str, Any], key: str, value: Any) -> None:
+    if value:
+        embed[key] = value
+    else:
+        embed.pop(key, None)

@@ -23,9 +23,10 @@ USER, PASSWORD = "alerts@example.com", "s3cret-smtp-pass"
 ENV = {"TEST_SMTP_USER": USER, "TEST_SMTP_PASSWORD": PASSWORD}
 
 
-def email_config(port: int, security: str):
+def email_config(port: int, security: str, external_url: str | None = None):
+    alerts = f'[alerts]\nexternal_url = "{external_url}"\n' if external_url else ""
     return parse_config(
-        f"""
+        f"""{alerts}
 [[rules]]
 name = "btc_vs_ndx"
 signal = "btc_vs_ndx"
@@ -77,8 +78,8 @@ def _store_signal(engine, last: date) -> None:
             )
 
 
-def test_alert_email_has_text_html_and_inline_chart(smtp, sqlite_engine, clock):
-    config = email_config(smtp.port, smtp.security)
+def test_alert_email_has_text_html_inline_chart_and_dashboard_link(smtp, sqlite_engine, clock):
+    config = email_config(smtp.port, smtp.security, "https://alerts.example.com/fa/")
     _store_signal(sqlite_engine, date(2026, 3, 2))
     [delivery_id] = queue_event(sqlite_engine, clock.now, channels=("team",))
     senders = build_senders(
@@ -96,7 +97,7 @@ def test_alert_email_has_text_html_and_inline_chart(smtp, sqlite_engine, clock):
         ("firealarm@example.com", ["me@example.com", "you@example.com"])
     ]
     assert message["Subject"].startswith("[FIRING:critical] btc_vs_ndx: Bitcoin trails")
-    assert message["Message-ID"] == f"<{delivery_id}@firealarm>"
+    assert message["Message-ID"] == f"<{delivery_id}@alerts.example.com>"
     assert message.get_content_type() == "multipart/alternative"
     text = message.get_body(("plain",)).get_content()
     assert "Threshold: -25" in text and "Value: -31.4" in text
@@ -108,6 +109,10 @@ def test_alert_email_has_text_html_and_inline_chart(smtp, sqlite_engine, clock):
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5_000
     cid = image["Content-ID"].strip("<>")
     assert f"cid:{cid}" in html_part.get_content()
+    assert image.get_content_disposition() == "inline"  # shown in the HTML, not an attachment
+    link = "https://alerts.example.com/fa/signals/btc_vs_ndx"
+    assert f"<a href='{link}'>btc_vs_ndx on the dashboard</a>" in html_part.get_content()
+    assert f"Dashboard: {link}" in text
     with session_scope(sqlite_engine) as session:
         assert session.scalar(select(Delivery.last_status_code)) == 250
 

@@ -39,6 +39,10 @@ class Clock:
     def timestamp(self) -> float:
         return self.now.timestamp()
 
+    def sleep(self, seconds: float) -> None:
+        """Pass ``seconds`` at once (the ``sleep`` seam)."""
+        self.advance(seconds=seconds)
+
 
 def webhook_config(
     url: str, *, fmt: str = "firealarm", timeout: float = 5.0, **alerts: str

@@ -39,25 +39,28 @@ ChartRenderer = Callable[[AlertMessage], bytes | None]
 
 SUBJECT_LENGTH = 200
 FALLBACK_DOMAIN = "firealarm.invalid"  # RFC 2606: a domain that is never anyone's
+_PLAIN_WORD = 60  # a longer word could not be folded into 78-character lines: encode it
 _HOST = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
 class _MailPolicy(EmailPolicy):
-    """The default policy, except that a non-ASCII subject is encoded by ``email.header``:
-    CPython 3.11's folder can emit an empty encoded word (``=?utf-8?q??=``) and blank
-    continuation lines next to an emoji.
+    """The default policy, except that the subject is folded by ``email.header``: CPython
+    3.11's folder can put a subject on an empty first line (before ``<`` or ``(``) and emit
+    empty encoded words (``=?utf-8?q??=``) next to an emoji.
     """
 
     def fold(self, name: str, value: Any) -> str:
-        if name.lower() == "subject" and not str(value).isascii():
-            encoded = Header(str(value), "utf-8", header_name=name).encode(linesep=self.linesep)
-            return f"{name}: {encoded}{self.linesep}"
-        return super().fold(name, value)
+        if name.lower() != "subject":
+            return super().fold(name, value)
+        text = str(value)
+        plain = text.isascii() and all(len(word) <= _PLAIN_WORD for word in text.split())
+        encoded = Header(text, "us-ascii" if plain else "utf-8", header_name=name)
+        return f"{name}: {encoded.encode(linesep=self.linesep)}{self.linesep}"
 
     def fold_binary(self, name: str, value: Any) -> bytes:
-        if name.lower() == "subject" and not str(value).isascii():
-            return self.fold(name, value).encode("ascii")
-        return super().fold_binary(name, value)
+        if name.lower() != "subject":
+            return super().fold_binary(name, value)
+        return self.fold(name, value).encode("ascii")
 
 
 MAIL_POLICY = _MailPolicy()

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
+from email import policy
+from email.header import decode_header, make_header
+from email.parser import BytesParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from monitor.config import parse_config
 from monitor.delivery.dispatcher import Dispatcher, chart_renderer
-from monitor.delivery.email import EmailSender
+from monitor.delivery.email import EmailSender, build_email, subject
+from monitor.delivery.limits import ELLIPSIS, text_length
 from monitor.delivery.senders import build_senders
 from monitor.store.database import session_scope
 from monitor.store.models import Delivery, SignalValue
@@ -212,3 +219,58 @@ def test_temporary_refusal_follows_the_retry_schedule_until_accepted(smtp, sqlit
     assert delivery.next_attempt_at - delivery.last_attempt_at <= timedelta(seconds=7)
     assert second.statuses == {delivery_id: "sent"}
     assert len(smtp.mailbox.messages) == 1
+
+
+SUMMARIES = st.lists(
+    st.sampled_from(["<!channel>", "(< -10.0)", "@everyone", "&", "🚀", "🔥🔥", "é", "x" * 75])
+    | st.text(max_size=30),
+    max_size=12,
+).map(" ".join)
+
+
+@settings(max_examples=100, deadline=None)
+@given(summary=SUMMARIES)
+def test_subject_is_one_valid_header_whatever_the_summary(summary):
+    message = replace(probe_message("team", T0), summary=summary)
+    raw = build_email(message, _channel(), "msg_x", None).as_bytes()
+    lines = _header_lines(raw, b"Subject")
+    assert all(line.isascii() and len(line) <= 78 for line in lines)
+    assert lines[0].removeprefix(b"Subject:").strip()  # not folded on an empty first line
+    assert all(line.strip() for line in lines) and b"??=" not in b"".join(lines)
+    assert "\n" not in subject(message) and text_length(subject(message)) <= 200
+    unfolded = b"".join(lines).decode().removeprefix("Subject:").strip()
+    assert str(make_header(decode_header(unfolded))) == subject(message)  # parser one
+    parsed = BytesParser(policy=policy.default).parsebytes(raw)
+    assert parsed["Subject"] == subject(message)  # and parser two
+    whole = " ".join(f"[TEST:info] firealarm_test: {summary}".split())
+    assert whole.startswith(subject(message).removesuffix(ELLIPSIS))
+
+
+@pytest.mark.parametrize(
+    ("external_url", "domain"),
+    [
+        (None, "firealarm.invalid"),
+        ("http://alerts:8787", "firealarm.invalid"),  # a name with no dot is not a domain
+        ("https://alerts.example.com/fa", "alerts.example.com"),
+    ],
+)
+def test_message_id_is_on_a_dotted_domain(external_url, domain):
+    email = build_email(probe_message("team", T0), _channel(), "msg_x", b"png", external_url)
+    assert email["Message-ID"] == f"<msg_x@{domain}>"
+    image = next(p for p in email.walk() if p.get_content_type() == "image/png")
+    assert image["Content-ID"].endswith(f"@{domain}>")
+    assert image.get_content_disposition() == "inline"
+    html_part = email.get_body(("html",)).get_content()
+    assert ("on the dashboard</a>" in html_part) == (external_url is not None)
+
+
+def _channel():
+    return email_config(2525, "starttls").channels["team"]
+
+
+def _header_lines(raw: bytes, name: bytes) -> list[bytes]:
+    """The raw lines of header ``name``: its first line and its continuation lines."""
+    head = raw.split(b"\n\n", 1)[0].split(b"\n")
+    start = next(i for i, line in enumerate(head) if line.startswith(name + b":"))
+    end = next((i for i in range(start + 1, len(head)) if not head[i][:1].isspace()), len(head))
+    return [line.rstrip(b"\r") for line in head[start:end]]

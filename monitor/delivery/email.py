@@ -17,7 +17,7 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from email.header import Header
 from email.message import EmailMessage
 from email.policy import EmailPolicy
@@ -35,6 +35,8 @@ from monitor.errors import DeliveryError
 
 log = logging.getLogger(__name__)
 ChartRenderer = Callable[[AlertMessage], bytes | None]
+# A signal's chart up to a date, as PNG bytes (injected: delivery does not read the store).
+SignalChart = Callable[[str, date], bytes | None]
 
 
 SUBJECT_LENGTH = 200

@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from monitor.charts.data import alert_chart_renderer
 from monitor.config import parse_config
-from monitor.delivery.dispatcher import Dispatcher, chart_renderer
+from monitor.delivery.dispatcher import Dispatcher, alert_charts
 from monitor.delivery.email import EmailSender, build_email, subject
 from monitor.delivery.limits import ELLIPSIS, text_length
 from monitor.delivery.senders import build_senders
@@ -93,7 +94,7 @@ def test_alert_email_has_text_html_inline_chart_and_dashboard_link(smtp, sqlite_
         config,
         client=None,  # type: ignore[arg-type]  # no webhook channel here
         environ=ENV,
-        chart=chart_renderer(config, sqlite_engine),
+        chart=alert_charts(alert_chart_renderer(config, sqlite_engine)),
         ssl_context=smtp.client_context,
     )
     report = Dispatcher(config, sqlite_engine, senders).dispatch_due(clock.now)

@@ -102,6 +102,10 @@ def _break(old: str, new: str) -> str:
         ),
         (_break("for = 3", "for = -1"), "rules.0.for: must be 1 or more, got -1"),
         (
+            _break('name = "btc_vs_ndx"', f'name = "{"r" * 129}"'),
+            "rules.0.name: String should have at most 128 characters",
+        ),
+        (
             _break('labels = { stage = "1" }', 'labels = { "bad-label name" = "1" }'),
             "rules.0.labels: label name 'bad-label name' is not a valid label name",
         ),

@@ -212,7 +212,8 @@ Severity = Literal["info", "warning", "critical"]
 
 
 class RuleConfig(_Model):
-    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$")
+    # At most what alert_events.rule holds (PostgreSQL would refuse a longer one mid-evaluation).
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=128)
     signal: str
     op: Op
     threshold: float

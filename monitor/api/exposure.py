@@ -8,6 +8,8 @@ operator says ``--insecure-no-token``, and then logged as a warning at every sta
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Mapping
 
 from monitor.api.auth import MIN_TOKEN_LENGTH, TOKEN_ENV
 from monitor.api.guards import is_loopback
@@ -26,8 +28,11 @@ def check_token(token: str | None) -> None:
         )
 
 
-def check_exposure(host: str, token: str | None, *, insecure_no_token: bool) -> None:
+def check_exposure(
+    host: str, *, insecure_no_token: bool = False, environ: Mapping[str, str] = os.environ
+) -> None:
     """Refuse to serve ``host`` (not loopback) without a token, unless told to; then warn."""
+    token = environ.get(TOKEN_ENV)
     check_token(token)
     if token or is_loopback(host):
         return

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 from typing import Annotated
 
 import typer
 
-from monitor.api.auth import TOKEN_ENV
 from monitor.api.exposure import check_exposure
 from monitor.cli.options import InsecureOption
 from monitor.cli.state import state
@@ -57,7 +55,7 @@ def run(
     cli = state(ctx)
     config = load_config(cli.config_path, database_url=cli.database_url)
     host = host if host is not None else config.server.host
-    check_exposure(host, os.environ.get(TOKEN_ENV), insecure_no_token=insecure_no_token)
+    check_exposure(host, insecure_no_token=insecure_no_token)
     runtime = Runtime(config, create_db_engine(config.database.url))
     stop = threading.Event()
     daemon = Daemon(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +9,6 @@ import typer
 from rich.console import Console
 
 from monitor.api import create_app
-from monitor.api.auth import TOKEN_ENV
 from monitor.api.exposure import check_exposure
 from monitor.api.server import serve_forever
 from monitor.cli.files import write_output
@@ -90,7 +88,7 @@ def serve(
     server = runtime.config.server
     try:
         host, port = host or server.host, server.port if port is None else port
-        check_exposure(host, os.environ.get(TOKEN_ENV), insecure_no_token=insecure_no_token)
+        check_exposure(host, insecure_no_token=insecure_no_token)
         err.print(f"serving the dashboard on http://{host}:{port}/  (Ctrl-C stops)")
         serve_forever(create_app(runtime), host, port)
     finally:

@@ -52,13 +52,13 @@ def test_insecure_no_token_serves_with_a_warning_and_loopback_needs_nothing(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="monitor.api"):
-        check_exposure("0.0.0.0", None, insecure_no_token=True)
+        check_exposure("0.0.0.0", insecure_no_token=True, environ={})
         for loopback in ("127.0.0.1", "127.8.9.1", "localhost", "::1"):
-            check_exposure(loopback, None, insecure_no_token=False)
-        check_exposure("0.0.0.0", TOKEN, insecure_no_token=False)
+            check_exposure(loopback, environ={})
+        check_exposure("0.0.0.0", environ={"FIREALARM_API_TOKEN": TOKEN})
     assert [r.getMessage().split(":")[0] for r in caplog.records] == ["server.insecure"]
     with pytest.raises(ConfigError):
-        check_exposure("10.0.0.1", None, insecure_no_token=False)
+        check_exposure("10.0.0.1", environ={})
 
 
 @pytest.mark.parametrize(

@@ -30,18 +30,27 @@ def check_token(token: str | None) -> None:
 
 def check_exposure(
     host: str, *, insecure_no_token: bool = False, environ: Mapping[str, str] = os.environ
-) -> None:
-    """Refuse to serve ``host`` (not loopback) without a token, unless told to; then warn."""
+) -> bool:
+    """Refuse to serve ``host`` (not loopback) without a token, unless told to.
+
+    True when serving it anyway (``--insecure-no-token``): the caller then calls
+    :func:`warn_insecure` once its logging is set up, at every start.
+    """
     token = environ.get(TOKEN_ENV)
     check_token(token)
     if token or is_loopback(host):
-        return
+        return False
     if not insecure_no_token:
         raise ConfigError(
             f"refusing to serve on {host} without {TOKEN_ENV}: anyone on the network could read "
             f"the API, the dashboard and /metrics. Set {TOKEN_ENV} (e.g. {TOKEN_HINT}), or bind "
             "127.0.0.1, or pass --insecure-no-token"
         )
+    return True
+
+
+def warn_insecure(host: str) -> None:
+    """Log that ``host`` is served without a token."""
     log.warning(
         "server.insecure: serving on %s without %s (--insecure-no-token): anyone who can reach "
         "it can read the API, the dashboard and /metrics",

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from monitor.api.exposure import check_exposure
+from monitor.api.exposure import check_exposure, warn_insecure
 from monitor.cli.options import InsecureOption
 from monitor.cli.state import state
 from monitor.config import load_config
@@ -51,11 +51,13 @@ def run(
 
     Example: FIREALARM_DATABASE_URL=postgresql+psycopg://u@db/firealarm firealarm run --host 0.0.0.0
     """
-    configure_logging()
     cli = state(ctx)
     config = load_config(cli.config_path, database_url=cli.database_url)
     host = host if host is not None else config.server.host
-    check_exposure(host, insecure_no_token=insecure_no_token)
+    insecure = check_exposure(host, insecure_no_token=insecure_no_token)  # before any set-up
+    configure_logging()
+    if insecure:
+        warn_insecure(host)
     runtime = Runtime(config, create_db_engine(config.database.url))
     stop = threading.Event()
     daemon = Daemon(

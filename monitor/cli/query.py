@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from monitor.api import create_app
-from monitor.api.exposure import check_exposure
+from monitor.api.exposure import check_exposure, warn_insecure
 from monitor.api.server import serve_forever
 from monitor.cli.files import write_output
 from monitor.cli.options import (
@@ -88,7 +88,8 @@ def serve(
     server = runtime.config.server
     try:
         host, port = host or server.host, server.port if port is None else port
-        check_exposure(host, insecure_no_token=insecure_no_token)
+        if check_exposure(host, insecure_no_token=insecure_no_token):
+            warn_insecure(host)
         err.print(f"serving the dashboard on http://{host}:{port}/  (Ctrl-C stops)")
         serve_forever(create_app(runtime), host, port)
     finally:

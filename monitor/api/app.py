@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -28,7 +29,7 @@ from monitor.runtime import Runtime
 from monitor.store.database import create_db_engine
 
 # ``health_check(private)``: ``private`` when the caller may see host names and process ids.
-HealthCheck = Callable[[bool], tuple[bool, dict]]
+HealthCheck = Callable[[bool], tuple[bool, dict[str, Any]]]
 
 
 def web_dir() -> Path:

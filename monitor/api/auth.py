@@ -100,9 +100,9 @@ class BearerAuth:
         client = (scope.get("client") or ("unknown", 0))[0]
         wait = self.limiter.retry_after(client)
         if wait is not None:
-            response = _login_page("Too many attempts; wait a minute.", status=429)
-            response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
-            return response
+            limited = _login_page("Too many attempts; wait a minute.", status=429)
+            limited.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+            return limited
         form = await _read_form(receive)
         if form is None:
             return _login_page("The form was too large.", status=413)

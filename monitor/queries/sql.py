@@ -64,8 +64,11 @@ def _execute(engine: Engine, statement: str, limits: SqlLimits) -> SqlResult:
     except OperationalError as exc:
         raise StoreError(describe_operational_error(engine, exc)) from exc
     try:
-        backend = sql_sqlite if is_sqlite(engine) else sql_postgres
-        return backend.run(connection.driver_connection, statement, limits)
+        driver = connection.driver_connection
+        assert driver is not None  # a checked-out connection has its driver's
+        if is_sqlite(engine):
+            return sql_sqlite.run(driver, statement, limits)
+        return sql_postgres.run(driver, statement, limits)
     finally:
         # Closed rather than rolled back into the pool: it is never reused, and a statement
         # may have ended the session (a rollback on it would raise past the one-line error).

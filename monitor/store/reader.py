@@ -47,6 +47,7 @@ def create_reader(engine: Engine, name: str, password: str | None = None) -> Non
     raw = engine.raw_connection()
     try:
         connection = raw.driver_connection
+        assert connection is not None  # a checked-out connection has its driver's
         connection.autocommit = True
         _create(connection, name, password)
     finally:

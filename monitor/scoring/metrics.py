@@ -44,7 +44,7 @@ class Target:
     symbol: str
     closes: Closes
     horizon: int
-    threshold: float  # a hit is a drawdown at or below this fraction
+    threshold: float  # a hit is a low at or below this fraction of close_t: 0.9 for 10 %
     _dates: Sequence[date]
     _complete: Sequence[int]  # prefix counts over the dates
     _hits: Sequence[int]
@@ -52,15 +52,16 @@ class Target:
     @classmethod
     def build(cls, symbol: str, closes: Closes, horizon: int, drawdown_pct: float) -> Target:
         """Compute every date's outcome once; ranges then cost two bisections."""
-        threshold = -drawdown_pct / 100
+        # A ratio, not ratio - 1: 90 after 100 is exactly a 10 % fall (0.9 - 1 is not -0.1).
+        threshold = 1 - drawdown_pct / 100
         outcomes = closes.outcomes(horizon)
         complete = [0, *accumulate(o is not None for o in outcomes)]
-        hits = [0, *accumulate(o is not None and o.drawdown <= threshold for o in outcomes)]
+        hits = [0, *accumulate(o is not None and o.ratio <= threshold for o in outcomes)]
         return cls(symbol, closes, horizon, threshold, closes.dates, complete, hits)
 
     def is_hit(self, outcome: Outcome) -> bool:
         """Whether a forward drawdown is at or below ``-drawdown`` %."""
-        return outcome.drawdown <= self.threshold
+        return outcome.ratio <= self.threshold
 
     def base_rate(self, first: date, last: date) -> float | None:
         """The share of hits among the complete outcomes of the dates in [first, last]."""

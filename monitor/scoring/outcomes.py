@@ -18,10 +18,15 @@ from datetime import date, timedelta
 
 @dataclass(frozen=True)
 class Outcome:
-    """The forward drawdown (a fraction, -0.12 for a 12 % fall) and the days to its low."""
+    """The lowest close over ``close_t`` (0.88 for a 12 % fall) and the days to it."""
 
-    drawdown: float
+    ratio: float
     lead_days: int | None
+
+    @property
+    def drawdown(self) -> float:
+        """The forward drawdown as a fraction, -0.12 for a 12 % fall."""
+        return self.ratio - 1
 
 
 @dataclass(frozen=True)
@@ -46,8 +51,8 @@ class Closes:
     def _window(self, day: date, at: int, end: int) -> Outcome:
         """The outcome after ``day`` (its as-of close at index ``at``), low among (at, end)."""
         if end <= at + 1:
-            return Outcome(0.0, None)
+            return Outcome(1.0, None)
         window = self.values[at + 1 : end]
         low = min(window)
         low_at = at + 1 + window.index(low)
-        return Outcome(low / self.values[at] - 1, (self.dates[low_at] - day).days)
+        return Outcome(low / self.values[at], (self.dates[low_at] - day).days)

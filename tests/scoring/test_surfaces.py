@@ -1,0 +1,125 @@
+"""`firealarm backtest --score` and `GET /api/backtest/score`: the same rows, the documented
+fields, and bad input refused in one line (exit 2 / HTTP 400) before any work."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from monitor.api import create_app
+from monitor.cli import run
+from monitor.cli.output import jsonable
+from monitor.queries.score import EPISODE_COLUMNS, SCORE_COLUMNS, ScoreRequest, backtest_score
+from monitor.runtime import Runtime
+from monitor.store.database import session_scope
+
+
+def _cli(history: Runtime, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    url = history.engine.url.render_as_string(hide_password=False)
+    code = run(["--db", url, "backtest", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def client(history: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(history, api_token="")) as test_client:
+        yield test_client
+
+
+def _plain(rows: list[dict]) -> list[dict]:
+    return [{k: jsonable(v) for k, v in row.items()} for row in rows]
+
+
+def test_json_rows_have_exactly_the_documented_fields(history: Runtime, capsys) -> None:
+    code, out, err = _cli(history, capsys, "--score", "--format", "json")
+    assert (code, err) == (0, "")
+    rows = json.loads(out)
+    assert all(list(row) == SCORE_COLUMNS for row in rows)
+    with session_scope(history.engine) as session:
+        expected, _ = backtest_score(session, history.config, ScoreRequest())
+    assert rows == _plain(expected)
+    assert len(rows) == 2 * len(history.config.rules)  # every rule × ^NDX and KRE
+    assert {r["target"] for r in rows} == {"^NDX", "KRE"}
+
+
+def test_csv_and_episodes(history: Runtime, capsys) -> None:
+    argv = ["--score", "--since", "2010-01-01", "--rule", "fire_alarm_stage", "--target", "KRE"]
+    code, out, _ = _cli(history, capsys, *argv, "--format", "csv")
+    assert code == 0
+    (row,) = list(csv.DictReader(io.StringIO(out)))
+    assert list(row) == SCORE_COLUMNS and row["rule"] == "fire_alarm_stage"
+    code, out, _ = _cli(history, capsys, *argv, "--episodes", "--format", "json")
+    listed = json.loads(out)
+    assert all(list(e) == EPISODE_COLUMNS for e in listed)
+    assert len(listed) == int(row["episodes"]) + int(row["incomplete"])
+    assert sum(e["hit"] is True for e in listed) == int(row["hits"])
+    svb = next(e for e in listed if e["start"] == "2023-03-10")
+    assert (svb["end"], round(svb["drawdown_pct"], 2)) == ("2023-04-03", -28.22)
+    assert svb["lead_days"] == 55
+
+
+def test_the_table_names_the_rule_and_the_definition(history: Runtime, capsys) -> None:
+    code, out, _ = _cli(history, capsys, "--score", "--rule", "regional_banks", "--horizon", "60")
+    assert code == 0
+    assert "a hit is a fall of 10 % within 60 days" in out
+    assert out.count("regional_banks") == 2
+
+
+def test_the_api_answers_what_the_cli_prints(history: Runtime, client: TestClient, capsys) -> None:
+    query = "target=^NDX&target=KRE&drawdown=15&horizon=30&since=2015-01-01&rule=xlp_xly"
+    argv = ["--score", "--target", "^NDX", "--target", "KRE", "--drawdown", "15", "--horizon"]
+    argv += ["30", "--since", "2015-01-01", "--rule", "xlp_xly", "--format", "json"]
+    for extra_query, extra_argv in (("", []), ("&episodes=true", ["--episodes"])):
+        response = client.get(f"/api/backtest/score?{query}{extra_query}")
+        assert response.status_code == 200
+        _, out, _ = _cli(history, capsys, *argv, *extra_argv)
+        assert response.json() == json.loads(out)
+        assert response.json()  # not two empty answers
+    response = client.get(f"/api/backtest/score?{query}&format=csv")
+    assert response.text.splitlines()[0] == ",".join(SCORE_COLUMNS)
+    again = client.get(f"/api/backtest/score?{query}&format=csv")  # from the cache
+    assert again.text == response.text
+
+
+BAD = [
+    (["--target", "NOPE"], "--target: unknown instrument(s) NOPE"),
+    (["--rule", "nope"], "--rule: unknown rule(s) nope"),
+    (["--horizon", "0"], "--horizon 0: must be a positive number of days"),
+    (["--horizon", "-5"], "--horizon -5: must be a positive number of days"),
+    (["--drawdown", "0"], "--drawdown 0: must be between 0 and 100 (percent)"),
+    (["--drawdown", "100"], "--drawdown 100: must be between 0 and 100 (percent)"),
+    (["--drawdown", "-3"], "--drawdown -3: must be between 0 and 100 (percent)"),
+    (["--drawdown", "nan"], "--drawdown nan: must be between 0 and 100 (percent)"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD)
+def test_bad_input_is_exit_2_with_one_line(
+    history: Runtime, capsys, argv: list[str], message: str
+) -> None:
+    code, out, err = _cli(history, capsys, "--score", *argv)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {message}") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv", [["--target", "KRE"], ["--horizon", "30"], ["--episodes"]])
+def test_score_options_need_score(history: Runtime, capsys, argv: list[str]) -> None:
+    code, _, err = _cli(history, capsys, *argv)
+    need = "error: --target, --drawdown, --horizon and --episodes need --score\n"
+    assert (code, err) == (2, need)
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD)
+def test_bad_input_is_a_400_naming_the_problem(
+    client: TestClient, argv: list[str], message: str
+) -> None:
+    name, value = argv[0].removeprefix("--"), argv[1]
+    response = client.get("/api/backtest/score", params={name: value})
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(message)

@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from monitor.api import schemas
 from monitor.api.cache import cached_response
+from monitor.api.errors import NotFound
 from monitor.api.responses import FormatQuery, table_response, wants_csv
 from monitor.api.routes import Cache, Cfg, Since, Until
+from monitor.errors import ConfigError
 from monitor.queries.prices import prices_version
 from monitor.queries.score import EPISODE_COLUMNS, SCORE_COLUMNS, ScoreRequest, backtest_score
 from monitor.queries.signals import history_version
@@ -31,8 +33,8 @@ async def backtest_score_route(
     target: Annotated[
         list[str], Query(description="Instrument to score against (repeatable; ^NDX and KRE)")
     ] = [],  # noqa: B006 (FastAPI copies defaults)
-    drawdown: Annotated[float, Query(description="A fall of this % is a hit")] = 10.0,
-    horizon: Annotated[int, Query(description="Calendar days looked ahead")] = 90,
+    drawdown: Annotated[float, Query(gt=0, lt=100, description="A fall of this % is a hit")] = 10.0,
+    horizon: Annotated[int, Query(ge=1, description="Calendar days looked ahead")] = 90,
     since: Since = None,
     until: Until = None,
     rule: Annotated[list[str], Query(description="Only this rule (repeatable)")] = [],  # noqa: B006
@@ -43,7 +45,10 @@ async def backtest_score_route(
     drawdown and lead, false alarms per year, firing share; or with `episodes=true` each
     episode's start, end, forward drawdown, lead and hit."""
     wanted = ScoreRequest(tuple(target), drawdown, horizon, since, until, tuple(rule))
-    targets = wanted.check(cfg)  # a 400 naming the problem before any work
+    try:
+        targets = wanted.check(cfg)  # before any work
+    except ConfigError as exc:  # the schema bounds the numbers: an unknown target or rule
+        raise NotFound(str(exc)) from None
     signals = sorted({r.signal for r in cfg.rules} - {cfg.stage.id})
 
     def version(db: Session) -> tuple[object, ...]:

@@ -11,14 +11,12 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor import ingest, pipeline
+from monitor.demo import build_demo
 from monitor.queries.score import ScoreRequest, backtest_score
 from monitor.rules.backtest import backtest
-from monitor.runtime import open_runtime
-from monitor.snapshot import snapshot_files
 from monitor.store.database import session_scope
 
 NOW = datetime(2025, 7, 1, 12, tzinfo=UTC)
@@ -37,10 +35,8 @@ def _summary(times: list[float]) -> str:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        runtime = open_runtime(None, f"sqlite:///{Path(folder) / 'bench.db'}")
+        runtime = build_demo(None, Path(folder) / "bench.db", now=NOW).runtime
         config = runtime.config
-        ingest.import_files(config, runtime.engine, snapshot_files())
-        pipeline.evaluate(runtime, as_of=date(2025, 6, 30), now=NOW)
 
         def replay() -> list:
             with session_scope(runtime.engine) as session:

@@ -1,26 +1,22 @@
-"""The bundled real history imported into SQLite and evaluated once for the scoring tests."""
+"""The bundled real history, imported and evaluated once (as `firealarm demo` does), for the
+scoring tests; they only read it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import UTC, datetime
 
 import pytest
 
-from monitor import ingest, pipeline
-from monitor.runtime import Runtime, open_runtime
-from monitor.snapshot import snapshot_files
+from monitor.demo import build_demo
+from monitor.runtime import Runtime
 
 NOW = datetime(2025, 7, 1, 12, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
 def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    """The bundled history in SQLite, signals computed (the rules are replayed by the score)."""
-    path: Path = tmp_path_factory.mktemp("score") / "firealarm.db"
-    rt = open_runtime(None, f"sqlite:///{path}")
-    ingest.import_files(rt.config, rt.engine, snapshot_files())
-    pipeline.evaluate(rt, as_of=date(2025, 6, 30), now=NOW)
+    """The demo's database: the bundled history in SQLite, signals and rules evaluated."""
+    rt = build_demo(None, tmp_path_factory.mktemp("score") / "firealarm.db", now=NOW).runtime
     yield rt
     rt.close()

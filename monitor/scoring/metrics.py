@@ -45,9 +45,8 @@ class Target:
     closes: Closes
     horizon: int
     threshold: float  # a hit is a low at or below this fraction of close_t: 0.9 for 10 %
-    _dates: Sequence[date]
-    _complete: Sequence[int]  # prefix counts over the dates
-    _hits: Sequence[int]
+    complete_before: Sequence[int]  # [i]: how many of the first i dates have a known outcome
+    hits_before: Sequence[int]  # [i]: how many of them are hits
 
     @classmethod
     def build(cls, symbol: str, closes: Closes, horizon: int, drawdown_pct: float) -> Target:
@@ -57,7 +56,7 @@ class Target:
         outcomes = closes.outcomes(horizon)
         complete = [0, *accumulate(o is not None for o in outcomes)]
         hits = [0, *accumulate(o is not None and o.ratio <= threshold for o in outcomes)]
-        return cls(symbol, closes, horizon, threshold, closes.dates, complete, hits)
+        return cls(symbol, closes, horizon, threshold, complete, hits)
 
     def is_hit(self, outcome: Outcome) -> bool:
         """Whether a forward drawdown is at or below ``-drawdown`` %."""
@@ -65,9 +64,10 @@ class Target:
 
     def base_rate(self, first: date, last: date) -> float | None:
         """The share of hits among the complete outcomes of the dates in [first, last]."""
-        lo, hi = bisect_left(self._dates, first), bisect_right(self._dates, last)
-        complete = self._complete[hi] - self._complete[lo]
-        return (self._hits[hi] - self._hits[lo]) / complete if complete else None
+        dates = self.closes.dates
+        lo, hi = bisect_left(dates, first), bisect_right(dates, last)
+        complete = self.complete_before[hi] - self.complete_before[lo]
+        return (self.hits_before[hi] - self.hits_before[lo]) / complete if complete else None
 
 
 def score(

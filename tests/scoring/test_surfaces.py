@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,8 +16,13 @@ from monitor.api import create_app
 from monitor.cli import run
 from monitor.cli.output import jsonable
 from monitor.queries.score import EPISODE_COLUMNS, SCORE_COLUMNS, ScoreRequest, backtest_score
+from monitor.rules.engine import evaluate_rules
 from monitor.runtime import Runtime
+from monitor.scoring.episodes import episodes
+from monitor.scoring.metrics import Target, score
+from monitor.scoring.outcomes import Closes
 from monitor.store.database import session_scope
+from tests.api.seed import DAYS, START, btc_value, seed
 
 
 def _cli(history: Runtime, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -126,3 +132,25 @@ def test_bad_input_is_a_404_or_422_naming_the_problem(
     else:  # out of the bounds the OpenAPI document states
         assert response.status_code == 422
         assert response.json()["error"].startswith(f"{name}: ")
+
+
+def test_each_backend_scores_what_the_pure_functions_give(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The API's small history (tests/api/seed.py) on SQLite and PostgreSQL: btc_vs_ndx dips
+    # below its threshold twice while BTC-USD rises 100 a day.
+    seed(runtime.engine)
+    monkeypatch.delenv("FIREALARM_API_TOKEN", raising=False)
+    days = [START + timedelta(days=n) for n in range(DAYS)]
+    series = {"btc_vs_ndx": [(d, btc_value(n)) for n, d in enumerate(days)]}
+    replayed = evaluate_rules(runtime.config, series, {}).outcomes
+    (outcome,) = [o for o in replayed if o.rule.name == "btc_vs_ndx"]
+    found = episodes((d.date, d.state) for d in outcome.decisions if d.event)
+    closes = Closes(days, [60_000 + 100 * n for n in range(DAYS)])
+    target = Target.build("BTC-USD", closes, 10, 10.0)
+    expected = score("btc_vs_ndx", found, (days[0], days[-1]), target)[0]
+    with TestClient(create_app(runtime)) as api:
+        response = api.get("/api/backtest/score?target=BTC-USD&rule=btc_vs_ndx&horizon=10")
+    assert response.json() == [expected]
+    # the first dip fires (for = 3); the second starts on day 88 of 90, too late to
+    assert [expected[k] for k in ("episodes", "incomplete", "hits", "base_rate")] == [1, 0, 0, 0.0]

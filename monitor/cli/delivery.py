@@ -10,6 +10,7 @@ import httpx
 import typer
 from rich.console import Console
 
+from monitor.charts.data import alert_chart_renderer
 from monitor.cli.options import FormatOption
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
@@ -50,7 +51,9 @@ def deliver(
     """
     runtime = state(ctx).runtime()
     try:
-        report = dispatch_due(runtime, limit=limit)
+        report = dispatch_due(
+            runtime, limit=limit, chart=alert_chart_renderer(runtime.config, runtime.engine)
+        )
     finally:
         runtime.close()
     err.print(report.summary())
@@ -95,7 +98,8 @@ def redeliver(
                 )
         now = datetime.now(UTC)
         requeue(runtime.engine, delivery_id, now)
-        report = dispatch_due(runtime, now=now, ids=[delivery_id])
+        chart = alert_chart_renderer(runtime.config, runtime.engine)
+        report = dispatch_due(runtime, now=now, ids=[delivery_id], chart=chart)
     finally:
         runtime.close()
     status = report.statuses.get(delivery_id, "pending")

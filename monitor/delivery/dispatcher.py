@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from monitor.config import Config
 from monitor.delivery.base import Sender, describe_error
 from monitor.delivery.claims import DEFAULT_LEASE, claim_due, new_owner
-from monitor.delivery.email import ChartRenderer
+from monitor.delivery.email import ChartRenderer, SignalChart
 from monitor.delivery.message import AlertMessage, message_from_event
 from monitor.delivery.outcome import SendResult
 from monitor.delivery.record import Attempted, disabled_channels, fail_unsendable, record_results
@@ -34,7 +34,6 @@ from monitor.store.database import session_scope
 from monitor.store.models import AlertEvent, Delivery
 
 log = logging.getLogger(__name__)
-CHART_DAYS = 365
 
 
 @dataclass
@@ -175,23 +174,13 @@ def _firing_starts(session: Session, events: Sequence[AlertEvent]) -> dict[int, 
     return starts
 
 
-def chart_renderer(config: Config, engine: Engine) -> ChartRenderer:
-    """The email chart: the alert's signal over the last year up to the alert's date."""
+def alert_charts(chart: SignalChart | None) -> ChartRenderer:
+    """The chart an email carries, from the injected signal-chart seam (none for a test)."""
 
     def render(message: AlertMessage) -> bytes | None:
-        if message.state == "test":
+        if chart is None or message.state == "test":
             return None
-        # matplotlib is tens of MB: load it only when an email actually needs a chart.
-        from monitor.charts import render_signal_chart
-
-        with session_scope(engine) as session:
-            return render_signal_chart(
-                session,
-                config,
-                message.signal,
-                since=message.date - timedelta(days=CHART_DAYS),
-                until=message.date,
-            )
+        return chart(message.signal, message.date)
 
     return render
 
@@ -202,13 +191,18 @@ def open_dispatcher(
     *,
     environ: Mapping[str, str] | None = None,
     rng: random.Random | None = None,
+    chart: SignalChart | None = None,
 ) -> Dispatcher:
-    """A dispatcher with the real senders of ``runtime``'s channels."""
+    """A dispatcher with the real senders of ``runtime``'s channels.
+
+    ``chart`` draws a signal's chart up to a date for the notifications that carry one (the
+    caller wires :func:`monitor.charts.data.alert_chart_renderer`; delivery reads no charts).
+    """
     senders = build_senders(
         runtime.config,
         client=client,
         environ=os.environ if environ is None else environ,
-        chart=chart_renderer(runtime.config, runtime.engine),
+        chart=alert_charts(chart),
     )
     return Dispatcher(runtime.config, runtime.engine, senders, rng=rng)
 
@@ -219,8 +213,10 @@ def dispatch_due(
     now: datetime | None = None,
     limit: int = 100,
     ids: Sequence[str] | None = None,
+    chart: SignalChart | None = None,
 ) -> DispatchReport:
     """Send the deliveries due at ``now`` (default: the current time) once."""
     now = now or datetime.now(UTC)
     with httpx.Client() as client:
-        return open_dispatcher(runtime, client).dispatch_due(now, limit=limit, ids=ids)
+        dispatcher = open_dispatcher(runtime, client, chart=chart)
+        return dispatcher.dispatch_due(now, limit=limit, ids=ids)

@@ -14,7 +14,7 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -27,6 +27,8 @@ from monitor.errors import DeliveryError
 
 log = logging.getLogger(__name__)
 ChartRenderer = Callable[[AlertMessage], bytes | None]
+# A signal's chart up to a date, as PNG bytes (injected: delivery does not read the store).
+SignalChart = Callable[[str, date], bytes | None]
 
 
 def build_email(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from monitor.config import Config
 from monitor.errors import ConfigError
 from monitor.rules.engine import EngineResult, evaluate_rules
-from monitor.rules.persist import load_series
+from monitor.signals.store import load_series
 
 
 def check_rules(config: Config, rules: Sequence[str]) -> None:

@@ -7,8 +7,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from monitor.charts.data import alert_chart_renderer
 from monitor.config import parse_config
-from monitor.delivery.dispatcher import Dispatcher, chart_renderer
+from monitor.delivery.dispatcher import Dispatcher, alert_charts
 from monitor.delivery.email import EmailSender
 from monitor.delivery.message import notify_test_message
 from monitor.delivery.senders import build_senders
@@ -86,7 +87,7 @@ def test_alert_email_has_text_html_and_inline_chart(smtp, sqlite_engine, clock):
         config,
         client=None,  # type: ignore[arg-type]  # no webhook channel here
         environ=ENV,
-        chart=chart_renderer(config, sqlite_engine),
+        chart=alert_charts(alert_chart_renderer(config, sqlite_engine)),
         ssl_context=smtp.client_context,
     )
     report = Dispatcher(config, sqlite_engine, senders).dispatch_due(clock.now)

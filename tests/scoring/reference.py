@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from monitor.snapshot import snapshot_dir
+from monitor.bundled import snapshot_dir
 
 ONE_DAY = timedelta(days=1)
 

@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from monitor.config.templates import check_summary
 from monitor.errors import ConfigError
 
 DEFAULT_CONFIG_RESOURCE = "firealarm.toml"
@@ -234,8 +235,6 @@ class RuleConfig(_Model):
 
     @model_validator(mode="after")
     def _summary_renders(self) -> RuleConfig:
-        from monitor.rules.template import check_summary
-
         try:
             check_summary(self.summary, rule=self.name, labels=self.labels)
         except ConfigError as exc:

@@ -20,7 +20,7 @@ from monitor.rules.backtest import backtest
 from monitor.store.database import session_scope
 
 NOW = datetime(2025, 7, 1, 12, tzinfo=UTC)
-RUNS = 5
+RUNS = 7
 
 
 def _timed(work: Callable[[], object]) -> float:

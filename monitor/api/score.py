@@ -11,10 +11,8 @@ from sqlalchemy.orm import Session
 
 from monitor.api import schemas
 from monitor.api.cache import cached_response
-from monitor.api.errors import NotFound
 from monitor.api.responses import FormatQuery, table_response, wants_csv
 from monitor.api.routes import Cache, Cfg, Since, Until
-from monitor.errors import ConfigError
 from monitor.queries.prices import prices_version
 from monitor.queries.score import EPISODE_COLUMNS, SCORE_COLUMNS, ScoreRequest, backtest_score
 from monitor.queries.signals import history_version
@@ -45,10 +43,7 @@ async def backtest_score_route(
     drawdown and lead, false alarms per year, firing share; or with `episodes=true` each
     episode's start, end, forward drawdown, lead and hit."""
     wanted = ScoreRequest(tuple(target), drawdown, horizon, since, until, tuple(rule))
-    try:
-        targets = wanted.check(cfg)  # before any work
-    except ConfigError as exc:  # the schema bounds the numbers: an unknown target or rule
-        raise NotFound(str(exc)) from None
+    targets = wanted.check(cfg)  # before any work: an unknown target or rule is a 404 or 422
     signals = sorted({r.signal for r in cfg.rules} - {cfg.stage.id})
 
     def version(db: Session) -> tuple[object, ...]:

@@ -25,7 +25,7 @@ from monitor.daemon.metrics import DaemonMetrics
 from monitor.daemon.runs import record_finish, record_start
 from monitor.daemon.schedule import FetchJob, next_fire
 from monitor.delivery.dispatcher import dispatch_due
-from monitor.errors import FirealarmError, SourceError, StoreError
+from monitor.errors import FirealarmError, JobFailed, SourceError, StoreError
 from monitor.evaluation import evaluate as run_pipeline
 from monitor.ingest.fetch import FetchReport, fetch_source
 from monitor.runtime import Runtime
@@ -110,10 +110,6 @@ def retry_sleep(stopping: threading.Event) -> Callable[[float], None]:
             raise SourceError("daemon stopping: retry abandoned")
 
     return sleep
-
-
-class JobFailed(FirealarmError):
-    """A job's work reported failure without raising (e.g. a failed fetch run)."""
 
 
 class JobRunner:

@@ -15,17 +15,16 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
 from monitor.config import Config
 from monitor.delivery.base import Sender, describe_error
 from monitor.delivery.claims import DEFAULT_LEASE, claim_due, new_owner
 from monitor.delivery.email import ChartRenderer, SignalChart
-from monitor.delivery.message import AlertMessage, message_from_event
+from monitor.delivery.message import AlertMessage, firing_since, message_from_event
 from monitor.delivery.outcome import SendResult
 from monitor.delivery.record import Attempted, disabled_channels, fail_unsendable, record_results
 from monitor.delivery.senders import build_senders
@@ -119,7 +118,7 @@ class Dispatcher:
         """Messages to send, and why the rest cannot be sent (channel disabled or removed)."""
         with session_scope(self.engine) as session:
             disabled = disabled_channels(session)
-            starts = _firing_starts(session, [event for _, event in claimed])
+            starts = {event.id: firing_since(session, event) for _, event in claimed}
         jobs: list[tuple[Delivery, AlertMessage]] = []
         unsendable: dict[str, str] = {}
         for delivery, event in claimed:
@@ -156,29 +155,11 @@ class Dispatcher:
             return list(pool.map(send, jobs))
 
 
-def _firing_starts(session: Session, events: Sequence[AlertEvent]) -> dict[int, date]:
-    """For resolved events: the date the alert they end began firing."""
-    starts: dict[int, date] = {}
-    for event in events:
-        if event.state != "resolved":
-            continue
-        start = session.scalar(
-            select(AlertEvent.date)
-            .where(AlertEvent.fingerprint == event.fingerprint, AlertEvent.state == "firing")
-            .where(AlertEvent.date <= event.date)
-            .order_by(AlertEvent.date.desc())
-            .limit(1)
-        )
-        if start is not None:
-            starts[event.id] = start
-    return starts
-
-
 def alert_charts(chart: SignalChart | None) -> ChartRenderer:
     """The chart an email carries, from the injected signal-chart seam (none for a test)."""
 
     def render(message: AlertMessage) -> bytes | None:
-        if chart is None or message.state == "test":
+        if chart is None or message.is_test:
             return None
         return chart(message.signal, message.date)
 

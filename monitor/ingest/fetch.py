@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from monitor.availability import available_date, is_closed
 from monitor.config import Config, Instrument
-from monitor.errors import DataError, EmptyResponseError, SourceError
+from monitor.errors import DataError, EmptyResponseError, ParameterError, SourceError
 from monitor.ingest import rescale
 from monitor.ingest.retry import with_retries
 from monitor.sources.base import Source
@@ -132,7 +132,7 @@ def store_observations(
     recompute from which date, in the same transaction as the rows.
     """
     changed = changes.earliest_changes(session, rows)
-    written = upsert(session, Observation.__table__, rows, key=("symbol", "date"))
+    written = upsert(session, Observation, rows, key=("symbol", "date"))
     changes.record(session, changed, now or datetime.now(UTC))
     return written
 
@@ -353,7 +353,7 @@ def import_files(
     """
     now = now or datetime.now(UTC)
     if symbol and len(paths) > 1:
-        raise DataError("--symbol names one series: give one file with it")
+        raise ParameterError("symbol", "names one series: give one file with it")
     parsed = []
     for path in paths:
         series = read_csv_file(path)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
-from monitor.errors import ConfigError
+from monitor.errors import ParameterError
 from monitor.rules.backtest import check_rules, replay
 from monitor.scoring.episodes import episodes
 from monitor.scoring.metrics import EPISODE_COLUMNS, SCORE_COLUMNS, Target, score
@@ -40,20 +40,22 @@ class ScoreRequest:
     rules: Sequence[str] = ()
 
     def check(self, config: Config) -> list[str]:
-        """The targets to score (the defaults if none given); a ConfigError on bad input."""
+        """The targets to score (the defaults if none given).
+
+        A ParameterError for a number out of range or an unknown rule, a NotFoundError for an
+        unknown target.
+        """
         if not 0 < self.drawdown < 100:
-            raise ConfigError(f"--drawdown {self.drawdown:g}: must be between 0 and 100 (percent)")
+            raise ParameterError("drawdown", f"{self.drawdown:g} is not between 0 and 100 (%)")
         if self.horizon <= 0:
-            raise ConfigError(f"--horizon {self.horizon}: must be a positive number of days")
+            raise ParameterError("horizon", f"{self.horizon} is not a positive number of days")
         check_rules(config, self.rules)
-        known = [i.symbol for i in config.instruments]
-        if unknown := [t for t in self.targets if t not in known]:
-            raise ConfigError(
-                f"--target: unknown instrument(s) {', '.join(unknown)} (known: {', '.join(known)})"
-            )
+        for target in self.targets:
+            config.instrument(target)
+        known = {i.symbol for i in config.instruments}
         targets = list(dict.fromkeys(self.targets)) or [t for t in DEFAULT_TARGETS if t in known]
         if not targets:
-            raise ConfigError("--target: none given and neither ^NDX nor KRE is configured")
+            raise ParameterError("target", "none given, and neither ^NDX nor KRE is configured")
         return targets
 
 

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
-from monitor.errors import ParameterError
-from monitor.rules.backtest import check_rules, replay
+from monitor.errors import NotFoundError, ParameterError
+from monitor.rules.backtest import replay, unknown_rules
 from monitor.scoring.episodes import episodes
 from monitor.scoring.metrics import EPISODE_COLUMNS, SCORE_COLUMNS, Target, score
 from monitor.scoring.outcomes import Closes
@@ -42,14 +42,15 @@ class ScoreRequest:
     def check(self, config: Config) -> list[str]:
         """The targets to score (the defaults if none given).
 
-        A ParameterError for a number out of range or an unknown rule, a NotFoundError for an
-        unknown target.
+        A ParameterError for a number out of range, a NotFoundError for an unknown rule or
+        target (as for an unknown signal or instrument).
         """
         if not 0 < self.drawdown < 100:
             raise ParameterError("drawdown", f"{self.drawdown:g} is not between 0 and 100 (%)")
         if self.horizon <= 0:
             raise ParameterError("horizon", f"{self.horizon} is not a positive number of days")
-        check_rules(config, self.rules)
+        if problem := unknown_rules(config, self.rules):
+            raise NotFoundError(problem)
         for target in self.targets:
             config.instrument(target)
         known = {i.symbol for i in config.instruments}

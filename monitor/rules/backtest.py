@@ -14,13 +14,12 @@ from monitor.rules.engine import EngineResult, evaluate_rules
 from monitor.signals.store import load_series
 
 
-def check_rules(config: Config, rules: Sequence[str]) -> None:
-    """Refuse rule names the config does not have (bad usage)."""
+def unknown_rules(config: Config, rules: Sequence[str]) -> str | None:
+    """What is wrong with ``rules`` (names the config does not have), None if nothing."""
     known = {r.name for r in config.rules}
     if unknown := [name for name in rules if name not in known]:
-        raise ParameterError(
-            "rule", f"unknown rule(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
-        )
+        return f"unknown rule(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+    return None
 
 
 def replay(
@@ -48,7 +47,8 @@ def backtest(
 
     All rules are evaluated (the stage needs them); ``rules`` only filters the output.
     """
-    check_rules(config, rules)
+    if problem := unknown_rules(config, rules):
+        raise ParameterError("rule", problem)
     result = replay(session, config, since=since, until=until)
     events = [
         event

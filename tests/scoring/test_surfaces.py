@@ -95,7 +95,7 @@ def test_the_api_answers_what_the_cli_prints(history: Runtime, client: TestClien
 
 BAD = [
     (["--target", "NOPE"], "unknown instrument 'NOPE' (configured: BTC-USD, ^NDX,"),
-    (["--rule", "nope"], "--rule: unknown rule(s) nope (known: axp_vs_igv,"),
+    (["--rule", "nope"], "unknown rule(s) nope (known: axp_vs_igv,"),
     (["--horizon", "0"], "--horizon: 0 is not a positive number of days"),
     (["--horizon", "-5"], "--horizon: -5 is not a positive number of days"),
     (["--drawdown", "0"], "--drawdown: 0 is not between 0 and 100 (%)"),
@@ -125,13 +125,13 @@ def test_score_options_need_score(history: Runtime, capsys, argv: list[str]) -> 
     ("params", "status", "message"),
     [
         ({"target": "NOPE"}, 404, "unknown instrument 'NOPE'"),
-        ({"rule": "nope"}, 422, "rule: unknown rule(s) nope"),
+        ({"rule": "nope"}, 404, "unknown rule(s) nope"),
         ({"horizon": "0"}, 422, "horizon: "),  # out of the bounds the OpenAPI document states
         ({"drawdown": "100"}, 422, "drawdown: "),
         ({"drawdown": "nan"}, 422, "drawdown: "),
     ],
 )
-def test_bad_input_is_a_404_or_422_naming_the_problem(
+def test_bad_input_is_a_404_or_422_naming_the_problem(  # unknown names 404, as signals are
     client: TestClient, params: dict[str, str], status: int, message: str
 ) -> None:
     response = client.get("/api/backtest/score", params=params)

@@ -1,28 +1,32 @@
 """Signal charts as PNG bytes: the line, its rules' thresholds, and the periods it was firing.
 
-Headless (matplotlib's Agg canvas through the object API, no pyplot global state), so the email
-sender can render from worker threads and ``firealarm chart`` from the CLI.
+The date a notification is about is marked. Headless (matplotlib's Agg canvas through the object
+API, no pyplot global state), so senders can render from worker threads and ``firealarm chart``
+from the CLI.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.config import Config, RuleConfig
 from monitor.errors import DataError
 from monitor.queries.periods import firing_periods
+from monitor.signals.units import axis_label
 from monitor.store.models import Observation, SignalValue
 
 Series = list[tuple[date, float]]
+MARK_COLOUR = "#6a1b9a"  # purple: apart from the red thresholds and the blue line
 
 
 def render_signal_chart(
@@ -33,11 +37,32 @@ def render_signal_chart(
     since: date | None = None,
     until: date | None = None,
     show_inputs: bool = False,
+    mark: date | None = None,
 ) -> bytes:
-    """A PNG of ``signal_id`` with threshold lines and shaded firing periods.
+    """A PNG of :func:`signal_figure`."""
+    figure = signal_figure(
+        session, config, signal_id, since=since, until=until, show_inputs=show_inputs, mark=mark
+    )
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
 
-    ``show_inputs`` adds a lower panel with the signal's inputs rebased to 100 at the first
-    date, like the essay's two-line charts (e.g. Bitcoin against the Nasdaq-100).
+
+def signal_figure(
+    session: Session,
+    config: Config,
+    signal_id: str,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    show_inputs: bool = False,
+    mark: date | None = None,
+) -> Figure:
+    """``signal_id`` with dashed thresholds, shaded firing periods and its unit on the axis.
+
+    ``mark`` is the date a notification is about: a point on the line and a vertical line
+    (``gid`` ``trigger-point`` and ``trigger-line``). ``show_inputs`` adds a lower panel with
+    the signal's inputs rebased to 100 at the first date, like the essay's two-line charts.
     """
     values = _signal_series(session, signal_id, since, until)
     if not values:
@@ -52,9 +77,14 @@ def render_signal_chart(
     main.plot([d for d, _ in values], [v for _, v in values], color="#1f4e79", lw=1.4)
     _thresholds(main, rules)
     _firing_spans(main, firing_periods(session, rules, values[-1][0]), values[0][0])
-    if rules:
+    if mark is not None:
+        _mark(main, values, mark)
+    if rules or mark is not None:
         main.legend(loc="best", fontsize="small")
     main.set_title(signal_id)
+    main.set_ylabel(axis_label(config, signal_id))
+    if signal_id == config.stage.id:
+        main.yaxis.set_major_locator(MaxNLocator(integer=True))
     main.grid(alpha=0.3)
     if panels == 2:
         for name, series in inputs.items():
@@ -66,9 +96,17 @@ def render_signal_chart(
     locator = AutoDateLocator()
     axes[-1].xaxis.set_major_locator(locator)
     axes[-1].xaxis.set_major_formatter(ConciseDateFormatter(locator))
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure
+
+
+def _mark(axis: Axes, values: Series, mark: date) -> None:
+    """The notified date: a vertical line, and a point on the line at its value (as of then)."""
+    seen = [(d, v) for d, v in values if d <= mark]
+    axis.axvline(mark, color=MARK_COLOUR, lw=2, gid="trigger-line", label=f"alert {mark}")
+    if seen:
+        axis.plot(
+            [mark], [seen[-1][1]], "o", color=MARK_COLOUR, ms=7, zorder=5, gid="trigger-point"
+        )
 
 
 def _thresholds(axis: Axes, rules: Sequence[RuleConfig]) -> None:
@@ -94,7 +132,9 @@ def _firing_spans(axis: Axes, spans: list[tuple[date, date]], first: date) -> No
     label = "firing"
     for start, end in spans:
         if end >= first:
-            axis.axvspan(max(start, first), end, color="#c62828", alpha=0.15, lw=0, label=label)
+            # At least a day wide: a period that starts on the last date shows, not zero-width.
+            right = max(end, start + timedelta(days=1))
+            axis.axvspan(max(start, first), right, color="#c62828", alpha=0.15, lw=0, label=label)
             label = "_nolegend_"
 
 

@@ -12,7 +12,9 @@ ICONS = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":infor
 
 
 def headline(message: AlertMessage) -> str:
-    """One line: state, severity and rule, e.g. ``[FIRING:critical] btc_vs_ndx``."""
+    """One line: state, severity and rule, e.g. ``[FIRING:critical] btc_vs_ndx`` (or the title)."""
+    if message.title:
+        return message.title
     return f"[{message.state.upper()}:{message.severity}] {message.rule}"
 
 

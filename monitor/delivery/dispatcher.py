@@ -176,7 +176,7 @@ def _firing_starts(session: Session, events: Sequence[AlertEvent]) -> dict[int, 
 
 
 def chart_renderer(config: Config, engine: Engine) -> ChartRenderer:
-    """The email chart: the alert's signal over the last year up to the alert's date."""
+    """The alert's chart: its signal over the last year up to the alert's date, marked."""
 
     def render(message: AlertMessage) -> bytes | None:
         if message.state == "test":
@@ -191,6 +191,7 @@ def chart_renderer(config: Config, engine: Engine) -> ChartRenderer:
                 message.signal,
                 since=message.date - timedelta(days=CHART_DAYS),
                 until=message.date,
+                mark=message.date,
             )
 
     return render

@@ -13,20 +13,19 @@ import logging
 import smtplib
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from monitor.config import EmailChannel
-from monitor.delivery.base import describe_error
+from monitor.delivery.base import ChartRenderer, chart_or_none, describe_error
 from monitor.delivery.chat import headline
 from monitor.delivery.message import AlertMessage
 from monitor.delivery.outcome import SendResult, classify_smtp, classify_smtp_refusals
 from monitor.errors import DeliveryError
 
 log = logging.getLogger(__name__)
-ChartRenderer = Callable[[AlertMessage], bytes | None]
 
 
 def build_email(
@@ -107,7 +106,7 @@ class EmailSender:
             credentials = self._credentials()
         except DeliveryError as exc:
             return SendResult("failed", error=str(exc))
-        email = build_email(message, self.channel, delivery_id, self._chart(message))
+        email = build_email(message, self.channel, delivery_id, chart_or_none(self.chart, message))
         secrets = tuple(credentials or ())
         try:
             with self._connect() as smtp:
@@ -158,13 +157,6 @@ class EmailSender:
             if not self.environ.get(variable):
                 raise DeliveryError(f"smtp credentials: environment variable {variable} is not set")
         return self.environ[username_env], self.environ[password_env]
-
-    def _chart(self, message: AlertMessage) -> bytes | None:
-        try:
-            return self.chart(message)
-        except Exception as exc:  # a chart is a nicety: the alert goes out without it
-            log.warning("no chart for %s: %s", message.signal, describe_error(exc))
-            return None
 
 
 def _refusals(refused: Mapping[str, tuple[int, bytes]]) -> str:

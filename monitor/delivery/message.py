@@ -26,6 +26,7 @@ class AlertMessage:
     labels: dict[str, str] = field(default_factory=dict)
     event_id: int | None = None
     starts_at: date | None = None  # when the alert began firing (for resolved events)
+    title: str | None = None  # the channel's title_template rendered, else a headline is made
 
     @property
     def type(self) -> str:

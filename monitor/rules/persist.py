@@ -10,6 +10,7 @@ never moves back in time, so a slower racer cannot rewind it; a later judgment o
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config import Config
 from monitor.delivery.outbox import queue_deliveries
+from monitor.delivery.senders import delivery_targets
 from monitor.rules.engine import RuleOutcome, Series
 from monitor.rules.evaluator import AlertState
 from monitor.store.models import AlertEvent, RuleState, SignalValue
@@ -98,7 +100,8 @@ def record(
     """
     events = deliveries = 0
     for outcome in outcomes:
-        channels = config.rule_channels(outcome.rule)
+        # Apprise URLs are read when the event is queued: one delivery per URL.
+        channels = delivery_targets(config, config.rule_channels(outcome.rule), os.environ)
         interval = outcome.rule.repeat_interval or config.alerts.repeat_interval
         news_since = as_of - interval
         for decision in outcome.decisions:

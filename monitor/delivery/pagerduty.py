@@ -1,0 +1,123 @@
+"""The PagerDuty sender: Events API v2 (``POST /v2/enqueue``), so on-call gets the resolve too.
+
+A firing alert is a ``trigger`` and its resolution a ``resolve`` with the same ``dedup_key`` (the
+alert's fingerprint), which closes the incident. PagerDuty answers 202 when it took the event,
+400 for an invalid one (permanent), 429 and 5xx when it wants the event again later: the shared
+classifier's rules. ``notify-test`` triggers a test incident and resolves it straight away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from monitor.config import PagerDutyChannel
+from monitor.delivery.attempt import send_once
+from monitor.delivery.chat import headline
+from monitor.delivery.message import AlertMessage
+from monitor.delivery.outcome import SendResult
+from monitor.delivery.payloads import signal_url, to_json_bytes
+from monitor.errors import DeliveryError
+
+# PagerDuty's severities are critical, error, warning and info; ours map one to one.
+SEVERITIES = {"critical": "critical", "warning": "warning", "info": "info"}
+SUMMARY_LIMIT = 1024  # PagerDuty truncates longer summaries
+
+
+def pagerduty_events(
+    message: AlertMessage, routing_key: str, receiver: str, external_url: str
+) -> list[dict[str, Any]]:
+    """The events announcing ``message``: trigger or resolve (a test: trigger, then resolve)."""
+    dedup_key = message.fingerprint
+    if message.state == "test":
+        dedup_key = f"firealarm-test-{message.timestamp.isoformat()}"
+        return [
+            _trigger(message, routing_key, dedup_key, receiver, external_url),
+            _event("resolve", routing_key, dedup_key),
+        ]
+    if message.resolved:
+        return [_event("resolve", routing_key, dedup_key)]
+    return [_trigger(message, routing_key, dedup_key, receiver, external_url)]
+
+
+def _event(action: str, routing_key: str, dedup_key: str) -> dict[str, Any]:
+    return {"routing_key": routing_key, "event_action": action, "dedup_key": dedup_key}
+
+
+def _trigger(
+    message: AlertMessage, routing_key: str, dedup_key: str, receiver: str, external_url: str
+) -> dict[str, Any]:
+    url = signal_url(external_url, message.signal)
+    summary = f"{headline(message)}: {message.summary}" if message.summary else headline(message)
+    return {
+        **_event("trigger", routing_key, dedup_key),
+        "payload": {
+            "summary": summary[:SUMMARY_LIMIT],
+            "source": "firealarm",
+            "severity": SEVERITIES.get(message.severity, "warning"),
+            "timestamp": message.timestamp.astimezone(UTC).isoformat(),
+            "component": message.signal,
+            "group": message.rule,
+            "class": message.state,
+            "custom_details": {
+                "rule": message.rule,
+                "signal": message.signal,
+                "value": message.value,
+                "threshold": message.threshold,
+                "date": message.date.isoformat(),
+                "labels": message.labels,
+                "channel": receiver,
+            },
+        },
+        "client": "firealarm",
+        "client_url": external_url,
+        "links": [{"href": url, "text": f"{message.signal} on the firealarm dashboard"}],
+    }
+
+
+class PagerDutySender:
+    """Posts events to ``channel.url`` with the routing key from ``environ``."""
+
+    def __init__(
+        self,
+        name: str,
+        channel: PagerDutyChannel,
+        client: httpx.Client,
+        environ: Mapping[str, str],
+        external_url: str,
+    ) -> None:
+        self.name = name
+        self.channel = channel
+        self.client = client
+        self.environ = environ
+        self.external_url = external_url
+
+    def send(self, message: AlertMessage, delivery_id: str, now: datetime) -> SendResult:
+        """Post each event once, stopping at the first that is not accepted."""
+        try:
+            key = self._routing_key()
+        except DeliveryError as exc:
+            return SendResult("failed", error=str(exc))
+        result = SendResult("failed", error="no event")
+        for event in pagerduty_events(message, key, self.name, self.external_url):
+            request = self.client.build_request(
+                "POST",
+                self.channel.url,
+                content=to_json_bytes(event),
+                headers={"content-type": "application/json"},
+                timeout=self.channel.timeout,
+            )
+            result = send_once(self.client, request, now)
+            if not result.ok:
+                break
+        return result
+
+    def _routing_key(self) -> str:
+        variable = self.channel.routing_key_env
+        key = self.environ.get(variable, "")
+        if not key:
+            raise DeliveryError(f"pagerduty: environment variable {variable} is not set")
+        return key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor.delivery.message import AlertMessage
+from monitor.delivery.message import AlertMessage, signal_url
 
 # Discord embed colours by severity (and green for resolved).
 COLOURS = {"critical": 0xD32F2F, "warning": 0xF9A825, "info": 0x1976D2, "resolved": 0x2E7D32}
@@ -31,6 +31,7 @@ def _facts(message: AlertMessage) -> list[tuple[str, str]]:
 def slack_body(message: AlertMessage, receiver: str, external_url: str) -> dict[str, Any]:
     """A Slack incoming-webhook message: ``text`` (the fallback) and ``blocks``."""
     icon = ":white_check_mark:" if message.resolved else ICONS.get(message.severity, "")
+    chart = signal_url(external_url, message.signal)
     text = f"{icon} {headline(message)}: {message.summary}".strip()
     return {
         "text": text,
@@ -47,7 +48,9 @@ def slack_body(message: AlertMessage, receiver: str, external_url: str) -> dict[
             {
                 "type": "context",
                 "elements": [
-                    {"type": "mrkdwn", "text": f"firealarm · {message.fingerprint} · {receiver}"}
+                    # Incoming webhooks cannot upload the chart: link the dashboard's instead.
+                    {"type": "mrkdwn", "text": f"<{chart}|Chart of {message.signal}>"},
+                    {"type": "mrkdwn", "text": f"firealarm · {message.fingerprint} · {receiver}"},
                 ],
             },
         ],

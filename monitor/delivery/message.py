@@ -72,3 +72,8 @@ def notify_test_message(channel: str, now: datetime) -> AlertMessage:
         timestamp=now.astimezone(UTC),
         labels={"channel": channel},
     )
+
+
+def signal_url(external_url: str, signal: str) -> str:
+    """Where the dashboard shows ``signal`` (and its chart)."""
+    return f"{external_url.rstrip('/')}/signals/{signal}"

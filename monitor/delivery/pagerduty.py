@@ -17,9 +17,9 @@ import httpx
 from monitor.config import PagerDutyChannel
 from monitor.delivery.attempt import send_once
 from monitor.delivery.chat import headline
-from monitor.delivery.message import AlertMessage
+from monitor.delivery.message import AlertMessage, signal_url
 from monitor.delivery.outcome import SendResult
-from monitor.delivery.payloads import signal_url, to_json_bytes
+from monitor.delivery.payloads import to_json_bytes
 from monitor.errors import DeliveryError
 
 # PagerDuty's severities are critical, error, warning and info; ours map one to one.

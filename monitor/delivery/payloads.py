@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from monitor.delivery.chat import discord_body, slack_body
-from monitor.delivery.message import AlertMessage
+from monitor.delivery.message import AlertMessage, signal_url
 
 ZERO_TIME = "0001-01-01T00:00:00Z"  # Alertmanager's endsAt for an alert still firing
 
@@ -86,11 +86,6 @@ RENDERERS: dict[str, Renderer] = {
 def render_body(fmt: str, message: AlertMessage, receiver: str, external_url: str) -> bytes:
     """The body of ``message`` in format ``fmt`` as the exact bytes to sign and send."""
     return to_json_bytes(RENDERERS[fmt](message, receiver, external_url))
-
-
-def signal_url(external_url: str, signal: str) -> str:
-    """Where the dashboard shows ``signal``."""
-    return f"{external_url.rstrip('/')}/signals/{signal}"
 
 
 def _iso(moment: datetime) -> str:

@@ -18,9 +18,8 @@ from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from monitor.delivery.base import Sender
-from monitor.delivery.message import AlertMessage
+from monitor.delivery.message import AlertMessage, signal_url
 from monitor.delivery.outcome import SendResult
-from monitor.delivery.payloads import signal_url
 from monitor.errors import DeliveryError
 
 VARIABLES = (

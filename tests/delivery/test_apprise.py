@@ -10,52 +10,33 @@ the chart and the caption).
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import apprise
 import pytest
 from sqlalchemy import select
 
+from monitor.cli import run
 from monitor.config import parse_config
 from monitor.delivery.apprise_sender import AppriseSender, target_name
 from monitor.delivery.dispatcher import Dispatcher, chart_renderer
 from monitor.delivery.message import notify_test_message
 from monitor.delivery.senders import build_senders, delivery_targets
 from monitor.store.database import session_scope
-from monitor.store.models import Delivery, SignalValue
+from monitor.store.models import Delivery
 from tests.chart_pixels import mark_columns, width
-from tests.delivery.conftest import T0, queue_event
+from tests.delivery.conftest import SIGNAL_TOML, T0, queue_event, store_signal
 from tests.delivery.receiver import Receiver, Reply
 
 URLS_ENV = "FIREALARM_TEST_APPRISE_URLS"
 BOT_TOKEN = "123456789:AAbbCCddEEff_secret-token"
-DAY = date(2026, 3, 2)
 
 
 def apprise_config(extra: str = ""):
     return parse_config(
-        f"""
-[[instruments]]
-symbol = "BTC-USD"
-source = "yahoo"
-
-[[instruments]]
-symbol = "^NDX"
-source = "yahoo"
-
-[[signals]]
-id = "btc_vs_ndx"
-kind = "relative_return"
-inputs = ["BTC-USD", "^NDX"]
-window = 90
-
-[[rules]]
-name = "btc_vs_ndx"
-signal = "btc_vs_ndx"
-op = "<"
-threshold = -25.0
-
+        SIGNAL_TOML
+        + f"""
 [channels.phone]
 type = "apprise"
 urls_env = "{URLS_ENV}"
@@ -70,15 +51,6 @@ def receiver():
     server = Receiver()
     yield server
     server.close()
-
-
-def _store_signal(engine) -> None:
-    with session_scope(engine) as session:
-        for n in range(120):
-            day = DAY - timedelta(days=119 - n)
-            session.add(
-                SignalValue(signal="btc_vs_ndx", date=day, value=-10.0 - n / 4, computed_at=T0)
-            )
 
 
 def _dispatcher(config, engine, environ, **seams):
@@ -107,7 +79,7 @@ def _assert_marked_chart(png: bytes) -> None:
 def test_ntfy_gets_the_alert_with_the_marked_chart_attached(receiver, sqlite_engine):
     env = {URLS_ENV: f"ntfy://127.0.0.1:{receiver.port}/markets"}
     config = apprise_config()
-    _store_signal(sqlite_engine)
+    store_signal(sqlite_engine)
     [delivery_id] = _queue(config, sqlite_engine, env)
 
     report = _dispatcher(config, sqlite_engine, env).dispatch_due(T0)
@@ -140,7 +112,7 @@ def test_telegram_gets_the_chart_as_a_photo_with_the_alert_as_caption(receiver, 
     receiver.default = Reply(200, body=b'{"ok":true,"result":{"message_id":1}}')
     env = {URLS_ENV: f"tgram://{BOT_TOKEN}/12315544/"}
     config = apprise_config()
-    _store_signal(sqlite_engine)
+    store_signal(sqlite_engine)
     [delivery_id] = _queue(config, sqlite_engine, env)
 
     dispatcher = _dispatcher(config, sqlite_engine, env, instantiate=_loopback_telegram(receiver))
@@ -171,9 +143,7 @@ def _multipart(request) -> dict[str, bytes]:
 def test_one_dead_service_neither_blocks_nor_repeats_the_others(receiver, sqlite_engine):
     dead = Receiver()
     dead.default = Reply(503)
-    env = {
-        URLS_ENV: f"ntfy://127.0.0.1:{receiver.port}/ok ntfy://127.0.0.1:{dead.port}/down"
-    }
+    env = {URLS_ENV: f"ntfy://127.0.0.1:{receiver.port}/ok ntfy://127.0.0.1:{dead.port}/down"}
     config = apprise_config()
     ok_id, down_id = _queue(config, sqlite_engine, env)
     dispatcher = _dispatcher(config, sqlite_engine, env)
@@ -241,9 +211,9 @@ def test_a_target_whose_url_left_the_environment_fails_naming_it(receiver):
 
 def test_templates_shape_the_title_and_body(receiver, sqlite_engine):
     extra = (
-        "title_template = \"{{ rule | upper }} is {{ state }}\"\n"
+        'title_template = "{{ rule | upper }} is {{ state }}"\n'
         "body_template = \"{{ signal }} at {{ '%.1f' | format(value) }} (limit {{ threshold }})"
-        " {{ url }}\""
+        ' {{ url }}"'
     )
     env = {URLS_ENV: f"ntfy://127.0.0.1:{receiver.port}/t"}
     config = apprise_config(extra)
@@ -271,3 +241,25 @@ def test_a_template_failing_at_send_time_fails_the_delivery(receiver, sqlite_eng
 
 def _sender(env) -> AppriseSender:
     return AppriseSender("phone", apprise_config().channels["phone"], env, lambda m: None)
+
+
+def test_notify_test_sends_to_every_url_of_the_channel(
+    receiver, tmp_path, monkeypatch, capsys, sqlite_engine, sqlite_url
+):
+    config = tmp_path / "firealarm.toml"
+    config.write_text(f'[channels.phone]\ntype = "apprise"\nurls_env = "{URLS_ENV}"\n')
+    monkeypatch.setenv(
+        URLS_ENV, f"ntfy://127.0.0.1:{receiver.port}/a\nntfy://127.0.0.1:{receiver.port}/b"
+    )
+    code = run(["--config", str(config), "--db", sqlite_url, "notify-test", "phone"])
+    assert code == 0, capsys.readouterr().err
+    paths = sorted(r.path for r in receiver.requests)
+    assert paths == ["/", "/"]  # ntfy's JSON publish: the topic is in the body
+    topics = sorted(json.loads(r.body)["topic"] for r in receiver.requests)
+    assert topics == ["a", "b"]
+    assert "phone: sent" in capsys.readouterr().err
+
+    receiver.default = Reply(404)
+    assert run(["--config", str(config), "--db", sqlite_url, "notify-test", "phone"]) == 1
+    err = capsys.readouterr().err
+    assert "phone: failed 404" in err and "error=404" in err

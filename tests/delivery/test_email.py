@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,8 +13,9 @@ from monitor.delivery.email import EmailSender
 from monitor.delivery.message import notify_test_message
 from monitor.delivery.senders import build_senders
 from monitor.store.database import session_scope
-from monitor.store.models import Delivery, SignalValue
-from tests.delivery.conftest import T0, queue_event
+from monitor.store.models import Delivery
+from tests.chart_pixels import mark_columns, width
+from tests.delivery.conftest import queue_event, store_signal
 from tests.delivery.smtp_server import SmtpServer
 
 # aiosmtpd counts only STARTTLS as TLS; under implicit TLS it warns that AUTH lacks TLS.
@@ -69,18 +70,9 @@ def smtp(request):
     server.stop()
 
 
-def _store_signal(engine, last: date) -> None:
-    with session_scope(engine) as session:
-        for n in range(120):
-            day = last - timedelta(days=119 - n)
-            session.add(
-                SignalValue(signal="btc_vs_ndx", date=day, value=-10.0 - n / 4, computed_at=T0)
-            )
-
-
 def test_alert_email_has_text_html_and_inline_chart(smtp, sqlite_engine, clock):
     config = email_config(smtp.port, smtp.security)
-    _store_signal(sqlite_engine, date(2026, 3, 2))
+    store_signal(sqlite_engine)
     [delivery_id] = queue_event(sqlite_engine, clock.now, channels=("team",))
     senders = build_senders(
         config,
@@ -107,6 +99,8 @@ def test_alert_email_has_text_html_and_inline_chart(smtp, sqlite_engine, clock):
     image = next(p for p in related.iter_parts() if p.get_content_type() == "image/png")
     png = image.get_content()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5_000
+    columns = mark_columns(png)  # the alert's date, the last drawn, marked at the right end
+    assert columns and min(columns) > 0.75 * width(png)
     cid = image["Content-ID"].strip("<>")
     assert f"cid:{cid}" in html_part.get_content()
     with session_scope(sqlite_engine) as session:

@@ -328,6 +328,10 @@ class AppriseChannel(_Templated):
     timeout: float = Field(10.0, gt=0)
 
 
+# A delivery's channel column holds 64 characters: NAME/<service, 12 at most>-<8 hex>.
+APPRISE_NAME_LIMIT = 42
+
+
 class PagerDutyChannel(_Templated):
     """PagerDuty Events API v2: trigger on firing, resolve on resolution."""
 
@@ -429,10 +433,15 @@ class Config(_Model):
         return self
 
     def _check_templates(self) -> None:
-        """Compile every channel template now, so a broken one stops the load, not a send."""
+        """Check every channel template now (and Apprise names), so a send does not fail on it."""
         from monitor.delivery.templates import check_template
 
         for name, channel in self.channels.items():
+            if isinstance(channel, AppriseChannel) and len(name) > APPRISE_NAME_LIMIT:
+                raise ValueError(
+                    f"channel {name!r}: an apprise channel's name has at most "
+                    f"{APPRISE_NAME_LIMIT} characters (its deliveries are NAME/<service>-<hash>)"
+                )
             for key in ("title_template", "body_template"):
                 source = getattr(channel, key)
                 if source is not None:

@@ -46,7 +46,7 @@ def apprise_urls(channel: AppriseChannel, environ: Mapping[str, str]) -> list[st
 
 def target_name(channel: str, url: str) -> str:
     """The delivery target of one URL: ``channel/<service>-<8 hex of its SHA-256>``."""
-    service = url.split("://", 1)[0].lower() if "://" in url else "apprise"
+    service = url.split("://", 1)[0].lower()[:12] if "://" in url else "apprise"
     return f"{channel}/{service}-{hashlib.sha256(url.encode()).hexdigest()[:8]}"
 
 

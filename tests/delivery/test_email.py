@@ -15,7 +15,7 @@ from monitor.delivery.senders import build_senders
 from monitor.store.database import session_scope
 from monitor.store.models import Delivery
 from tests.chart_pixels import mark_columns, width
-from tests.delivery.conftest import queue_event, store_signal
+from tests.delivery.conftest import SIGNAL_TOML, queue_event, store_signal
 from tests.delivery.smtp_server import SmtpServer
 
 # aiosmtpd counts only STARTTLS as TLS; under implicit TLS it warns that AUTH lacks TLS.
@@ -27,28 +27,8 @@ ENV = {"TEST_SMTP_USER": USER, "TEST_SMTP_PASSWORD": PASSWORD}
 
 def email_config(port: int, security: str):
     return parse_config(
-        f"""
-[[rules]]
-name = "btc_vs_ndx"
-signal = "btc_vs_ndx"
-op = "<"
-threshold = -25.0
-clear_threshold = -15.0
-
-[[instruments]]
-symbol = "BTC-USD"
-source = "yahoo"
-
-[[instruments]]
-symbol = "^NDX"
-source = "yahoo"
-
-[[signals]]
-id = "btc_vs_ndx"
-kind = "relative_return"
-inputs = ["BTC-USD", "^NDX"]
-window = 90
-
+        SIGNAL_TOML
+        + f"""
 [channels.team]
 type = "email"
 smtp_host = "127.0.0.1"

@@ -33,7 +33,7 @@ def build_email(
 ) -> EmailMessage:
     """The email for ``message``; ``delivery_id`` becomes the Message-ID (stable on retries)."""
     email = EmailMessage()
-    email["Subject"] = f"{headline(message)}: {message.summary}"[:200]
+    email["Subject"] = _subject(message)
     email["From"] = channel.from_
     email["To"] = ", ".join(channel.to)
     email["Date"] = format_datetime(message.timestamp)
@@ -46,6 +46,14 @@ def build_email(
         html_part = email.get_payload()[1]
         html_part.add_related(chart, "image", "png", cid=cid, filename=f"{message.signal}.png")
     return email
+
+
+def _subject(message: AlertMessage) -> str:
+    """The title template's line, else ``headline: summary`` (a templated body may be lines)."""
+    if message.title:
+        return message.title[:200]
+    first = message.summary.splitlines()[0] if message.summary else ""
+    return f"{headline(message)}: {first}"[:200]
 
 
 def _facts(message: AlertMessage) -> list[tuple[str, str]]:

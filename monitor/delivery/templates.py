@@ -141,7 +141,7 @@ class TemplatedSender:
             return SendResult("failed", error=str(exc))
         message = replace(
             message,
-            title=title.strip() if title is not None else message.title,
+            title=" ".join(title.split()) if title is not None else message.title,  # one line
             summary=body if body is not None else message.summary,
         )
         return self.inner.send(message, delivery_id, now)

@@ -29,6 +29,7 @@ from tests.delivery.conftest import (
 )
 from tests.delivery.readme_code import README
 from tests.delivery.receiver import Receiver
+from tests.delivery.smtp_server import SmtpServer
 
 MARKER = "<!-- custom-webhook:"
 
@@ -167,3 +168,41 @@ def test_discord_without_a_chart_stays_json(receiver, sqlite_engine, http_client
     assert report.statuses == {delivery_id: "sent"}
     assert receiver.requests[0].headers["content-type"] == "application/json"
     assert "attachments" not in json.loads(receiver.requests[0].body)
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_email_takes_the_title_as_subject_and_the_body_lines_as_text(sqlite_engine):
+    smtp = SmtpServer(security="tls", username="u@example.com", password="pw")
+    try:
+        config = parse_config(
+            f"""
+[channels.team]
+type = "email"
+smtp_host = "127.0.0.1"
+smtp_port = {smtp.port}
+security = "tls"
+username_env = "U"
+password_env = "P"
+from = "firealarm@example.com"
+to = ["me@example.com"]
+title_template = '''{{{{ signal }}}}:
+  {{{{ state }}}}'''
+body_template = "Value {{{{ value }}}}\\nThreshold {{{{ threshold }}}}"
+"""
+        )
+        [delivery_id] = queue_event(sqlite_engine, T0, channels=("team",))
+        senders = build_senders(
+            config,
+            client=None,  # type: ignore[arg-type]  # no HTTP channel here
+            environ={"U": "u@example.com", "P": "pw"},
+            chart=lambda m: None,
+            ssl_context=smtp.client_context,
+        )
+        report = Dispatcher(config, sqlite_engine, senders).dispatch_due(T0)
+    finally:
+        smtp.stop()
+    assert report.statuses == {delivery_id: "sent"}
+    [email] = smtp.mailbox.messages
+    assert email["Subject"] == "btc_vs_ndx: firing"  # the title, on one line
+    text = email.get_body(("plain",)).get_content()
+    assert text.startswith("Value -31.4\r\nThreshold -25.0\r\n")

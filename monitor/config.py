@@ -434,8 +434,6 @@ class Config(_Model):
 
     def _check_templates(self) -> None:
         """Check every channel template now (and Apprise names), so a send does not fail on it."""
-        from monitor.delivery.templates import check_template
-
         for name, channel in self.channels.items():
             if isinstance(channel, AppriseChannel) and len(name) > APPRISE_NAME_LIMIT:
                 raise ValueError(
@@ -445,6 +443,8 @@ class Config(_Model):
             for key in ("title_template", "body_template"):
                 source = getattr(channel, key)
                 if source is not None:
+                    from monitor.delivery.templates import check_template  # Jinja2 on demand
+
                     try:
                         check_template(source)
                     except ValueError as exc:

@@ -4,7 +4,7 @@
 - ``message``: what a notification says; ``payloads``/``chat``: the webhook body formats.
 - ``signing``: Standard Webhooks signatures; ``multipart``: Discord's chart upload.
 - the senders (``base``): ``webhook`` and ``pagerduty`` (both through ``attempt``), ``email``,
-  ``apprise_sender`` (one delivery target per Apprise URL); ``senders`` builds them.
+  ``apprise_sender``; ``senders`` builds them; ``targets``: one delivery per Apprise URL.
 - ``templates``: the channels' sandboxed Jinja2 title/body templates and custom bodies.
 - ``outcome``: the one status classifier; ``schedule``: backoff with jitter up to a max age.
 - ``claims``: leasing due deliveries (``FOR UPDATE SKIP LOCKED`` on PostgreSQL);

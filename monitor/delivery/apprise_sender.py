@@ -1,9 +1,8 @@
 """The Apprise sender: Telegram, ntfy, Pushover, Gotify, Matrix, Teams... by Apprise URL.
 
-A channel's URLs live in the environment variable ``urls_env`` (they hold tokens), separated by
-spaces or newlines. Each URL is its own delivery *target* (``phone/ntfy-1a2b3c4d``: the channel,
-the service and a hash of the URL, never the URL), so one dead service does not hold back or
-repeat the others. The chart goes along as an attachment where the service takes one.
+A channel's URLs live in the environment variable ``urls_env`` (they hold tokens); each is its
+own delivery target (:mod:`monitor.delivery.targets`). The chart goes along as an attachment
+where the service takes one.
 
 Apprise answers only True/False; the HTTP status of a failure is read from the ``error=NNN``
 that its plugins log, and classified like a webhook's (4xx fail, 429/5xx retry). A failure
@@ -12,7 +11,6 @@ without a status (connection refused, timeout) is retried; a URL Apprise cannot 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import threading
@@ -29,6 +27,7 @@ from monitor.delivery.base import ChartRenderer, chart_or_none, describe_error
 from monitor.delivery.chat import headline
 from monitor.delivery.message import AlertMessage
 from monitor.delivery.outcome import SendResult, classify_status
+from monitor.delivery.targets import apprise_urls, target_name
 from monitor.errors import DeliveryError
 
 APPRISE_LOGGER = "apprise"
@@ -37,17 +36,6 @@ _STATUS = re.compile(r"error=(\d{3})\b")
 _NOTIFY_TYPES = {"critical": "failure", "warning": "warning", "info": "info"}
 
 Instantiate = Callable[[str], Any]  # Apprise URL -> a plugin with .notify(), or None
-
-
-def apprise_urls(channel: AppriseChannel, environ: Mapping[str, str]) -> list[str]:
-    """The Apprise URLs in ``channel.urls_env`` (spaces or newlines between them)."""
-    return environ.get(channel.urls_env, "").split()
-
-
-def target_name(channel: str, url: str) -> str:
-    """The delivery target of one URL: ``channel/<service>-<8 hex of its SHA-256>``."""
-    service = url.split("://", 1)[0].lower()[:12] if "://" in url else "apprise"
-    return f"{channel}/{service}-{hashlib.sha256(url.encode()).hexdigest()[:8]}"
 
 
 def _instantiate(url: str) -> Any:

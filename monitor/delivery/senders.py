@@ -9,16 +9,11 @@ from collections.abc import Mapping
 import httpx
 
 from monitor.config import AppriseChannel, Config, EmailChannel, PagerDutyChannel, WebhookChannel
-from monitor.delivery.apprise_sender import (
-    APPRISE_LOGGER,
-    AppriseSender,
-    Instantiate,
-    apprise_urls,
-    target_name,
-)
+from monitor.delivery.apprise_sender import APPRISE_LOGGER, AppriseSender, Instantiate
 from monitor.delivery.base import ChartRenderer, Sender
 from monitor.delivery.email import EmailSender
 from monitor.delivery.pagerduty import PagerDutySender
+from monitor.delivery.targets import apprise_urls, target_name
 from monitor.delivery.templates import TemplatedSender
 from monitor.delivery.webhook import WebhookSender
 
@@ -37,7 +32,7 @@ def build_senders(
     """Delivery target → its sender. Secrets are read from ``environ`` at send time.
 
     A target is a channel's name, and for an Apprise channel also one per URL
-    (:func:`delivery_targets`); the channel's own name sends to all its URLs (``notify-test``).
+    (:mod:`monitor.delivery.targets`); its own name sends to all its URLs (``notify-test``).
     ``instantiate`` replaces Apprise's URL parser (tests point a Telegram plugin at loopback).
     """
     # httpx logs every request URL at INFO, Apprise logs tokens at DEBUG: both are credentials.
@@ -74,17 +69,3 @@ def _templated(sender: Sender, name: str, channel: ChannelConfig, external_url: 
     return TemplatedSender(
         sender, name, external_url, title_template=channel.title_template, body_template=body
     )
-
-
-def delivery_targets(config: Config, channels: list[str], environ: Mapping[str, str]) -> list[str]:
-    """Where an alert for ``channels`` is queued: each channel, an Apprise one once per URL.
-
-    An Apprise channel whose variable holds no URL yet keeps its own name, so the delivery
-    fails visibly (naming the variable) instead of vanishing.
-    """
-    targets: list[str] = []
-    for name in channels:
-        channel = config.channels.get(name)
-        urls = apprise_urls(channel, environ) if isinstance(channel, AppriseChannel) else []
-        targets += [target_name(name, url) for url in urls] or [name]
-    return targets

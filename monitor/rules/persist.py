@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config import Config
 from monitor.delivery.outbox import queue_deliveries
-from monitor.delivery.senders import delivery_targets
+from monitor.delivery.targets import delivery_targets
 from monitor.rules.engine import RuleOutcome, Series
 from monitor.rules.evaluator import AlertState
 from monitor.store.models import AlertEvent, RuleState, SignalValue

@@ -19,10 +19,11 @@ from sqlalchemy import select
 
 from monitor.cli import run
 from monitor.config import parse_config
-from monitor.delivery.apprise_sender import AppriseSender, target_name
+from monitor.delivery.apprise_sender import AppriseSender
 from monitor.delivery.dispatcher import Dispatcher, chart_renderer
 from monitor.delivery.message import notify_test_message
-from monitor.delivery.senders import build_senders, delivery_targets
+from monitor.delivery.senders import build_senders
+from monitor.delivery.targets import delivery_targets, target_name
 from monitor.store.database import session_scope
 from monitor.store.models import Delivery
 from tests.chart_pixels import mark_columns, width

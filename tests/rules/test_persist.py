@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 
 from monitor.config import AppriseChannel
-from monitor.delivery.apprise_sender import target_name
+from monitor.delivery.targets import target_name
 from monitor.queries.alerts import alert_events, open_alerts
 from monitor.runtime import Runtime
 from monitor.store.database import session_scope

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli import alerts, daemon, data, delivery, query, status
+from monitor.cli import alerts, daemon, data, delivery, demo, query, status
 from monitor.cli import signals as signal_commands
 from monitor.cli.state import CliState
 from monitor.errors import FirealarmError
@@ -58,6 +58,7 @@ status.register(app)
 delivery.register(app)
 signal_commands.register(app)
 query.register(app)
+demo.register(app)
 daemon.register(app)
 
 

@@ -25,8 +25,8 @@ from monitor.daemon.runs import record_finish, record_start
 from monitor.daemon.schedule import FetchJob, next_fire
 from monitor.delivery.dispatcher import dispatch_due
 from monitor.errors import FirealarmError, SourceError, StoreError
-from monitor.ingest import FetchReport, fetch_source
-from monitor.pipeline import evaluate as run_pipeline
+from monitor.evaluation import evaluate as run_pipeline
+from monitor.ingest.fetch import FetchReport, fetch_source
 from monitor.runtime import Runtime
 from monitor.sources import build_sources
 from monitor.sources.base import Source

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from monitor.config import Config
 from monitor.errors import ConfigError
 from monitor.rules.engine import evaluate_rules
-from monitor.rules.persist import load_series
+from monitor.signals.store import load_series
 
 
 def backtest(

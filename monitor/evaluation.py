@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from monitor.config import Config
 from monitor.delivery.outbox import queue_deliveries
 from monitor.delivery.targets import delivery_targets
-from monitor.errors import ConfigError
+from monitor.errors import ParameterError
 from monitor.rules.engine import evaluate_rules, rule_fingerprint
 from monitor.rules.evaluator import AlertState
 from monitor.rules.events import NewEvent, forget_states, load_states, record, transitions
@@ -65,7 +65,7 @@ def evaluate(
     ``as_of`` (default: the UTC date of ``now``) limits every step to observations available
     up to that date, so a past date is evaluated exactly as it could have been then, and an
     observation stored before its assumed publication date waits for it; a future date is a
-    ConfigError. ``full`` recomputes
+    ParameterError. ``full`` recomputes
     all history instead of just the dates that can have changed.
     """
     now = now or datetime.now(UTC)
@@ -73,7 +73,7 @@ def evaluate(
     as_of = as_of or today
     if as_of > today:
         # Rule states never move back in time: a future date would freeze them until it comes.
-        raise ConfigError(f"--as-of {as_of} is in the future (today is {today}, UTC)")
+        raise ParameterError("as_of", f"{as_of} is in the future (today is {today}, UTC)")
     report = EvaluationReport(as_of=as_of, now=now, full=full)
     with session_scope(runtime.engine) as session:
         lock_evaluation(session)  # one evaluation at a time, across processes

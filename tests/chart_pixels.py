@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.colors import to_rgb
 from matplotlib.image import imread
 
-from monitor.charts import MARK_COLOUR
+from monitor.charts.render import MARK_COLOUR
 
 
 def mark_columns(png: bytes, *, min_rows: int = 100) -> list[int]:

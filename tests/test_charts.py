@@ -9,9 +9,11 @@ import pytest
 from matplotlib.dates import date2num
 from matplotlib.image import imread
 
-from monitor.charts import firing_periods, render_signal_chart, signal_figure
+from monitor.charts.data import chart_data, render_signal_chart
+from monitor.charts.render import chart_figure
 from monitor.config import load_config
 from monitor.errors import DataError
+from monitor.queries.periods import firing_periods
 from monitor.store.database import create_db_engine, session_scope
 from monitor.store.migrate import upgrade
 from monitor.store.models import AlertEvent, Observation, SignalValue
@@ -98,7 +100,9 @@ def _artist(figure, gid):
 def test_the_notified_date_is_a_point_and_a_vertical_line(session):
     config = load_config(None)
     mark = date(2025, 11, 1)
-    figure = signal_figure(session, config, "btc_vs_ndx", until=date(2025, 12, 17), mark=mark)
+    figure = chart_figure(
+        chart_data(session, config, "btc_vs_ndx", until=date(2025, 12, 17), mark=mark)
+    )
 
     line, point = _artist(figure, "trigger-line"), _artist(figure, "trigger-point")
     assert list(line.get_xdata()) == [mark, mark]
@@ -118,7 +122,7 @@ def test_the_notified_date_is_a_point_and_a_vertical_line(session):
 def test_thresholds_dashed_unit_on_the_axis_and_a_firing_day_visible(session):
     config = load_config(None)
     last = date(2025, 11, 1)  # the second firing period starts on the last date drawn
-    figure = signal_figure(session, config, "btc_vs_ndx", until=last, mark=last)
+    figure = chart_figure(chart_data(session, config, "btc_vs_ndx", until=last, mark=last))
     axes = figure.axes[0]
     threshold = next(line for line in axes.get_lines() if "<" in line.get_label())
     assert threshold.get_linestyle() == "--"
@@ -134,7 +138,7 @@ def test_stage_chart_has_whole_number_ticks(session):
         for n, stage in enumerate([0, 1, 1, 2, 3, 2]):
             day = START + timedelta(days=n)
             session.add(SignalValue(signal=config.stage.id, date=day, value=stage, computed_at=NOW))
-    axes = signal_figure(session, config, config.stage.id).axes[0]
+    axes = chart_figure(chart_data(session, config, config.stage.id)).axes[0]
     ticks = [t for t in axes.get_yticks() if axes.get_ylim()[0] <= t <= axes.get_ylim()[1]]
     assert ticks and all(float(t).is_integer() for t in ticks)
     assert axes.get_ylabel() == "stage"

@@ -163,8 +163,6 @@ def import_files(
 
     Example: firealarm import data/yahoo/*.csv data/fred/*.csv
     """
-    if symbol and len(files) > 1:
-        raise ConfigError("--symbol names one series: give one file with it")
     runtime = state(ctx).runtime()
     try:
         reports = ingest.import_files(runtime.config, runtime.engine, files, symbol=symbol)

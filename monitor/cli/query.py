@@ -83,7 +83,7 @@ def chart(
 
     Example: firealarm chart btc_vs_ndx -o btc_vs_ndx.png --since 2024-01-01
     """
-    from monitor.charts import render_signal_chart  # matplotlib only for this command
+    from monitor.charts.data import render_signal_chart  # matplotlib only for this command
 
     check_range(since, until)
     with state(ctx).reading(read_only=True) as (config, session):

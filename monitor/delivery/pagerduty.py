@@ -3,7 +3,7 @@
 A firing alert is a ``trigger`` and its resolution a ``resolve`` with the same ``dedup_key`` (the
 alert's fingerprint), which closes the incident. PagerDuty answers 202 when it took the event,
 400 for an invalid one (permanent), 429 and 5xx when it wants the event again later: the shared
-classifier's rules. ``notify-test`` triggers a test incident and resolves it straight away.
+classifier's rules. ``notify-test`` triggers a test incident and resolves it shortly after.
 """
 
 from __future__ import annotations
@@ -27,20 +27,13 @@ SEVERITIES = {"critical": "critical", "warning": "warning", "info": "info"}
 SUMMARY_LIMIT = 1024  # PagerDuty truncates longer summaries
 
 
-def pagerduty_events(
+def pagerduty_event(
     message: AlertMessage, routing_key: str, receiver: str, external_url: str
-) -> list[dict[str, Any]]:
-    """The events announcing ``message``: trigger or resolve (a test: trigger, then resolve)."""
-    dedup_key = message.fingerprint
-    if message.state == "test":
-        dedup_key = f"firealarm-test-{message.timestamp.isoformat()}"
-        return [
-            _trigger(message, routing_key, dedup_key, receiver, external_url),
-            _event("resolve", routing_key, dedup_key),
-        ]
+) -> dict[str, Any]:
+    """The event announcing ``message``: resolve when it resolved, else trigger (a test too)."""
     if message.resolved:
-        return [_event("resolve", routing_key, dedup_key)]
-    return [_trigger(message, routing_key, dedup_key, receiver, external_url)]
+        return _event("resolve", routing_key, message.fingerprint)
+    return _trigger(message, routing_key, message.fingerprint, receiver, external_url)
 
 
 def _event(action: str, routing_key: str, dedup_key: str) -> dict[str, Any]:
@@ -96,24 +89,20 @@ class PagerDutySender:
         self.external_url = external_url
 
     def send(self, message: AlertMessage, delivery_id: str, now: datetime) -> SendResult:
-        """Post each event once, stopping at the first that is not accepted."""
+        """Post the event once; a missing routing key fails naming its variable."""
         try:
             key = self._routing_key()
         except DeliveryError as exc:
             return SendResult("failed", error=str(exc))
-        result = SendResult("failed", error="no event")
-        for event in pagerduty_events(message, key, self.name, self.external_url):
-            request = self.client.build_request(
-                "POST",
-                self.channel.url,
-                content=to_json_bytes(event),
-                headers={"content-type": "application/json"},
-                timeout=self.channel.timeout,
-            )
-            result = send_once(self.client, request, now)
-            if not result.ok:
-                break
-        return result
+        event = pagerduty_event(message, key, self.name, self.external_url)
+        request = self.client.build_request(
+            "POST",
+            self.channel.url,
+            content=to_json_bytes(event),
+            headers={"content-type": "application/json"},
+            timeout=self.channel.timeout,
+        )
+        return send_once(self.client, request, now)
 
     def _routing_key(self) -> str:
         variable = self.channel.routing_key_env

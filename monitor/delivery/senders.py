@@ -44,7 +44,9 @@ def build_senders(
     for name, channel in config.channels.items():
         sender: Sender
         if isinstance(channel, EmailChannel):
-            sender = EmailSender(name, channel, environ, chart, ssl_context)
+            sender = EmailSender(
+                name, channel, environ, chart, ssl_context, config.alerts.external_url
+            )
         elif isinstance(channel, PagerDutyChannel):
             sender = PagerDutySender(name, channel, client, environ, external_url)
         elif isinstance(channel, AppriseChannel):

@@ -1,9 +1,8 @@
-"""Channel templates: ``title_template`` and ``body_template`` in sandboxed Jinja2.
+"""Rendering channel templates (``title_template``, ``body_template``) with the alert.
 
-The alert is the context (``VARIABLES``). Templates are checked when the config loads (a syntax
-error or an unknown variable names the channel), compiled once, and rendered per attempt; a
-template that fails at send time (``labels.team`` on an alert without that label) fails the
-delivery with the reason, since trying again would fail the same way.
+Checked and compiled by :mod:`monitor.config.channel_templates`; a template that fails at send
+time (``labels.team`` on an alert without that label) fails the delivery with the reason, since
+trying again would fail the same way.
 """
 
 from __future__ import annotations
@@ -11,55 +10,15 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateError
 
+from monitor.config.channel_templates import compiled
 from monitor.delivery.base import Sender
 from monitor.delivery.message import AlertMessage, signal_url
 from monitor.delivery.outcome import SendResult
 from monitor.errors import DeliveryError
-
-VARIABLES = (
-    "rule",
-    "state",
-    "type",
-    "date",
-    "starts_at",
-    "signal",
-    "value",
-    "threshold",
-    "severity",
-    "labels",
-    "summary",
-    "fingerprint",
-    "event_id",
-    "channel",
-    "url",
-    "chart_url",
-)
-
-# Sandboxed: a template is config, but config files get shared and copied from the internet.
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-
-
-def check_template(source: str) -> None:
-    """Raise ValueError for a syntax error or a variable outside ``VARIABLES``."""
-    try:
-        tree = _ENV.parse(source)
-    except TemplateSyntaxError as exc:
-        raise ValueError(f"syntax error on line {exc.lineno}: {exc.message}") from None
-    if unknown := meta.find_undeclared_variables(tree) - set(VARIABLES):
-        raise ValueError(
-            f"unknown variable {', '.join(sorted(unknown))} (variables: {', '.join(VARIABLES)})"
-        )
-
-
-@lru_cache(maxsize=256)
-def _compiled(source: str) -> Template:
-    return _ENV.from_string(source)
 
 
 def template_context(message: AlertMessage, channel: str, external_url: str) -> dict[str, Any]:
@@ -88,7 +47,7 @@ def template_context(message: AlertMessage, channel: str, external_url: str) -> 
 def render(source: str, context: dict[str, Any]) -> str:
     """``source`` rendered with ``context``; a DeliveryError says why it could not be."""
     try:
-        return _compiled(source).render(context)
+        return compiled(source).render(context)
     except TemplateError as exc:
         raise DeliveryError(f"template failed: {type(exc).__name__}: {exc}") from None
     except (ArithmeticError, TypeError, ValueError) as exc:  # e.g. a format filter on None

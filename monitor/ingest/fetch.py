@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from monitor.availability import available_date, is_closed
 from monitor.config import Config, Instrument
-from monitor.errors import DataError, EmptyResponseError, SourceError
+from monitor.errors import DataError, EmptyResponseError, ParameterError, SourceError
 from monitor.ingest import rescale
 from monitor.ingest.retry import with_retries
 from monitor.sources.base import Source
@@ -353,7 +353,7 @@ def import_files(
     """
     now = now or datetime.now(UTC)
     if symbol and len(paths) > 1:
-        raise DataError("--symbol names one series: give one file with it")
+        raise ParameterError("symbol", "names one series: give one file with it")
     parsed = []
     for path in paths:
         series = read_csv_file(path)

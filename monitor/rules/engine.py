@@ -16,10 +16,10 @@ from datetime import date
 from typing import Any
 
 from monitor.config import Config, RuleConfig
+from monitor.config.templates import render_summary
 from monitor.rules.evaluator import AlertState, Decision, evaluate_rule
 from monitor.rules.fingerprint import fingerprint
 from monitor.rules.stage import StoredStage, settled_stage, stage_series
-from monitor.rules.template import render_summary
 
 Series = Sequence[tuple[date, float]]
 

@@ -17,17 +17,17 @@ import apprise
 import pytest
 from sqlalchemy import select
 
+from monitor.charts.data import alert_chart_renderer
 from monitor.cli import run
 from monitor.config import parse_config
 from monitor.delivery.apprise_sender import AppriseSender
-from monitor.delivery.dispatcher import Dispatcher, chart_renderer
-from monitor.delivery.message import notify_test_message
+from monitor.delivery.dispatcher import Dispatcher, alert_charts
 from monitor.delivery.senders import build_senders
 from monitor.delivery.targets import delivery_targets, target_name
 from monitor.store.database import session_scope
 from monitor.store.models import Delivery
 from tests.chart_pixels import mark_columns, width
-from tests.delivery.conftest import SIGNAL_TOML, T0, queue_event, store_signal
+from tests.delivery.conftest import SIGNAL_TOML, T0, probe_message, queue_event, store_signal
 from tests.delivery.receiver import Receiver, Reply
 
 URLS_ENV = "FIREALARM_TEST_APPRISE_URLS"
@@ -59,7 +59,7 @@ def _dispatcher(config, engine, environ, **seams):
         config,
         client=None,  # type: ignore[arg-type]  # no HTTP channel here
         environ=environ,
-        chart=chart_renderer(config, engine),
+        chart=alert_charts(alert_chart_renderer(config, engine)),
         **seams,
     )
     return Dispatcher(config, engine, senders)
@@ -170,7 +170,7 @@ def test_one_dead_service_neither_blocks_nor_repeats_the_others(receiver, sqlite
 def test_the_status_apprise_logs_decides_retry_or_fail(receiver, reply, outcome, code):
     receiver.default = reply
     env = {URLS_ENV: f"ntfy://127.0.0.1:{receiver.port}/secret-topic-name"}
-    result = _sender(env).send(notify_test_message("phone", T0), "msg_x", T0)
+    result = _sender(env).send(probe_message("phone", T0), "msg_x", T0)
     assert (result.outcome, result.status_code) == (outcome, code)
     assert f"error={code}" in (result.error or "")
     assert "secret-topic-name" not in (result.error or "")
@@ -180,7 +180,7 @@ def test_connection_refused_is_retried(receiver):
     port = receiver.port
     receiver.close()
     env = {URLS_ENV: f"ntfy://127.0.0.1:{port}/t"}
-    result = _sender(env).send(notify_test_message("phone", T0), "msg_x", T0)
+    result = _sender(env).send(probe_message("phone", T0), "msg_x", T0)
     assert (result.outcome, result.status_code) == ("retry", None)
 
 
@@ -192,7 +192,7 @@ def test_connection_refused_is_retried(receiver):
     ],
 )
 def test_bad_urls_fail_for_good_with_a_reason(env, error):
-    result = _sender(env).send(notify_test_message("phone", T0), "msg_x", T0)
+    result = _sender(env).send(probe_message("phone", T0), "msg_x", T0)
     assert result.outcome == "failed"
     assert error in (result.error or "")
 
@@ -204,7 +204,7 @@ def test_a_target_whose_url_left_the_environment_fails_naming_it(receiver):
         "phone", apprise_config().channels["phone"], env, lambda m: None,
         target=target_name("phone", old),
     )  # fmt: skip
-    result = sender.send(notify_test_message("phone", T0), "msg_x", T0)
+    result = sender.send(probe_message("phone", T0), "msg_x", T0)
     assert result.outcome == "failed"
     assert "is no longer among the URLs" in (result.error or "")
     assert receiver.requests == []

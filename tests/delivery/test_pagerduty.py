@@ -9,9 +9,8 @@ import pytest
 
 from monitor.cli import run
 from monitor.config import parse_config
-from monitor.delivery.message import notify_test_message
 from monitor.delivery.pagerduty import PagerDutySender
-from tests.delivery.conftest import T0, make_dispatcher, queue_event
+from tests.delivery.conftest import T0, make_dispatcher, probe_message, queue_event
 from tests.delivery.receiver import Receiver, Reply
 
 KEY_ENV = "FIREALARM_TEST_PD_KEY"
@@ -100,23 +99,13 @@ def test_missing_routing_key_fails_naming_the_variable(pagerduty, http_client):
     assert pagerduty.requests == []
 
 
-def test_notify_test_triggers_and_resolves_a_test_incident(pagerduty, http_client):
-    sender = _sender(pagerduty, http_client, {KEY_ENV: ROUTING_KEY})
-    result = sender.send(notify_test_message("oncall", T0), "msg_x", T0)
-    assert (result.outcome, result.status_code) == ("sent", 202)
-    trigger, resolve = _events(pagerduty)
-    assert (trigger["event_action"], resolve["event_action"]) == ("trigger", "resolve")
-    assert trigger["dedup_key"] == resolve["dedup_key"] != "test"
-    assert trigger["payload"]["severity"] == "info"
-
-
 def _sender(receiver, client, env) -> PagerDutySender:
     config = pagerduty_config(receiver.url)
     return PagerDutySender("oncall", config.channels["oncall"], client, env, config.external_url())
 
 
 def _firing_message():
-    return replace(notify_test_message("oncall", T0), state="firing", fingerprint="fp")
+    return replace(probe_message("oncall", T0), state="firing", fingerprint="fp")
 
 
 def test_notify_test_command_reaches_pagerduty(
@@ -125,6 +114,10 @@ def test_notify_test_command_reaches_pagerduty(
     config = tmp_path / "firealarm.toml"
     config.write_text(pagerduty_config_text(pagerduty.url))
     monkeypatch.setenv(KEY_ENV, ROUTING_KEY)
-    assert run(["--config", str(config), "--db", sqlite_url, "notify-test", "oncall"]) == 0
-    assert "oncall: sent 202" in capsys.readouterr().err
-    assert [e["event_action"] for e in _events(pagerduty)] == ["trigger", "resolve"]
+    args = ["--config", str(config), "--db", sqlite_url, "notify-test", "oncall"]
+    assert run([*args, "--resolve-after", "0"]) == 0, capsys.readouterr().err
+    trigger, resolve = _events(pagerduty)  # the test incident opens, then closes
+    assert (trigger["event_action"], resolve["event_action"]) == ("trigger", "resolve")
+    assert trigger["dedup_key"] == resolve["dedup_key"]
+    assert trigger["dedup_key"].startswith("test_")  # its own per test
+    assert trigger["payload"]["severity"] == "info"

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from monitor.delivery.message import AlertMessage, notify_test_message
+from monitor.delivery.message import AlertMessage
 from monitor.delivery.payloads import render_body
+from tests.delivery.conftest import probe_message
 
 FIRING = AlertMessage(
     rule="btc_vs_ndx",
@@ -80,7 +81,7 @@ def test_firealarm_body_is_a_standard_webhooks_event():
         "url": "http://127.0.0.1:8787/signals/btc_vs_ndx",
     }
     assert body("firealarm", RESOLVED)["type"] == "alert.resolved"
-    assert body("firealarm", notify_test_message("ops", FIRING.timestamp))["type"] == "alert.test"
+    assert body("firealarm", probe_message("ops", FIRING.timestamp))["type"] == "alert.test"
 
 
 def test_alertmanager_body_has_every_v4_field():
@@ -113,7 +114,7 @@ def test_slack_body_has_fallback_text_and_blocks():
     assert got["text"].startswith(":rotating_light: [FIRING:critical] btc_vs_ndx")
     assert [b["type"] for b in got["blocks"]] == ["header", "section", "section", "context"]
     assert {"type": "mrkdwn", "text": "*Threshold*\n-25"} in got["blocks"][2]["fields"]
-    chart_link = {"type": "mrkdwn", "text": f"<{EXTERNAL}/signals/btc_vs_ndx|Chart of btc_vs_ndx>"}
+    chart_link = {"type": "mrkdwn", "text": f"<{EXTERNAL}/signals/btc_vs_ndx|dashboard>"}
     assert chart_link in got["blocks"][3]["elements"]  # Slack cannot take the PNG: link it
 
 

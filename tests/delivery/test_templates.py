@@ -10,9 +10,10 @@ from email.policy import HTTP
 import pytest
 from sqlalchemy import select
 
+from monitor.charts.data import alert_chart_renderer
 from monitor.cli import run
 from monitor.config import parse_config
-from monitor.delivery.dispatcher import Dispatcher, chart_renderer
+from monitor.delivery.dispatcher import Dispatcher, alert_charts
 from monitor.delivery.senders import build_senders
 from monitor.errors import ConfigError
 from monitor.store.database import session_scope
@@ -138,7 +139,7 @@ secret_env = "{SECRET_ENV}"
     )
     store_signal(sqlite_engine)
     [delivery_id] = queue_event(sqlite_engine, T0, channels=("chat",))
-    chart = chart_renderer(parse_config(SIGNAL_TOML), sqlite_engine)  # with the rule
+    chart = alert_charts(alert_chart_renderer(parse_config(SIGNAL_TOML), sqlite_engine))
     senders = build_senders(config, client=http_client, environ={SECRET_ENV: SECRET}, chart=chart)
     report = Dispatcher(config, sqlite_engine, senders).dispatch_due(T0)
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -25,7 +26,7 @@ from monitor.queries.signals import require_signal
 from monitor.runtime import Runtime
 from monitor.store.database import create_db_engine
 
-HealthCheck = Callable[[], tuple[bool, dict]]
+HealthCheck = Callable[[], tuple[bool, dict[str, Any]]]
 
 
 def web_dir() -> Path:

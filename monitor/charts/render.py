@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -121,5 +121,12 @@ def _firing_spans(axis: Axes, spans: Sequence[tuple[date, date]], first: date) -
         if end >= first:
             # At least a day wide: a period that starts on the last date shows, not zero-width.
             right = max(end, start + timedelta(days=1))
-            axis.axvspan(max(start, first), right, color="#c62828", alpha=0.15, lw=0, label=label)
+            axis.axvspan(
+                date2num(max(start, first)),
+                date2num(right),
+                color="#c62828",
+                alpha=0.15,
+                lw=0,
+                label=label,
+            )
             label = "_nolegend_"

@@ -105,8 +105,8 @@ def test_the_notified_date_is_a_point_and_a_vertical_line(session):
     )
 
     line, point = _artist(figure, "trigger-line"), _artist(figure, "trigger-point")
-    assert list(line.get_xdata()) == [mark, mark]
-    assert list(point.get_xdata()) == [mark]
+    assert list(line.get_xdata()) == [date2num(mark)] * 2
+    assert list(point.get_xdata()) == [date2num(mark)]
     assert point.get_ydata()[0] == pytest.approx((mark - START).days / 10 - 15)  # its value
     # The PNG's pixels: one purple column, exactly where the axes put that date.
     buffer = io.BytesIO()

@@ -90,10 +90,11 @@ def chart_figure(data: ChartData, *, show_inputs: bool = False) -> Figure:
 def _mark(axis: Axes, values: Series, mark: date) -> None:
     """The notified date: a vertical line, and a point on the line at its value (as of then)."""
     seen = [(d, v) for d, v in values if d <= mark]
-    axis.axvline(mark, color=MARK_COLOUR, lw=2, gid="trigger-line", label=f"alert {mark}")
+    x = date2num(mark)
+    axis.axvline(x, color=MARK_COLOUR, lw=2, gid="trigger-line", label=f"alert {mark}")
     if seen:
         value = seen[-1][1]
-        axis.plot([mark], [value], "o", color=MARK_COLOUR, ms=7, zorder=5, gid="trigger-point")
+        axis.plot([x], [value], "o", color=MARK_COLOUR, ms=7, zorder=5, gid="trigger-point")
 
 
 def _thresholds(axis: Axes, rules: Sequence[RuleConfig]) -> None:

@@ -55,14 +55,14 @@ class AppriseSender:
         chart: ChartRenderer,
         *,
         target: str | None = None,
-        instantiate: Instantiate = _instantiate,
+        instantiate: Instantiate | None = None,
     ) -> None:
         self.name = name
         self.channel = channel
         self.environ = environ
         self.chart = chart
         self.target = target
-        self.instantiate = instantiate
+        self.instantiate = instantiate or _instantiate
 
     def send(self, message: AlertMessage, delivery_id: str, now: datetime) -> SendResult:
         """Notify each URL once; several results combine into the worst one."""
@@ -123,7 +123,8 @@ def _attachment(chart: bytes | None, filename: str) -> Any:
     from apprise import AppriseAttachment
     from apprise.attachment.memory import AttachMemory
 
-    return AppriseAttachment(AttachMemory(content=chart, name=filename, mimetype="image/png"))
+    memory = AttachMemory(content=chart, name=filename, mimetype="image/png")  # type: ignore[no-untyped-call]
+    return AppriseAttachment(memory)
 
 
 def _failure(

@@ -28,12 +28,18 @@ SUMMARY_LIMIT = 1024  # PagerDuty truncates longer summaries
 
 
 def pagerduty_event(
-    message: AlertMessage, routing_key: str, receiver: str, external_url: str
+    message: AlertMessage, routing_key: str, receiver: str, external_url: str, delivery_id: str
 ) -> dict[str, Any]:
-    """The event announcing ``message``: resolve when it resolved, else trigger (a test too)."""
+    """The event announcing ``message``: resolve when it resolved, else trigger (a test too).
+
+    PagerDuty deduplicates by ``dedup_key``; the delivery id rides in ``custom_details`` so an
+    incident can be traced to its delivery (and a retry shows the same id).
+    """
     if message.resolved:
         return _event("resolve", routing_key, message.fingerprint)
-    return _trigger(message, routing_key, message.fingerprint, receiver, external_url)
+    trigger = _trigger(message, routing_key, message.fingerprint, receiver, external_url)
+    trigger["payload"]["custom_details"]["delivery_id"] = delivery_id
+    return trigger
 
 
 def _event(action: str, routing_key: str, dedup_key: str) -> dict[str, Any]:
@@ -94,7 +100,7 @@ class PagerDutySender:
             key = self._routing_key()
         except DeliveryError as exc:
             return SendResult("failed", error=str(exc))
-        event = pagerduty_event(message, key, self.name, self.external_url)
+        event = pagerduty_event(message, key, self.name, self.external_url, delivery_id)
         request = self.client.build_request(
             "POST",
             self.channel.url,

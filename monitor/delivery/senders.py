@@ -39,7 +39,6 @@ def build_senders(
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger(APPRISE_LOGGER).setLevel(logging.WARNING)
     external_url = config.external_url()
-    extra = {} if instantiate is None else {"instantiate": instantiate}
     senders: dict[str, Sender] = {}
     for name, channel in config.channels.items():
         sender: Sender
@@ -52,9 +51,11 @@ def build_senders(
         elif isinstance(channel, AppriseChannel):
             for url in apprise_urls(channel, environ):
                 target = target_name(name, url)
-                one = AppriseSender(name, channel, environ, chart, target=target, **extra)
+                one = AppriseSender(
+                    name, channel, environ, chart, target=target, instantiate=instantiate
+                )
                 senders[target] = _templated(one, name, channel, external_url)
-            sender = AppriseSender(name, channel, environ, chart, **extra)
+            sender = AppriseSender(name, channel, environ, chart, instantiate=instantiate)
         else:
             sender = WebhookSender(name, channel, client, environ, external_url, chart)
         senders[name] = _templated(sender, name, channel, external_url)

@@ -46,9 +46,10 @@ def validate(
     """Split a normalised source frame into storable rows and rejected ones."""
     frame = frame[frame[list(VALUE_COLUMNS)].notna().any(axis=1)].reset_index(drop=True)
     symbols = frame["symbol"].astype(str).to_numpy(dtype=object)
+    codes, names = pd.factorize(symbols)
     days, is_date = _days(frame["date"])
     duplicated = frame.duplicated(subset=["symbol", "date"], keep=False).to_numpy()
-    positive = np.array([instruments[s].is_price for s in symbols], dtype=bool)
+    positive = np.array([instruments[s].is_price for s in names], dtype=bool)[codes]
     values, problem = {}, ~is_date | duplicated
     for column in VALUE_COLUMNS:
         numbers, missing, bad = _numbers(frame[column])
@@ -63,20 +64,19 @@ def validate(
     rejected = _reasons(frame, problem, duplicated, positive)
     closed = np.zeros(len(frame), dtype=bool)
     available = np.empty(len(frame), dtype="datetime64[D]")
-    for symbol in np.unique(symbols[~problem]).tolist():
-        instrument = instruments[symbol]
-        mine = symbols == symbol
+    for code, symbol in enumerate(names):
+        instrument, mine = instruments[symbol], codes == code
         closed[mine] = days[mine] <= np.datetime64(last_closed_day(instrument.calendar, now))
         available[mine] = available_dates(instrument, days[mine])
     keep = ~problem & closed
-    sources = {s: instruments[s].source for s in np.unique(symbols[keep]).tolist()}
+    sources = np.array([instruments[s].source for s in names], dtype=object)
     rows = pd.DataFrame(
         {
             "symbol": symbols[keep],
             "date": days[keep].astype("datetime64[s]"),
             "available_date": available[keep].astype("datetime64[s]"),
             **{column: numbers[keep] for column, numbers in values.items()},
-            "source": [sources[s] for s in symbols[keep]],
+            "source": sources[codes[keep]],
         }
     )
     return Validated(rows, rejected, int((~problem & ~closed).sum()))

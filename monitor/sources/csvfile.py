@@ -22,12 +22,13 @@ bad line: both give the same values.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import islice
+from itertools import chain, count, islice
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,7 @@ _FRED_DATE_COLUMNS = ("observation_date", "date")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T][0-9:.]+(?:[+-]\d{2}:?\d{2}|Z)?)?$")
 _PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
 _DIGITS = [0, 1, 2, 3, 5, 6, 8, 9]  # of YYYY-MM-DD
+_NOT_PLAIN = re.compile(r"[^0-9.,eE+\-\r\n]")
 CHUNK_ROWS = 50_000
 
 
@@ -111,18 +113,19 @@ class CsvFile:
 
         A bad row raises when its chunk is reached; a duplicate date, once every row is read.
         """
-        seen, count = [], 0
+        seen, rows_read = [], 0
         for frame in self._parsed(rows):
             seen.append(frame["date"].to_numpy())
-            count += len(frame)
+            rows_read += len(frame)
             if self._spec.layout == "fred":
                 frame = frame[frame["close"].notna()].reset_index(drop=True)
-            yield frame
-        if not count:
+            if len(frame):
+                yield frame
+        if not rows_read:
             raise DataError(f"{self.path}: no data rows")
         days = np.sort(np.concatenate(seen))
         if (days[1:] == days[:-1]).any():
-            _raise_duplicate(self.path, self._spec)
+            _raise_duplicate(self.path)
 
     def _head(self) -> list[tuple[int, list[str]]]:
         """Up to the first three non-blank rows with their line numbers."""
@@ -147,24 +150,39 @@ class CsvFile:
 
     def _parsed(self, size: int) -> Iterator[pd.DataFrame]:
         if self._pending:
-            frame = _rows_slowly(self.path, self._pending, self._spec)
-            if len(frame):
-                yield frame
-        while True:
+            yield _rows_slowly(self.path, self._pending, self._spec)
+        while lines := self._lines(size):
             first = self._line + 1
+            self._line += len(lines)
+            if '"' in "".join(lines):  # a quoted field may span lines: the csv module decides
+                self._line = first - 1
+                yield from self._quoted(chain(lines, self._handle), size)
+                return
+            frame = _plain_chunk(lines, self._spec)
+            if frame is None:
+                numbered = list(zip(count(first), csv.reader(lines)))
+                frame = _rows_slowly(self.path, numbered, self._spec)
+            yield frame
+
+    def _lines(self, size: int) -> list[str]:
+        try:
+            return list(islice(self._handle, size))
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{self.path}: cannot read: {exc}") from exc
+
+    def _quoted(self, lines: Iterator[str], size: int) -> Iterator[pd.DataFrame]:
+        """The rest of the file read by the csv module, row by row."""
+        reader = csv.reader(lines)
+        while True:
             try:
-                rows = list(islice(self._reader, size))
+                rows = list(islice(reader, size))
             except (csv.Error, UnicodeDecodeError) as exc:
                 raise DataError(f"{self.path}: cannot read: {exc}") from exc
             if not rows:
                 return
+            numbered = list(zip(count(self._line + 1), rows))
             self._line += len(rows)
-            frame = _rows_at_once(rows, self._spec)
-            if frame is None:
-                numbered = list(zip(range(first, first + len(rows)), rows, strict=True))
-                frame = _rows_slowly(self.path, numbered, self._spec)
-            if len(frame):
-                yield frame
+            yield _rows_slowly(self.path, numbered, self._spec)
 
 
 def _layout(
@@ -222,27 +240,42 @@ def _frame(spec: _Layout, days: np.ndarray, values: Sequence[np.ndarray]) -> pd.
     return pd.DataFrame(data)
 
 
-def _rows_at_once(rows: list[list[str]], spec: _Layout) -> pd.DataFrame | None:
-    """The rows converted column by column, or None when any is not plainly valid."""
-    width = len(spec.columns)
-    if min(map(len, rows)) != width or max(map(len, rows)) != width:
+def _plain_chunk(lines: list[str], spec: _Layout) -> pd.DataFrame | None:
+    """Unquoted lines of plain numbers and ``YYYY-MM-DD`` dates, parsed column by column.
+
+    None when any line is otherwise (a blank line, a field too many or too few, a space, a
+    letter such as ``nan``, a value out of range): the row-by-row path then finds and names it.
+    pandas' parser reads a plain decimal exactly as ``float()`` does.
+    """
+    text = "".join(lines)
+    if _NOT_PLAIN.search(text) or text.count(",") != (len(spec.columns) - 1) * len(lines):
         return None
-    cells = list(zip(*rows, strict=True))
-    days = _plain_dates(cells[0])
-    if days is None:
+    names = spec.columns
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            header=None,
+            names=names,
+            dtype={"date": str, **dict.fromkeys(names[1:], float)},
+            na_values={name: list(spec.missing) for name in names[1:]},
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except (ValueError, pd.errors.ParserError):
+        return None
+    days = _plain_dates(frame["date"].to_numpy(dtype=object))
+    if days is None or len(frame) != len(lines):
         return None
     values = []
-    for column, column_cells in zip(spec.columns[1:], cells[1:], strict=True):
-        parsed = _plain_numbers(column_cells, spec.missing)
-        if parsed is None:
-            return None
-        numbers, blank = parsed
-        present = numbers[~blank]
+    for column in names[1:]:
+        numbers = frame[column].to_numpy(dtype=float)
+        present = numbers[~np.isnan(numbers)]  # NaN only where a missing token was
         if not np.isfinite(present).all():
             return None
         if spec.positive and column in _PRICE_COLUMNS and (present <= 0).any():
             return None
-        if spec.layout == "yahoo" and column == "close" and blank.any():
+        if spec.layout == "yahoo" and column == "close" and len(present) < len(numbers):
             return None
         values.append(numbers)
     return _frame(spec, days, values)
@@ -265,20 +298,6 @@ def _plain_dates(cells: Sequence[str]) -> np.ndarray | None:
     except ValueError:  # month 13, February 30: the row-by-row path names it
         return None
     return None if (days < np.datetime64("0001-01-01")).any() else days
-
-
-def _plain_numbers(
-    cells: Sequence[str], missing: tuple[str, ...]
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """The cells as floats (NaN where missing) and which are missing; None if any cell is bad."""
-    try:
-        if not any(token in cells for token in missing):
-            return np.array(list(map(float, cells)), dtype=float), np.zeros(len(cells), bool)
-        blank = np.array([c in missing for c in cells], dtype=bool)
-        numbers = [math.nan if b else float(c) for c, b in zip(cells, blank, strict=True)]
-        return np.array(numbers, dtype=float), blank
-    except ValueError:
-        return None
 
 
 def _rows_slowly(path: Path, rows: list[tuple[int, list[str]]], spec: _Layout) -> pd.DataFrame:
@@ -329,18 +348,18 @@ def parse_iso_date(path: Path | str, line: int, text: str) -> date:
     )
 
 
-def _raise_duplicate(path: Path, spec: _Layout) -> None:
+def _raise_duplicate(path: Path) -> None:
     """Read the file again row by row to name the first repeated date and where it was first."""
     seen: dict[date, int] = {}
     with CsvFile(path) as file:
-        rows = [*file._pending, *((n, r) for n, r in enumerate(file._reader, file._line + 1))]
-    for line, row in rows:
-        if not any(c.strip() for c in row):
-            continue
-        day = parse_iso_date(path, line, row[0])
-        if day in seen:
-            raise DataError(f"{path}:{line}: duplicate date {day} (first at line {seen[day]})")
-        seen[day] = line
+        body = chain(file._pending, zip(count(file._line + 1), csv.reader(file._handle)))
+        for line, row in body:
+            if not any(c.strip() for c in row):
+                continue
+            day = parse_iso_date(path, line, row[0])
+            if day in seen:
+                raise DataError(f"{path}:{line}: duplicate date {day} (first at line {seen[day]})")
+            seen[day] = line
 
 
 class CsvSource:

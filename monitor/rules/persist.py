@@ -22,6 +22,7 @@ from monitor.config import Config
 from monitor.delivery.outbox import queue_deliveries
 from monitor.rules.engine import RuleOutcome, Series
 from monitor.rules.evaluator import AlertState
+from monitor.store.dates import as_stored, to_dates
 from monitor.store.models import AlertEvent, RuleState, SignalValue
 
 
@@ -57,14 +58,16 @@ def load_series(
 ) -> dict[str, list[tuple[date, float]]]:
     """Stored values of ``signals`` in (``since``, ``until``], in date order."""
     query = (
-        select(SignalValue.signal, SignalValue.date, SignalValue.value)
+        select(SignalValue.signal, as_stored(session, SignalValue.date), SignalValue.value)
         .where(SignalValue.signal.in_(signals), SignalValue.date <= until)
         .order_by(SignalValue.signal, SignalValue.date)
     )
     if since is not None:
         query = query.where(SignalValue.date > since)
+    rows = session.execute(query).all()
+    names, days, values = zip(*rows, strict=True) if rows else ((), (), ())
     series: dict[str, list[tuple[date, float]]] = {name: [] for name in signals}
-    for signal, day, value in session.execute(query):
+    for signal, day, value in zip(names, to_dates(days), values, strict=True):
         series[signal].append((day, value))
     return series
 
@@ -94,50 +97,59 @@ def record(
 
     A transition older than its rule's repeat interval as of ``as_of`` (history evaluated in
     one go, e.g. after a backfill) is stored but not sent: it is no longer news, and a first
-    evaluation of 30 years must not page anyone 500 times.
+    evaluation of 30 years must not page anyone 500 times. All transitions go in one statement
+    executed for many rows, all states in another.
     """
-    events = deliveries = 0
-    for outcome in outcomes:
+    transitions = [(o, d) for o in outcomes for d in o.decisions if d.event]
+    inserted = _insert_events(
+        session, [{**o.event_fields(d), "recorded_at": now} for o, d in transitions]
+    )
+    deliveries = 0
+    for outcome, decision in transitions:
+        event_id = inserted.get((outcome.fingerprint, decision.state, decision.date))
         channels = config.rule_channels(outcome.rule)
         interval = outcome.rule.repeat_interval or config.alerts.repeat_interval
-        news_since = as_of - interval
-        for decision in outcome.decisions:
-            if not decision.event:
-                continue
-            row = {**outcome.event_fields(decision), "recorded_at": now}
-            event_id = _insert_event(session, row)
-            if event_id is None:
-                continue
-            events += 1
-            if decision.notify and channels and decision.date > news_since:
-                event = session.get_one(AlertEvent, event_id)
-                deliveries += len(queue_deliveries(session, event, channels, now))
-        if outcome.decisions:
-            _save_state(session, outcome, now)
-    return RecordReport(events, deliveries)
+        if event_id is None or not (decision.notify and channels):
+            continue
+        if decision.date > as_of - interval:
+            event = session.get_one(AlertEvent, event_id)
+            deliveries += len(queue_deliveries(session, event, channels, now))
+    _save_states(session, [o for o in outcomes if o.decisions], now)
+    return RecordReport(len(inserted), deliveries)
 
 
-def _insert_event(session: Session, row: Mapping[str, object]) -> int | None:
+def _insert_events(
+    session: Session, rows: Sequence[Mapping[str, object]]
+) -> dict[tuple[str, str, date], int]:
+    """Insert ``rows``, those whose (fingerprint, state, date) is new: their ids by that key."""
+    if not rows:
+        return {}
+    table = AlertEvent.__table__
     statement = (
         _insert(session, AlertEvent)
-        .values(**row)
         .on_conflict_do_nothing(index_elements=["fingerprint", "state", "date"])
-        .returning(AlertEvent.id)
+        .returning(table.c.id, table.c.fingerprint, table.c.state, table.c.date)
     )
-    return session.execute(statement).scalar_one_or_none()
+    result = session.connection().execute(statement, list(rows))
+    return {(fingerprint, state, day): id_ for id_, fingerprint, state, day in result}
 
 
-def _save_state(session: Session, outcome: RuleOutcome, now: datetime) -> None:
-    row = {
-        "fingerprint": outcome.fingerprint,
-        "rule": outcome.rule.name,
-        **asdict(outcome.state),
-        "updated_at": now,
-    }
-    statement = _insert(session, RuleState).values(**row)
+def _save_states(session: Session, outcomes: Sequence[RuleOutcome], now: datetime) -> None:
+    if not outcomes:
+        return
+    rows = [
+        {
+            "fingerprint": outcome.fingerprint,
+            "rule": outcome.rule.name,
+            **asdict(outcome.state),
+            "updated_at": now,
+        }
+        for outcome in outcomes
+    ]
+    statement = _insert(session, RuleState)
     statement = statement.on_conflict_do_update(
         index_elements=["fingerprint"],
-        set_={k: statement.excluded[k] for k in row if k != "fingerprint"},
+        set_={k: statement.excluded[k] for k in rows[0] if k != "fingerprint"},
         where=RuleState.last_date <= statement.excluded.last_date,
     )
-    session.execute(statement)
+    session.connection().execute(statement, rows)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.calendars import settled_through
@@ -28,27 +28,40 @@ def judged_through(
 ) -> dict[str, date]:
     """For each of ``signals``, the last date its rules may judge as of ``as_of``.
 
-    Each instrument is read once, however many signals share it. An input with no data at all
+    One query for all instruments, however many signals share them. An input with no data at all
     sets no bound: there is no bar whose successor to wait for, and the signal has no values
     without it.
     """
-    settled: dict[str, date | None] = {}
+    signals = list(signals)
+    symbols = sorted({s for signal in signals for s in instruments_of(config, signal)})
+    settled = _settled(session, config, symbols, as_of)
     through: dict[str, date] = {}
     for signal in signals:
         through[signal] = as_of
         for symbol in instruments_of(config, signal):
-            if symbol not in settled:
-                settled[symbol] = _settled(session, config, symbol, as_of)
-            if settled[symbol] is not None:
+            if symbol in settled:
                 through[signal] = min(through[signal], settled[symbol])
     return through
 
 
-def _settled(session: Session, config: Config, symbol: str, as_of: date) -> date | None:
-    latest = session.execute(  # the newest available: one step down the index
-        select(Observation.date)
-        .where(Observation.symbol == symbol, Observation.available_date <= as_of)
-        .order_by(Observation.available_date.desc(), Observation.date.desc())
-        .limit(1)
-    ).scalar()
-    return None if latest is None else settled_through(config.instrument(symbol), latest)
+def _settled(session: Session, config: Config, symbols: list[str], as_of: date) -> dict[str, date]:
+    """Per symbol with data by ``as_of``: through when its newest available bar settles it."""
+    newest = (  # the newest available date of each: one step down the index
+        select(Observation.symbol, func.max(Observation.available_date).label("available"))
+        .where(Observation.symbol.in_(symbols), Observation.available_date <= as_of)
+        .group_by(Observation.symbol)
+        .subquery()
+    )
+    query = (  # of the observations available then, the latest dated
+        select(Observation.symbol, func.max(Observation.date))
+        .join(
+            newest,
+            (Observation.symbol == newest.c.symbol)
+            & (Observation.available_date == newest.c.available),
+        )
+        .group_by(Observation.symbol)
+    )
+    return {
+        symbol: settled_through(config.instrument(symbol), latest)
+        for symbol, latest in session.execute(query)
+    }

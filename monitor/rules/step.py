@@ -68,7 +68,19 @@ def _new_values(
         earlier = since.get(rule.signal, last)
         since[rule.signal] = None if last is None or earlier is None else min(last, earlier)
     judged = judged_through(session, config, since, as_of)
-    series: dict[str, list[tuple[date, float]]] = {}
-    for signal, start in since.items():
-        series |= load_series(session, [signal], since=start, until=judged[signal])
+    starts = list(since.values())
+    loaded = load_series(  # one query for all, each signal cut to its own range below
+        session,
+        list(since),
+        since=None if None in starts else min(starts),  # type: ignore[type-var]
+        until=max(judged.values(), default=as_of),
+    )
+    series = {
+        signal: [
+            (d, v)
+            for d, v in loaded[signal]
+            if (start is None or d > start) and d <= judged[signal]
+        ]
+        for signal, start in since.items()
+    }
     return series, judged

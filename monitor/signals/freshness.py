@@ -32,8 +32,9 @@ def instrument_freshness(session: Session, config: Config, as_of: date) -> list[
     signals apply before using a value.
     """
     result = []
+    latest = latest_available(session, [i.symbol for i in config.instruments], as_of)
     for instrument in config.instruments:
-        day = latest_available(session, instrument.symbol, as_of)
+        day = latest.get(instrument.symbol)
         age = None if day is None else (as_of - day).days
         result.append(
             Freshness(
@@ -48,12 +49,17 @@ def instrument_freshness(session: Session, config: Config, as_of: date) -> list[
     return result
 
 
-def latest_available(session: Session, symbol: str, as_of: date) -> date | None:
-    """The newest available date of ``symbol`` at or before ``as_of`` (an index lookup)."""
-    query = select(func.max(Observation.available_date)).where(
-        Observation.symbol == symbol, Observation.available_date <= as_of
+def latest_available(session: Session, symbols: list[str], as_of: date) -> dict[str, date]:
+    """The newest available date at or before ``as_of`` of each of ``symbols`` that has one.
+
+    One aggregate grouped by symbol: an index lookup per symbol inside the database.
+    """
+    query = (
+        select(Observation.symbol, func.max(Observation.available_date))
+        .where(Observation.symbol.in_(symbols), Observation.available_date <= as_of)
+        .group_by(Observation.symbol)
     )
-    return session.execute(query).scalar()
+    return dict(session.execute(query).tuples().all())
 
 
 def staleness_limit(config: Config, name: str) -> int:

@@ -32,13 +32,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench.databases import postgres_database
+
 SYMBOLS = int(os.environ.get("BENCH_INGEST_SYMBOLS", "100"))
 DAYS = int(os.environ.get("BENCH_INGEST_DAYS", "10000"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 BIG_FILE_MB = int(os.environ.get("BENCH_INGEST_BIG_MB", "200"))
-POSTGRES = os.environ.get(
-    "FIREALARM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 NOW = "2026-01-01T12:00:00+00:00"
 
 _FIREALARM = """
@@ -174,30 +173,6 @@ def _fresh_sqlite(folder: Path, template: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def _fresh_postgres(config: Path) -> tuple[str, object] | None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from monitor.runtime import open_runtime
-
-    name = f"bench_ingest_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception:  # no server: the PostgreSQL figures are skipped
-        return None
-    url = make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
-    open_runtime(config, url).close()
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url, drop
-
-
 def _compare(label: str, baseline: list[dict], ours: list[dict], unit: str) -> None:
     rates = [b["seconds"] / o["seconds"] for b, o in zip(baseline, ours, strict=True)]
     memory = [o["peak_mb"] / b["peak_mb"] for b, o in zip(baseline, ours, strict=True)]
@@ -230,15 +205,11 @@ def _postgres(config: Path, files: list[Path]) -> None:
     baseline, ours = [], []
     for _ in range(REPEAT):
         for script, results in ((_RAW_COPY, baseline), (_FIREALARM, ours)):
-            database = _fresh_postgres(config)
-            if database is None:
-                print("PostgreSQL: not reachable, skipped")
-                return
-            url, drop = database
-            try:
+            with postgres_database(config) as url:
+                if url is None:
+                    print("PostgreSQL: not reachable, skipped")
+                    return
                 results.append(_run(script, config, url, files))
-            finally:
-                drop()  # type: ignore[operator]
     _compare("PostgreSQL", baseline, ours, "psycopg COPY")
 
 

@@ -59,7 +59,7 @@ def latest_available(session: Session, symbols: list[str], as_of: date) -> dict[
         .where(Observation.symbol.in_(symbols), Observation.available_date <= as_of)
         .group_by(Observation.symbol)
     )
-    return dict(session.execute(query).tuples().all())
+    return {symbol: day for symbol, day in session.execute(query)}
 
 
 def staleness_limit(config: Config, name: str) -> int:

@@ -53,7 +53,7 @@ def latest_dates(session: Session, signals: Sequence[str], until: date | None) -
     )
     if until is not None:
         query = query.where(SignalValue.date <= until)
-    return dict(session.execute(query.group_by(SignalValue.signal)).tuples().all())
+    return {name: day for name, day in session.execute(query.group_by(SignalValue.signal))}
 
 
 def _earliest(starts: Iterable[date | None]) -> date | None:

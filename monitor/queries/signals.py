@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from monitor.config import Config
 from monitor.errors import ConfigError
 from monitor.queries.paging import paged
-from monitor.store.dates import as_stored, to_dates
+from monitor.store.dates import as_stored, driver_rows, to_dates
 from monitor.store.models import RuleState, SignalValue
 
 SIGNAL_COLUMNS = ["id", "date", "value", "state"]
@@ -93,7 +93,7 @@ def signal_history(
     if until is not None:
         query = query.where(SignalValue.date <= until)
     query = paged(query.order_by(SignalValue.date), limit, offset)
-    rows = session.execute(query).all()
+    rows = driver_rows(session, query)
     days, values = zip(*rows, strict=True) if rows else ((), ())
     return [{"date": d, "value": v} for d, v in zip(to_dates(days), values, strict=True)]
 

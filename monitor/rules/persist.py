@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import Insert, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -22,7 +24,8 @@ from monitor.config import Config
 from monitor.delivery.outbox import queue_deliveries
 from monitor.rules.engine import RuleOutcome, Series
 from monitor.rules.evaluator import AlertState
-from monitor.store.dates import as_stored, to_dates
+from monitor.store.bulk import upsert_frame
+from monitor.store.dates import as_stored, driver_rows, to_dates
 from monitor.store.models import AlertEvent, RuleState, SignalValue
 
 
@@ -64,25 +67,32 @@ def load_series(
     )
     if since is not None:
         query = query.where(SignalValue.date > since)
-    rows = session.execute(query).all()
-    names, days, values = zip(*rows, strict=True) if rows else ((), (), ())
     series: dict[str, list[tuple[date, float]]] = {name: [] for name in signals}
-    for signal, day, value in zip(names, to_dates(days), values, strict=True):
-        series[signal].append((day, value))
+    rows = driver_rows(session, query)
+    if not rows:
+        return series
+    table = np.array(rows, dtype=object)  # ordered by signal: each signal is one slice
+    names = table[:, 0]
+    starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]])
+    for start, end in zip(starts, np.r_[starts[1:], len(names)], strict=True):
+        days = to_dates(table[start:end, 1].tolist())
+        series[names[start]] = list(zip(days, table[start:end, 2].tolist(), strict=True))
     return series
 
 
 def store_series(session: Session, signal: str, values: Series, now: datetime) -> None:
     """Upsert computed values (the stage) into ``signal_values``."""
-    if not values:
-        return
-    rows = [{"signal": signal, "date": d, "value": v, "computed_at": now} for d, v in values]
-    statement = _insert(session, SignalValue)
-    statement = statement.on_conflict_do_update(
-        index_elements=["signal", "date"],
-        set_={"value": statement.excluded.value, "computed_at": statement.excluded.computed_at},
+    days, numbers = zip(*values, strict=True) if values else ((), ())
+    rows = pd.DataFrame(
+        {"signal": signal, "date": np.array(days, dtype="datetime64[D]"), "value": numbers}
     )
-    session.execute(statement, rows)
+    upsert_frame(
+        session.connection(),
+        SignalValue.__table__,
+        rows,
+        key=("signal", "date"),
+        constants={"computed_at": now},
+    )
 
 
 def record(

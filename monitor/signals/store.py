@@ -12,7 +12,7 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from monitor.store.bulk import upsert_frame
-from monitor.store.dates import as_stored, to_datetime64
+from monitor.store.dates import as_stored, driver_rows, to_datetime64
 from monitor.store.models import Observation, SignalValue
 
 
@@ -71,17 +71,17 @@ def _bounded(query: Select, column: Any, since: date | None, until: date | None)
 
 def _by_name(session: Session, query: Select) -> dict[str, pd.Series]:
     """A (name, date, value) query's rows, ordered by name, as one series per name."""
-    rows = session.execute(query).all()
+    rows = driver_rows(session, query)
     if not rows:
         return {}
-    names, days, values = zip(*rows, strict=True)
-    names_ = np.array(names, dtype=object)
-    index = pd.DatetimeIndex(to_datetime64(days).astype("datetime64[s]"))
-    numbers = np.array(values, dtype=float)
-    starts = np.flatnonzero(np.r_[True, names_[1:] != names_[:-1]])
-    ends = np.r_[starts[1:], len(names_)]
+    table = np.array(rows, dtype=object)  # one pass over the tuples, then by column
+    names = table[:, 0]
+    index = pd.DatetimeIndex(to_datetime64(table[:, 1]).astype("datetime64[s]"))
+    numbers = table[:, 2].astype(float)
+    starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]])
+    ends = np.r_[starts[1:], len(names)]
     return {
-        str(names_[a]): pd.Series(numbers[a:b], index=index[a:b])
+        str(names[a]): pd.Series(numbers[a:b], index=index[a:b])
         for a, b in zip(starts, ends, strict=True)
     }
 

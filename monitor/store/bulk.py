@@ -3,7 +3,8 @@
 SQLAlchemy's ``execute(insert, [dict, ...])`` processes every parameter of every row (a Python
 call per date and time); here each column of a frame is converted as a whole (a type's bind
 processor runs once per distinct value) and the rows go to the driver's ``executemany`` in
-chunks, so a million rows cost little more than the driver's own loop.
+chunks, so a million rows cost little more than the driver's own loop. On PostgreSQL the rows
+go by ``COPY`` into a temporary table and from there in one ``INSERT ... ON CONFLICT``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Column, Connection, Dialect, Table
+from sqlalchemy import Column, Connection, Dialect, MetaData, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 CHUNK_ROWS = 20_000
@@ -42,10 +43,41 @@ def upsert_frame(
         else _bound(table.c[name], frame[name], dialect)
         for name in order
     ]
+    if dialect.name == "postgresql":
+        _copy_upsert(connection, table, order, values, key)
+        return len(frame)
     for start in range(0, len(frame), CHUNK_ROWS):
         rows = list(zip(*(v[start : start + CHUNK_ROWS] for v in values), strict=True))
         connection.exec_driver_sql(sql, rows)
     return len(frame)
+
+
+def _copy_upsert(
+    connection: Connection,
+    table: Table,
+    names: list[str],
+    values: list[np.ndarray],
+    key: Sequence[str],
+) -> None:
+    """PostgreSQL: ``COPY`` into a temporary table of the same shape, then one upsert from it."""
+    stage = Table(f"_stage_{table.name}", MetaData(), *(Column(c.name, c.type) for c in table.c))
+    quote = connection.dialect.identifier_preparer.quote
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {quote(stage.name)} "
+        f"(LIKE {quote(table.name)}) ON COMMIT DROP"
+    )
+    columns = ", ".join(quote(n) for n in names)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {quote(stage.name)} ({columns}) FROM STDIN") as copy:
+        for row in zip(*values, strict=True):
+            copy.write_row(row)
+    statement = postgresql.insert(table).from_select(names, select(*(stage.c[n] for n in names)))
+    statement = statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={n: statement.excluded[n] for n in names if n not in key},
+    )
+    connection.execute(statement)
+    connection.exec_driver_sql(f"TRUNCATE {quote(stage.name)}")
 
 
 def _statement(

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from monitor.store.dates import as_stored, driver_rows, to_datetime64
 from monitor.store.models import Observation, PendingChange
 
 
@@ -44,18 +45,17 @@ def earliest_changes(session: Session, rows: pd.DataFrame) -> dict[str, date]:
 def _stored(session: Session, symbol: str, first: date, last: date) -> tuple[np.ndarray, ...]:
     """Stored (dates, closes, available dates) of ``symbol`` in [first, last], by date."""
     query = (
-        select(Observation.date, Observation.close, Observation.available_date)
+        select(
+            as_stored(session, Observation.date),
+            Observation.close,
+            as_stored(session, Observation.available_date),
+        )
         .where(Observation.symbol == symbol, Observation.date.between(first, last))
         .order_by(Observation.date)
         .with_for_update()
     )
-    rows = session.execute(query).all()
-    days, closes, available = zip(*rows, strict=True) if rows else ((), (), ())
-    return (
-        np.array(days, dtype="datetime64[D]"),
-        np.array(closes, dtype=float),
-        np.array(available, dtype="datetime64[D]"),
-    )
+    table = np.array(driver_rows(session, query), dtype=object).reshape(-1, 3)
+    return to_datetime64(table[:, 0]), table[:, 1].astype(float), to_datetime64(table[:, 2])
 
 
 def _changed_dates(

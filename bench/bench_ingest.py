@@ -43,7 +43,7 @@ NOW = "2026-01-01T12:00:00+00:00"
 _FIREALARM = """
 import json, sys, time
 from datetime import datetime
-from monitor import ingest
+from monitor.ingest import fetch as ingest
 from monitor.runtime import open_runtime
 config, url, files = sys.argv[1], sys.argv[2], sys.argv[3:]
 runtime = open_runtime(config, url)

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import event
 
-from monitor.ingest import store_observations
-from monitor.pipeline import evaluate
+from monitor.evaluation import evaluate
+from monitor.ingest.fetch import store_observations
 from monitor.runtime import open_runtime
 from monitor.store.database import session_scope
 

@@ -12,9 +12,9 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+from monitor.bundled import snapshot_dir
 from monitor.config import Config, load_config
 from monitor.runtime import Runtime, open_runtime
-from monitor.snapshot import snapshot_dir
 from monitor.store.database import create_db_engine
 from monitor.store.migrate import upgrade
 
@@ -22,6 +22,39 @@ from monitor.store.migrate import upgrade
 POSTGRES_ADMIN_URL = os.environ.get(
     "FIREALARM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+
+# Tests (node id prefixes: a file, or a file::test) that start processes, a browser or a fuzzer,
+# or load and evaluate the whole bundled history: seconds each on a quiet machine.
+SLOW = (
+    "tests/web/test_dashboard.py",
+    "tests/daemon/test_process.py",
+    "tests/daemon/test_replicas.py",
+    "tests/daemon/test_outage.py",
+    "tests/daemon/test_logs.py",
+    "tests/api/test_fuzz.py",
+    "tests/cli/test_demo_and_chart.py",
+    "tests/cli/test_serve.py",
+    "tests/cli/test_output.py::test_a_reader_that_stops_early",
+    "tests/cli/test_data_commands.py::test_console_script_runs",
+    "tests/rules/test_defaults.py",
+    "tests/rules/test_properties.py",
+    "tests/signals/test_reference.py",
+    "tests/signals/test_properties.py",
+    "tests/test_import.py::test_shared_data_imports_exactly",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test on PostgreSQL or listed in :data:`SLOW`, so that
+    ``pytest -m "not slow"`` is the fast half to iterate with (``make test`` runs all)."""
+    for item in items:
+        params = getattr(item, "callspec", None)
+        on_postgres = {"postgres_url", "bystander"} & set(getattr(item, "fixturenames", ()))
+        if params is not None and params.params.get("db_url") == "postgresql":
+            on_postgres = {"db_url"}
+        if on_postgres or item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
 
 
 def _postgres_database() -> Iterator[str]:

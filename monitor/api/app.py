@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -21,10 +22,11 @@ from monitor.api.auth import TOKEN_ENV, BearerAuth
 from monitor.api.cache import ResponseCache
 from monitor.api.errors import install_error_handlers
 from monitor.api.responses import json_response
+from monitor.queries.signals import require_signal
 from monitor.runtime import Runtime
 from monitor.store.database import create_db_engine
 
-HealthCheck = Callable[[], tuple[bool, dict]]
+HealthCheck = Callable[[], tuple[bool, dict[str, Any]]]
 
 
 def web_dir() -> Path:
@@ -112,7 +114,7 @@ def _add_dashboard(app: FastAPI) -> None:
     @app.get("/signals/{signal_id}", include_in_schema=False)
     def signal_page(request: Request, signal_id: str) -> RedirectResponse:
         """Where alerts link (``{external_url}/signals/<id>``): the dashboard at its card."""
-        routes.known_signal(request.app.state.config, signal_id)
+        require_signal(request.app.state.config, signal_id)
         return RedirectResponse(f"/#card-{quote(signal_id)}", status_code=303)
 
     @app.get("/docs", include_in_schema=False)

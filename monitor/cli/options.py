@@ -23,7 +23,10 @@ def parse_day(value: str) -> date:
 
 def day_option(name: str, help_text: str) -> typer.models.OptionInfo:
     """A date option parsed by :func:`parse_day`."""
-    return typer.Option(name, parser=parse_day, metavar="YYYY-MM-DD", help=help_text)
+    option: typer.models.OptionInfo = typer.Option(
+        name, parser=parse_day, metavar="YYYY-MM-DD", help=help_text
+    )
+    return option
 
 
 SinceOption = Annotated[date | None, day_option("--since", "First date.")]
@@ -34,3 +37,17 @@ def check_range(since: date | None, until: date | None) -> None:
     """Refuse ``--since`` after ``--until`` (bad usage) rather than print nothing."""
     if since and until and since > until:
         raise ConfigError(f"--since {since} is after --until {until}")
+
+
+HostOption = Annotated[
+    str | None,
+    typer.Option(
+        "--host", help="Interface to bind (default: server.host in the config, 127.0.0.1)."
+    ),
+]
+PortOption = Annotated[
+    int | None,
+    typer.Option(
+        "--port", min=0, max=65535, help="Port (default: server.port in the config, 8787)."
+    ),
+]

@@ -19,7 +19,7 @@ from monitor.cli.options import (
 )
 from monitor.cli.output import Format, emit, new_table, print_table
 from monitor.cli.state import state
-from monitor.pipeline import evaluate as run_evaluation
+from monitor.evaluation import evaluate as run_evaluation
 from monitor.queries.signals import (
     HISTORY_COLUMNS,
     SIGNAL_COLUMNS,
@@ -104,7 +104,10 @@ def history(
 def _input_option(name: str) -> typer.models.OptionInfo:
     low, high = credit.input_bounds(name)
     option = "--" + name.replace("_", "-")
-    return typer.Option(option, min=low, max=high, help=credit.INPUT_HELP[name])
+    info: typer.models.OptionInfo = typer.Option(
+        option, min=low, max=high, help=credit.INPUT_HELP[name]
+    )
+    return info
 
 
 def scenario(

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, literal, select
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
-from monitor.errors import ConfigError
+from monitor.errors import NotFoundError
 from monitor.queries.paging import paged
 from monitor.store.dates import as_stored, driver_rows, to_dates
+from monitor.store.each import for_each
 from monitor.store.models import RuleState, SignalValue
 
 SIGNAL_COLUMNS = ["id", "date", "value", "state"]
@@ -28,10 +29,10 @@ def signal_ids(config: Config) -> list[str]:
 
 
 def require_signal(config: Config, signal: str) -> None:
-    """Raise a ConfigError naming the known ids when ``signal`` is not one of them."""
+    """Raise a NotFoundError naming the configured ids when ``signal`` is not one of them."""
     known = signal_ids(config)
     if signal not in known:
-        raise ConfigError(f"unknown signal {signal!r} (known: {', '.join(known)})")
+        raise NotFoundError(f"unknown signal {signal!r} (configured: {', '.join(known)})")
 
 
 def latest_signals(session: Session, config: Config) -> list[dict[str, Any]]:
@@ -42,16 +43,16 @@ def latest_signals(session: Session, config: Config) -> list[dict[str, Any]]:
     many signals.
     """
     ids = signal_ids(config)
-    newest = (
-        select(SignalValue.signal, func.max(SignalValue.date).label("date"))
-        .where(SignalValue.signal.in_(ids))
-        .group_by(SignalValue.signal)
-        .subquery()
-    )
-    query = select(SignalValue.signal, SignalValue.date, SignalValue.value).join(
-        newest, (SignalValue.signal == newest.c.signal) & (SignalValue.date == newest.c.date)
-    )
-    latest = {signal: (day, value) for signal, day, value in session.execute(query)}
+
+    def newest(signal: str) -> Select:  # one index step per signal
+        return (
+            select(literal(signal).label("signal"), SignalValue.date, SignalValue.value)
+            .where(SignalValue.signal == signal)
+            .order_by(SignalValue.date.desc())
+            .limit(1)
+        )
+
+    latest = {signal: (day, value) for signal, day, value in for_each(session, ids, newest)}
     states = _rule_states(session, config)
     return [
         {

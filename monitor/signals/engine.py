@@ -9,7 +9,7 @@ the staleness limit), and the all-history drawdown gets its prior peak from one 
 so a daily run costs the same with 1 or 30 years of history.
 
 A signal is recomputed over all history when it has nothing stored yet, when its definition's
-fingerprint (:mod:`monitor.signals.definitions`) differs from the one its values were computed
+fingerprint (:mod:`monitor.signals.fingerprints`) differs from the one its values were computed
 under, when a signal it reads is, or with ``full=True``.
 """
 
@@ -23,7 +23,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from monitor.config import Config, SignalConfig
-from monitor.signals import definitions, store
+from monitor.signals import fingerprints, store
 from monitor.signals.align import InputSeries
 from monitor.signals.compute import compute_signal, lookback_days
 from monitor.signals.freshness import staleness_limit
@@ -61,7 +61,7 @@ def compute_signals(
     written together (before a signal reading another one, so it reads them stored).
     """
     pending = changes.read(session, as_of)
-    current, previous = definitions.fingerprints(config), definitions.stored(session)
+    current, previous = fingerprints.of_config(config), fingerprints.stored(session)
     order = config.signal_order()
     latest = store.latest_dates(session, [s.id for s in order], as_of)
     starts: dict[str, date | None] = {}
@@ -84,7 +84,7 @@ def compute_signals(
     reads.writes.flush(session)
     if as_of is None or not _values_after(session, config, as_of):
         changes.consume(session, pending)
-        definitions.save(session, current, previous, now)
+        fingerprints.save(session, current, previous, now)
     return reports
 
 

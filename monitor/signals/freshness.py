@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, literal, select
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
+from monitor.store.each import for_each
 from monitor.store.models import Observation
 
 
@@ -52,14 +53,15 @@ def instrument_freshness(session: Session, config: Config, as_of: date) -> list[
 def latest_available(session: Session, symbols: list[str], as_of: date) -> dict[str, date]:
     """The newest available date at or before ``as_of`` of each of ``symbols`` that has one.
 
-    One aggregate grouped by symbol: an index lookup per symbol inside the database.
+    One statement, an index lookup per symbol inside the database.
     """
-    query = (
-        select(Observation.symbol, func.max(Observation.available_date))
-        .where(Observation.symbol.in_(symbols), Observation.available_date <= as_of)
-        .group_by(Observation.symbol)
-    )
-    return {symbol: day for symbol, day in session.execute(query)}
+
+    def newest(symbol: str) -> Select:
+        return select(literal(symbol).label("symbol"), func.max(Observation.available_date)).where(
+            Observation.symbol == symbol, Observation.available_date <= as_of
+        )
+
+    return {symbol: day for symbol, day in for_each(session, symbols, newest) if day is not None}
 
 
 def staleness_limit(config: Config, name: str) -> int:

@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, literal, select
 from sqlalchemy.orm import Session
 
 from monitor.store.bulk import upsert_frame
-from monitor.store.dates import as_stored, driver_rows, to_datetime64
+from monitor.store.dates import as_stored, driver_rows, to_dates, to_datetime64
+from monitor.store.each import for_each
 from monitor.store.models import Observation, SignalValue
 
 
@@ -47,13 +48,22 @@ def read_signals(
 
 
 def latest_dates(session: Session, signals: Sequence[str], until: date | None) -> dict[str, date]:
-    """The newest stored date of each of ``signals`` that has one (at or before ``until``)."""
-    query = select(SignalValue.signal, func.max(SignalValue.date)).where(
-        SignalValue.signal.in_(list(signals))
-    )
-    if until is not None:
-        query = query.where(SignalValue.date <= until)
-    return {name: day for name, day in session.execute(query.group_by(SignalValue.signal))}
+    """The newest stored date of each of ``signals`` that has one (at or before ``until``).
+
+    One statement, an index lookup per signal inside the database.
+    """
+
+    def newest(signal: str) -> Select:
+        query = select(literal(signal).label("signal"), func.max(SignalValue.date))
+        query = query.where(SignalValue.signal == signal)
+        return query if until is None else query.where(SignalValue.date <= until)
+
+    return {name: day for name, day in for_each(session, signals, newest) if day is not None}
+
+
+def latest_date(session: Session, signal: str, until: date | None = None) -> date | None:
+    """The newest stored date of ``signal`` (at or before ``until``)."""
+    return latest_dates(session, [signal], until).get(signal)
 
 
 def _earliest(starts: Iterable[date | None]) -> date | None:
@@ -196,3 +206,56 @@ def _same(old: np.ndarray, old_days: np.ndarray, new: np.ndarray, days: np.ndarr
     before = old[at]
     tolerance = np.maximum(1e-12 * np.maximum(np.abs(before), np.abs(new)), 1e-12)
     return (old_days[at] == days) & (np.abs(before - new) <= tolerance)
+
+
+def load_series(
+    session: Session, signals: Sequence[str], *, since: date | None, until: date
+) -> dict[str, list[tuple[date, float]]]:
+    """Stored values of ``signals`` in (``since``, ``until``], in date order (what rules judge)."""
+    query = (
+        select(SignalValue.signal, as_stored(session, SignalValue.date), SignalValue.value)
+        .where(SignalValue.signal.in_(signals), SignalValue.date <= until)
+        .order_by(SignalValue.signal, SignalValue.date)
+    )
+    if since is not None:
+        query = query.where(SignalValue.date > since)
+    series: dict[str, list[tuple[date, float]]] = {name: [] for name in signals}
+    rows = driver_rows(session, query)
+    if not rows:
+        return series
+    table = np.array(rows, dtype=object)  # ordered by signal: each signal is one slice
+    names = table[:, 0]
+    starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]])
+    for start, end in zip(starts, np.r_[starts[1:], len(names)], strict=True):
+        days = to_dates(table[start:end, 1].tolist())
+        series[names[start]] = list(zip(days, table[start:end, 2].tolist(), strict=True))
+    return series
+
+
+def store_series(
+    session: Session, signal: str, values: Sequence[tuple[date, float]], now: datetime
+) -> None:
+    """Upsert values computed outside the signal engine (the stage) into ``signal_values``."""
+    days, numbers = zip(*values, strict=True) if values else ((), ())
+    rows = pd.DataFrame(
+        {"signal": signal, "date": np.array(days, dtype="datetime64[D]"), "value": numbers}
+    )
+    upsert_frame(
+        session.connection(),
+        SignalValue.__table__,
+        rows,
+        key=("signal", "date"),
+        constants={"computed_at": now},
+    )
+
+
+def dates_with_values(
+    session: Session, signals: Sequence[str], *, after: date | None, through: date
+) -> list[date]:
+    """The distinct dates in (``after``, ``through``] on which any of ``signals`` has a value."""
+    query = select(SignalValue.date).where(
+        SignalValue.signal.in_(signals), SignalValue.date <= through
+    )
+    if after is not None:
+        query = query.where(SignalValue.date > after)
+    return list(session.scalars(query.distinct().order_by(SignalValue.date)))

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import chain, count, islice
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -307,7 +308,7 @@ def _rows_slowly(path: Path, rows: list[tuple[int, list[str]]], spec: _Layout) -
         if not any(c.strip() for c in row):
             continue
         record = _record(path, line, row, spec)
-        if spec.layout == "yahoo" and math.isnan(record["close"]):
+        if spec.layout == "yahoo" and math.isnan(cast(float, record["close"])):
             raise DataError(f"{path}:{line}: missing Close value")
         records.append(record)
     days = np.array([r["date"] for r in records], dtype="datetime64[D]")

@@ -15,7 +15,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from monitor.calendars import available_dates, last_closed_day
+from monitor.availability import available_dates, last_closed_day
 from monitor.config import Instrument
 
 VALUE_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume")

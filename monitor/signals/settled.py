@@ -5,7 +5,7 @@ deliver a bar for: in the daemon the US equities close (and are evaluated) hours
 day's Bitcoin bar closes at 00:00 UTC, and a rule judging ``btc_vs_ndx`` then would use the
 previous day's Bitcoin price and never look again. So a signal's values are judged only through
 the date its least advanced input is settled through (see
-:func:`monitor.calendars.settled_through`); later dates wait for the next evaluation. A backtest,
+:func:`monitor.availability.settled_through`); later dates wait for the next evaluation. A backtest,
 which sees every bar, then makes the same decisions as the live run.
 """
 
@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, literal, select
 from sqlalchemy.orm import Session
 
-from monitor.calendars import settled_through
+from monitor.availability import settled_through
 from monitor.config import Config
 from monitor.signals.freshness import instruments_of
+from monitor.store.each import for_each
 from monitor.store.models import Observation
 
 
@@ -46,22 +47,16 @@ def judged_through(
 
 def _settled(session: Session, config: Config, symbols: list[str], as_of: date) -> dict[str, date]:
     """Per symbol with data by ``as_of``: through when its newest available bar settles it."""
-    newest = (  # the newest available date of each: one step down the index
-        select(Observation.symbol, func.max(Observation.available_date).label("available"))
-        .where(Observation.symbol.in_(symbols), Observation.available_date <= as_of)
-        .group_by(Observation.symbol)
-        .subquery()
-    )
-    query = (  # of the observations available then, the latest dated
-        select(Observation.symbol, func.max(Observation.date))
-        .join(
-            newest,
-            (Observation.symbol == newest.c.symbol)
-            & (Observation.available_date == newest.c.available),
+
+    def newest(symbol: str) -> Select:  # the newest available observation: one index step
+        return (
+            select(literal(symbol).label("symbol"), Observation.date)
+            .where(Observation.symbol == symbol, Observation.available_date <= as_of)
+            .order_by(Observation.available_date.desc(), Observation.date.desc())
+            .limit(1)
         )
-        .group_by(Observation.symbol)
-    )
+
     return {
         symbol: settled_through(config.instrument(symbol), latest)
-        for symbol, latest in session.execute(query)
+        for symbol, latest in for_each(session, symbols, newest)
     }

@@ -24,7 +24,7 @@ from monitor.store.models import SignalDefinition
 from monitor.store.upsert import upsert
 
 
-def fingerprints(config: Config) -> dict[str, str]:
+def of_config(config: Config) -> dict[str, str]:
     """The fingerprint of every configured signal, by id."""
     result: dict[str, str] = {}
     for signal in config.signal_order():
@@ -62,6 +62,6 @@ def save(
         for signal, fingerprint in current.items()
         if previous.get(signal) != fingerprint
     ]
-    upsert(session, SignalDefinition.__table__, rows, key=("signal",))
+    upsert(session, SignalDefinition, rows, key=("signal",))
     if gone := [signal for signal in previous if signal not in current]:
         session.execute(delete(SignalDefinition).where(SignalDefinition.signal.in_(gone)))

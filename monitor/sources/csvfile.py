@@ -378,6 +378,7 @@ class CsvSource:
             frame = frame[frame["date"] >= pd.Timestamp(start)]
             if end is not None:
                 frame = frame[frame["date"] <= pd.Timestamp(end)]
+            frame = frame.assign(date=frame["date"].dt.date)  # the contract: datetime.date
             frame.insert(0, "symbol", instrument.symbol)
             frames.append(frame)
         if all(f.empty for f in frames):

@@ -38,6 +38,8 @@ SLOW = (
     "tests/cli/test_output.py::test_a_reader_that_stops_early",
     "tests/cli/test_data_commands.py::test_console_script_runs",
     "tests/rules/test_defaults.py",
+    "tests/scoring/test_history.py",
+    "tests/scoring/test_surfaces.py",
     "tests/rules/test_properties.py",
     "tests/signals/test_reference.py",
     "tests/signals/test_properties.py",

@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.api import routes, scenario, schemas
+from monitor.api import routes, scenario, schemas, score
 from monitor.api.auth import TOKEN_ENV, BearerAuth
 from monitor.api.cache import ResponseCache
 from monitor.api.errors import install_error_handlers
@@ -68,6 +68,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(routes.router)
     app.include_router(scenario.router)
+    app.include_router(score.router)
     for router in routers:
         app.include_router(router)
     _add_health(app, health_check)

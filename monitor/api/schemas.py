@@ -115,6 +115,31 @@ class DeliveryRow(BaseModel):
     last_error: str | None
 
 
+class ScoreRow(BaseModel):
+    rule: str
+    target: str
+    episodes: int
+    incomplete: int
+    hits: int
+    hit_rate: float | None
+    base_rate: float | None
+    lift: float | None
+    median_drawdown_pct: float | None
+    median_lead_days: float | None
+    false_alarms_per_year: float | None
+    firing_share: float
+
+
+class EpisodeRow(BaseModel):
+    rule: str
+    target: str
+    start: date
+    end: date | None
+    drawdown_pct: float | None
+    lead_days: int | None
+    hit: bool | None
+
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown symbol or signal"},
     503: {"model": ErrorBody, "description": "The database cannot be reached"},

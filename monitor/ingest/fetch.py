@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from monitor.config import Config, Instrument
@@ -32,7 +32,7 @@ from monitor.sources.csvfile import CsvFile
 from monitor.store import changes
 from monitor.store.bulk import upsert_frame
 from monitor.store.database import session_scope
-from monitor.store.models import FetchRun, Observation, RejectedRow
+from monitor.store.models import FetchRun, Observation, RejectedRow, table_of
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def store_batches(session: Session, batches: Iterable[pd.DataFrame], *, now: dat
             earliest[symbol] = min(day, earliest.get(symbol, day))
         written += upsert_frame(
             session.connection(),
-            Observation.__table__,
+            table_of(Observation),
             batch,
             key=("symbol", "date"),
             constants={"fetched_at": now},
@@ -109,7 +109,7 @@ def last_dates(session: Session, symbols: Iterable[str]) -> dict[str, date]:
 
 def fetch(
     config: Config,
-    engine,
+    engine: Engine,
     sources: dict[str, Source],
     *,
     since: date | None = None,
@@ -142,7 +142,7 @@ def fetch(
 
 def fetch_source(
     config: Config,
-    engine,
+    engine: Engine,
     source: Source,
     instruments: Sequence[Instrument],
     *,
@@ -212,7 +212,7 @@ def _download(
 
 def _redownload(
     config: Config,
-    engine,
+    engine: Engine,
     source: Source,
     instruments: Sequence[Instrument],
     start: date,
@@ -249,7 +249,7 @@ def _without(validated: Validated, symbols: Sequence[str]) -> Validated:
     return Validated(rows, validated.rejected, validated.unfinished)
 
 
-def _incremental_start(config: Config, engine, symbols: Sequence[str]) -> date:
+def _incremental_start(config: Config, engine: Engine, symbols: Sequence[str]) -> date:
     with session_scope(engine) as session:
         latest = last_dates(session, symbols)
     backfill = date.fromisoformat(config.fetch.backfill_start)
@@ -258,7 +258,7 @@ def _incremental_start(config: Config, engine, symbols: Sequence[str]) -> date:
     return min(latest.values()) - timedelta(days=config.fetch.revision_days)
 
 
-def _start_run(engine, source: str, symbols: Sequence[str], now: datetime) -> int:
+def _start_run(engine: Engine, source: str, symbols: Sequence[str], now: datetime) -> int:
     with session_scope(engine) as session:
         run = FetchRun(
             source=source,
@@ -273,7 +273,7 @@ def _start_run(engine, source: str, symbols: Sequence[str], now: datetime) -> in
         return run.id
 
 
-def _finish_run(engine, report: FetchReport) -> None:
+def _finish_run(engine: Engine, report: FetchReport) -> None:
     with session_scope(engine) as session:
         run = session.get(FetchRun, report.run_id)
         assert run is not None
@@ -281,7 +281,9 @@ def _finish_run(engine, report: FetchReport) -> None:
         run.error, run.finished_at = report.error, datetime.now(UTC)
 
 
-def _record_rejected(session: Session, run_id: int, rejected) -> int:
+def _record_rejected(
+    session: Session, run_id: int, rejected: Sequence[tuple[str, str | None, str]]
+) -> int:
     session.add_all(
         RejectedRow(fetch_run_id=run_id, symbol=symbol, date=day, reason=reason)
         for symbol, day, reason in rejected
@@ -301,7 +303,7 @@ class ImportReport:
 
 def import_files(
     config: Config,
-    engine,
+    engine: Engine,
     paths: Sequence[str | Path],
     *,
     symbol: str | None = None,

@@ -121,7 +121,8 @@ def _reasons(
     records = frame.iloc[rows].to_dict("records")
     rejected = []
     for row, record in zip(rows, records, strict=True):
-        reason = _problem(record, bool(duplicated[row]), positive=bool(positive[row]))
+        fields = {str(k): v for k, v in record.items()}
+        reason = _problem(fields, bool(duplicated[row]), positive=bool(positive[row]))
         assert reason is not None
         day = record["date"]
         text = None if day is None else str(day.date() if isinstance(day, pd.Timestamp) else day)

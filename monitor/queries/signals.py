@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
 from monitor.errors import NotFoundError
 from monitor.queries.paging import paged
-from monitor.store.dates import as_stored, driver_rows, to_dates
+from monitor.store.dates import AnySelect, as_stored, driver_rows, to_dates
 from monitor.store.each import for_each
 from monitor.store.models import RuleState, SignalValue
 
@@ -44,7 +44,7 @@ def latest_signals(session: Session, config: Config) -> list[dict[str, Any]]:
     """
     ids = signal_ids(config)
 
-    def newest(signal: str) -> Select:  # one index step per signal
+    def newest(signal: str) -> AnySelect:  # one index step per signal
         return (
             select(literal(signal).label("signal"), SignalValue.date, SignalValue.value)
             .where(SignalValue.signal == signal)

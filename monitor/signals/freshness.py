@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
+from monitor.store.dates import AnySelect
 from monitor.store.each import for_each
 from monitor.store.models import Observation
 
@@ -56,7 +57,7 @@ def latest_available(session: Session, symbols: list[str], as_of: date) -> dict[
     One statement, an index lookup per symbol inside the database.
     """
 
-    def newest(symbol: str) -> Select:
+    def newest(symbol: str) -> AnySelect:
         return select(literal(symbol).label("symbol"), func.max(Observation.available_date)).where(
             Observation.symbol == symbol, Observation.available_date <= as_of
         )

@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Select, literal, select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
 from monitor.availability import settled_through
 from monitor.config import Config
 from monitor.signals.freshness import instruments_of
+from monitor.store.dates import AnySelect
 from monitor.store.each import for_each
 from monitor.store.models import Observation
 
@@ -48,7 +49,7 @@ def judged_through(
 def _settled(session: Session, config: Config, symbols: list[str], as_of: date) -> dict[str, date]:
     """Per symbol with data by ``as_of``: through when its newest available bar settles it."""
 
-    def newest(symbol: str) -> Select:  # the newest available observation: one index step
+    def newest(symbol: str) -> AnySelect:  # the newest available observation: one index step
         return (
             select(literal(symbol).label("symbol"), Observation.date)
             .where(Observation.symbol == symbol, Observation.available_date <= as_of)

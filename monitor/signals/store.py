@@ -8,13 +8,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, delete, func, literal, select
+from sqlalchemy import delete, func, literal, select
 from sqlalchemy.orm import Session
 
 from monitor.store.bulk import upsert_frame
-from monitor.store.dates import as_stored, driver_rows, to_dates, to_datetime64
+from monitor.store.dates import AnySelect, as_stored, driver_rows, to_dates, to_datetime64
 from monitor.store.each import for_each
-from monitor.store.models import Observation, SignalValue
+from monitor.store.models import Observation, SignalValue, table_of
 
 
 def read_instruments(
@@ -53,7 +53,7 @@ def latest_dates(session: Session, signals: Sequence[str], until: date | None) -
     One statement, an index lookup per signal inside the database.
     """
 
-    def newest(signal: str) -> Select:
+    def newest(signal: str) -> AnySelect:
         query = select(literal(signal).label("signal"), func.max(SignalValue.date))
         query = query.where(SignalValue.signal == signal)
         return query if until is None else query.where(SignalValue.date <= until)
@@ -71,7 +71,7 @@ def _earliest(starts: Iterable[date | None]) -> date | None:
     return None if not starts or None in starts else min(starts)  # type: ignore[type-var]
 
 
-def _bounded(query: Select, column: Any, since: date | None, until: date | None) -> Select:
+def _bounded(query: AnySelect, column: Any, since: date | None, until: date | None) -> AnySelect:
     if since is not None:
         query = query.where(column >= since)
     if until is not None:
@@ -79,7 +79,7 @@ def _bounded(query: Select, column: Any, since: date | None, until: date | None)
     return query
 
 
-def _by_name(session: Session, query: Select) -> dict[str, pd.Series]:
+def _by_name(session: Session, query: AnySelect) -> dict[str, pd.Series]:
     """A (name, date, value) query's rows, ordered by name, as one series per name."""
     rows = driver_rows(session, query)
     if not rows:
@@ -178,7 +178,7 @@ class ValueWrites:
         if rows:
             upsert_frame(
                 session.connection(),
-                SignalValue.__table__,
+                table_of(SignalValue),
                 pd.concat(rows, ignore_index=True),
                 key=("signal", "date"),
                 constants={"computed_at": self.now},
@@ -205,7 +205,8 @@ def _same(old: np.ndarray, old_days: np.ndarray, new: np.ndarray, days: np.ndarr
     at = np.minimum(np.searchsorted(old_days, days), len(old_days) - 1)
     before = old[at]
     tolerance = np.maximum(1e-12 * np.maximum(np.abs(before), np.abs(new)), 1e-12)
-    return (old_days[at] == days) & (np.abs(before - new) <= tolerance)
+    same: np.ndarray = (old_days[at] == days) & (np.abs(before - new) <= tolerance)
+    return same
 
 
 def load_series(
@@ -242,7 +243,7 @@ def store_series(
     )
     upsert_frame(
         session.connection(),
-        SignalValue.__table__,
+        table_of(SignalValue),
         rows,
         key=("signal", "date"),
         constants={"computed_at": now},

@@ -138,7 +138,7 @@ class CsvFile:
 
     def _head(self) -> list[tuple[int, list[str]]]:
         """Up to the first three non-blank rows with their line numbers."""
-        head = []
+        head: list[tuple[int, list[str]]] = []
         while len(head) < 3:
             row = self._next_row()
             if row is None:
@@ -315,7 +315,7 @@ def _plain_chunk(lines: list[str], spec: _Layout) -> pd.DataFrame | None:
     return _frame(spec, days, values)
 
 
-def _plain_dates(cells: Sequence[str]) -> np.ndarray | None:
+def _plain_dates(cells: Sequence[str] | np.ndarray) -> np.ndarray | None:
     """``YYYY-MM-DD`` cells as dates, or None when any cell is otherwise (or no real date)."""
     if min(map(len, cells)) != 10 or max(map(len, cells)) != 10:
         return None

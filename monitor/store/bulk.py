@@ -88,13 +88,14 @@ def _statement(
     statement = insert(table)
     updates = {c: statement.excluded[c] for c in names if c not in key}
     statement = statement.on_conflict_do_update(index_elements=list(key), set_=updates)
-    positional = dialect if dialect.positional else type(dialect)(paramstyle="format")
+    # Every dialect takes paramstyle; the stubs of the base class do not say so.
+    positional = dialect if dialect.positional else type(dialect)(paramstyle="format")  # type: ignore[call-arg]
     compiled = statement.compile(dialect=positional, column_keys=names)
     assert compiled.positiontup is not None
     return compiled.string, list(compiled.positiontup)
 
 
-def _bound(column: Column, values: pd.Series, dialect: Dialect) -> np.ndarray:
+def _bound(column: Column[Any], values: pd.Series, dialect: Dialect) -> np.ndarray:
     """``values`` as the driver takes them for ``column``: an object array, None for null."""
     if column.type.python_type is float:  # the Float processor only makes floats of numbers
         numbers = values.to_numpy(dtype=float, na_value=np.nan)
@@ -109,7 +110,7 @@ def _bound(column: Column, values: pd.Series, dialect: Dialect) -> np.ndarray:
     return table[codes]
 
 
-def _dates(column: Column, days: np.ndarray, dialect: Dialect) -> np.ndarray:
+def _dates(column: Column[Any], days: np.ndarray, dialect: Dialect) -> np.ndarray:
     """A Date column: ISO text at once where that is what its processor makes (SQLite)."""
     bound = days.astype(object)  # datetime.date, None for NaT
     processor = column.type.dialect_impl(dialect).bind_processor(dialect)
@@ -122,12 +123,12 @@ def _dates(column: Column, days: np.ndarray, dialect: Dialect) -> np.ndarray:
     return np.array([None if d is None else processor(d) for d in bound], dtype=object)
 
 
-def _constant(column: Column, value: Any, rows: int, dialect: Dialect) -> np.ndarray:
+def _constant(column: Column[Any], value: Any, rows: int, dialect: Dialect) -> np.ndarray:
     bound = np.empty(rows, dtype=object)
     bound.fill(_processed(column, [value], dialect)[0])
     return bound
 
 
-def _processed(column: Column, values: list[Any], dialect: Dialect) -> list[Any]:
+def _processed(column: Column[Any], values: list[Any], dialect: Dialect) -> list[Any]:
     processor = column.type.dialect_impl(dialect).bind_processor(dialect)
     return [processor(v) for v in values] if processor else values

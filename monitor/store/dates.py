@@ -10,28 +10,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 from sqlalchemy import ColumnElement, Select, String, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+# A SELECT of any columns (Select is generic over its column types).
+AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
 
 
-def as_stored(session: Session, column: ColumnElement[date]) -> ColumnElement:
+def as_stored(
+    session: Session, column: ColumnElement[date] | InstrumentedAttribute[date]
+) -> ColumnElement[Any] | InstrumentedAttribute[date]:
     """``column`` selected as the database stores it: ISO text on SQLite, dates elsewhere."""
     if session.get_bind().dialect.name == "sqlite":
         return type_coerce(column, String)
     return column
 
 
-def driver_rows(session: Session, query: Select) -> list[tuple[Any, ...]]:
+def driver_rows(session: Session, query: AnySelect) -> list[tuple[Any, ...]]:
     """The rows of ``query`` as the driver returns them, without SQLAlchemy's processing.
 
     For columns that need none: numbers, text, and dates selected with :func:`as_stored`.
     """
     result = session.connection().execute(query)
     try:
-        return result.cursor.fetchall()
+        return list(result.cursor.fetchall())
     finally:
         result.close()
 

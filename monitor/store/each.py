@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, union_all
+from sqlalchemy import union_all
 from sqlalchemy.orm import Session
+
+from monitor.store.dates import AnySelect
 
 _PARTS = 400
 
 
-def for_each(session: Session, keys: Sequence[str], query: Callable[[str], Select]) -> list[Any]:
+def for_each(session: Session, keys: Sequence[str], query: Callable[[str], AnySelect]) -> list[Any]:
     """The rows of ``query(key)`` for every key, in one statement per 400 keys."""
     rows: list[Any] = []
     for start in range(0, len(keys), _PARTS):

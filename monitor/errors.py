@@ -7,7 +7,8 @@
     ├── DataError                  bad input data (a CSV file, a row); nothing was written
     ├── SourceError                a fetch failed; stored data is untouched
     │   ├── TransientSourceError   retry later (timeouts, 5xx, connection errors)
-    │   │   └── RateLimitedError   retry after ``retry_after`` seconds
+    │   │   ├── RateLimitedError   retry after ``retry_after`` seconds
+    │   │   └── NameResolutionError  the host name did not resolve: retried once at most
     │   └── EmptyResponseError     the source answered with no rows: an error, never "no change"
     ├── StoreError                 the database is unreachable, locked or not migrated
     ├── QueryError                 exit 2: a user's SQL is invalid or tries to write
@@ -50,6 +51,13 @@ class RateLimitedError(TransientSourceError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class NameResolutionError(TransientSourceError):
+    """DNS could not resolve the source's host: offline, or a name that will not resolve soon.
+
+    Worth one retry (a resolver hiccup), not a full back-off of many seconds.
+    """
 
 
 class EmptyResponseError(SourceError):

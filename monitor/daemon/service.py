@@ -137,7 +137,9 @@ class Daemon:
         self._leader = leader
 
     def _catch_up(self) -> None:
-        """Run once now each fetch job that missed a fire time since its last success."""
+        """Load the bundled history into an empty database, then run once now each fetch job
+        that missed a fire time since its last success (so fetches land on that history)."""
+        self.runner.load_bundled()
         now = self._clock()
         try:
             with session_scope(self.runtime.engine) as session:

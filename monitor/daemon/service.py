@@ -105,6 +105,7 @@ class Daemon:
                 "host": self.host,
                 "port": self.port,
                 "database": redact_url(engine.url.render_as_string(hide_password=False)),
+                "config": self.runtime.config.found_by or self.runtime.config.source,
                 "jobs": [job.name for job in self._jobs] + ["dispatch"],
                 "runner": runner_name(),
             },

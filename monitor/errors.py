@@ -28,9 +28,21 @@ class FirealarmError(Exception):
 
 
 class ConfigError(FirealarmError):
-    """The config file or the command line is wrong; the message names file, key and problem."""
+    """The config file or the command line is wrong; the message names file, key and problem.
+
+    ``problems`` holds each problem as its own line (``firealarm check`` prints them so).
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+    @classmethod
+    def of(cls, problems: list[str]) -> ConfigError:
+        """One error for several problems: the message joins them, ``problems`` keeps them."""
+        return cls("; ".join(problems), problems)
 
 
 class DataError(FirealarmError):

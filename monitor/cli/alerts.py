@@ -48,7 +48,8 @@ def run_backtest(
     since: SinceOption = None,
     until: UntilOption = None,
     rule: Annotated[
-        list[str] | None, typer.Option("--rule", help="Only this rule's transitions (repeatable).")
+        list[str] | None,
+        typer.Option("--rule", metavar="NAME", help="Only this rule's transitions (repeatable)."),
     ] = None,
     fmt: FormatOption = Format.table,
 ) -> None:

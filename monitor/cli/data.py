@@ -167,7 +167,11 @@ def import_files(
     files: Annotated[
         list[Path],
         typer.Argument(
-            exists=True, dir_okay=False, readable=True, help="CSV files (Yahoo or FRED layout)."
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            metavar="FILE",
+            help="CSV files (Yahoo or FRED layout).",
         ),
     ],
     symbol: Annotated[

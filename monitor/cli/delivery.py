@@ -13,6 +13,7 @@ from rich.console import Console
 from monitor.cli.options import FormatOption
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
+from monitor.config import load_config
 from monitor.delivery.dispatcher import dispatch_due
 from monitor.delivery.replay import notify_test, requeue
 from monitor.errors import ConfigError
@@ -106,18 +107,18 @@ def redeliver(
 
 def notify_test_command(
     ctx: typer.Context,
-    channel: Annotated[str, typer.Argument(help=r"Channel name from \[channels.*] in the config.")],
+    channel: Annotated[str, typer.Argument(help="Channel name from [channels.*] in the config.")],
 ) -> None:
     """Send an `alert.test` through CHANNEL's real sender and signing; exit 1 if it fails.
 
+    It needs the config only, no database: nothing is stored.
+
     Example: firealarm notify-test ops
     """
-    runtime = state(ctx).runtime(migrate=False)
-    try:
-        with httpx.Client() as client:
-            delivery_id, result = notify_test(runtime.config, channel, client, datetime.now(UTC))
-    finally:
-        runtime.close()
+    cli = state(ctx)
+    config = load_config(cli.config_path, database_url=cli.database_url)  # no database needed
+    with httpx.Client() as client:
+        delivery_id, result = notify_test(config, channel, client, datetime.now(UTC))
     code = f" {result.status_code}" if result.status_code is not None else ""
     line = f"{channel}: {result.outcome}{code} in {result.duration_ms:.0f} ms (id {delivery_id})"
     if not result.ok:

@@ -54,9 +54,11 @@ def status(
         ),
     ] = ReportFormat.table,
 ) -> None:
-    """One screen: the config read, last fetch per source, each signal's latest value and rule
-    state, open alerts, queued and dead deliveries, and the daemon's jobs (last run, next run,
-    runner).
+    """One screen: the config read, fetches, signals, open alerts, deliveries and daemon jobs.
+
+    That is: which config file was read and why, the last fetch per source, each signal's latest
+    value and rule state, open alerts, queued and dead deliveries, and the daemon's jobs (last
+    run, next run, runner).
 
     Example: firealarm status --format json
     """

@@ -46,15 +46,28 @@ def write_config(
 
 
 class DaemonProcess:
-    """``python -m monitor --config C --db U run`` with its stderr parsed as it arrives."""
+    """``python -m monitor --config C --db U run`` with its stderr parsed as it arrives.
 
-    def __init__(self, config: Path, db_url: str, *args: str) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FIREALARM_")}
-        command = [sys.executable, "-m", "monitor", "--config", str(config), "--db", db_url]
+    Without ``config`` and ``db_url`` it runs as ``make run`` does: in ``cwd``, reading the
+    config it discovers there; ``env`` adds variables.
+    """
+
+    def __init__(
+        self,
+        config: Path | None,
+        db_url: str | None,
+        *args: str,
+        cwd: Path = ROOT,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("FIREALARM_")}
+        command = [sys.executable, "-m", "monitor"]
+        command += ["--config", str(config)] if config else []
+        command += ["--db", db_url] if db_url else []
         self.proc = subprocess.Popen(
             [*command, "run", *args],
-            cwd=ROOT,
-            env=env,
+            cwd=cwd,
+            env={**environ, **(env or {})},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

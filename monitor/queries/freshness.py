@@ -68,6 +68,11 @@ def fetch_hint(status: str, error: str | None) -> str | None:
             "the source could not be reached: check this machine's network and DNS; the daemon "
             "tries again at its next scheduled fetch (`firealarm fetch` tries now)"
         )
+    if "empty response" in text:  # what yfinance leaves when it cannot reach Yahoo, too
+        return (
+            "the source sent nothing: check this machine's network, then that the symbols in "
+            "[[instruments]] exist; the daemon tries again at its next scheduled fetch"
+        )
     if "no data for" in text or "no observations" in text or "http 4" in text:
         return "check the symbols of this source in [[instruments]] (`firealarm check`)"
     return "see the daemon's log and `firealarm status`; `firealarm fetch` tries again now"

@@ -145,3 +145,25 @@ def wait_until(check: Callable[[], object], timeout: float, what: str, proc=None
         time.sleep(0.05)
     tail = "\n".join(proc.lines[-20:]) if proc is not None else ""
     raise AssertionError(f"timed out waiting for {what}\n{tail}")
+
+
+def first_start(folder: Path) -> DaemonProcess:
+    """``firealarm run`` as ``make run`` starts it in a fresh clone with no network.
+
+    In the empty ``folder``: no config file anywhere (the packaged defaults), a new
+    ``./firealarm.db``, any free port. Proxies point at a closed local port, so no fetch reaches
+    the internet wherever the test runs.
+    """
+    closed = "http://127.0.0.1:9"
+    env = {
+        "HOME": str(folder),
+        "XDG_CONFIG_HOME": str(folder / "xdg"),
+        **{name: closed for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")},
+    }
+    return DaemonProcess(None, None, "--port", "0", cwd=folder, env=env)
+
+
+def every_signal_valued(daemon: DaemonProcess) -> list[dict] | None:
+    """``/api/signals`` once every signal has a value, else None."""
+    rows = daemon.get("/api/signals").json()
+    return rows if rows and all(row["value"] is not None for row in rows) else None

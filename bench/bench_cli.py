@@ -18,9 +18,10 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from monitor import ingest, pipeline
+from monitor.bundled import snapshot_files
+from monitor.evaluation import evaluate
+from monitor.ingest import fetch as ingest
 from monitor.runtime import open_runtime
-from monitor.snapshot import snapshot_files
 
 RUNS = 7
 NOW = datetime(2025, 7, 1, 12, tzinfo=UTC)
@@ -33,7 +34,7 @@ def evaluated_database(folder: Path) -> str:
     url = f"sqlite:///{folder / 'bench.db'}"
     runtime = open_runtime(None, url)
     ingest.import_files(runtime.config, runtime.engine, snapshot_files())
-    pipeline.evaluate(runtime, as_of=date(2025, 6, 30), now=NOW)
+    evaluate(runtime, as_of=date(2025, 6, 30), now=NOW)
     runtime.close()
     return url
 

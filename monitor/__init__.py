@@ -4,4 +4,6 @@ Architecture, in the order data flows: ``sources`` → ``store`` → ``signals``
 ``delivery``; ``daemon``, ``api`` and ``cli`` are thin shells over them.
 """
 
-__version__ = "0.1.0"
+from monitor.version import __version__
+
+__all__ = ["__version__"]

@@ -19,8 +19,8 @@ import typer
 import typer.main
 from typer.core import TyperGroup
 
-import monitor
-from monitor.errors import FirealarmError
+from monitor.errors import FirealarmError, ParameterError
+from monitor.version import __version__
 
 # name -> (module in monitor.cli that registers it, the first paragraph of its help). The help is
 # here so `firealarm --help` imports nothing; tests/cli/test_lazy.py keeps it equal to the
@@ -79,7 +79,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "notify-test": (
         "delivery",
-        "Send an `alert.test` through CHANNEL's real sender and signing; exit 1 if it fails.",
+        "Send a test alert through CHANNEL's outbox, real sender and signing; exit 1 if it fails.",
     ),
     "run": (
         "daemon",
@@ -87,7 +87,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "serve": ("query", "Serve the read API and the dashboard (no scheduler, no fetching)."),
     "demo": (
-        "query",
+        "demo",
         "Offline demo: the bundled real history, evaluated, backtested and on the dashboard.",
     ),
 }
@@ -143,7 +143,7 @@ app = typer.Typer(
 
 def _print_version(value: bool) -> None:
     if value:
-        print(f"firealarm {monitor.__version__}")
+        print(f"firealarm {__version__}")
         raise typer.Exit()
 
 
@@ -199,7 +199,7 @@ def run(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except FirealarmError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {error_line(exc)}", file=sys.stderr)
         return exc.exit_code
     except typer.TyperException as exc:  # typer's usage errors: bad option, missing argument...
         if type(exc).__name__ == "NoArgsIsHelpError":  # its message is the help
@@ -208,6 +208,13 @@ def run(argv: list[str] | None = None) -> int:
             print(f"error: {usage_line(exc)}", file=sys.stderr)
         return exc.exit_code
     return status if isinstance(status, int) else 0
+
+
+def error_line(exc: FirealarmError) -> str:
+    """A library error as the CLI says it: a bad parameter named by its option (``--as-of``)."""
+    if isinstance(exc, ParameterError):
+        return f"--{exc.parameter.replace('_', '-')}: {exc}"
+    return str(exc)
 
 
 def usage_line(exc: typer.TyperException) -> str:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
-import httpx
 import typer
 from rich.console import Console
 
-from monitor.checks import check_config
+from monitor.cli.delivery import probe_channel
 from monitor.cli.state import state
 from monitor.config import Config
-from monitor.delivery.replay import notify_test
+from monitor.daemon.checks import check_config
 from monitor.errors import ConfigError
+from monitor.runtime import Runtime
 
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 out = Console(soft_wrap=True, highlight=False)
@@ -35,7 +34,8 @@ def check(
 
     It reads the config `run` would read, with its instruments, signals, rules, summary
     templates and cron schedules, and prints what it found, or every problem on its own line
-    (exit 2). --channels then sends a test through each channel (exit 1 if one fails).
+    (exit 2). --channels then sends a test alert through each channel as notify-test does,
+    through the database's outbox (exit 1 if one fails).
 
     Example: firealarm --config /etc/firealarm/firealarm.toml check --channels
     """
@@ -47,21 +47,16 @@ def check(
         raise typer.Exit(ConfigError.exit_code)
     for line in report.found:
         out.print(line, markup=False)
-    if channels and not _test_channels(report.config):
+    if channels and not _test_channels(cli.runtime(), report.config):
         raise typer.Exit(1)
 
 
-def _test_channels(config: Config) -> bool:
-    """Send an alert.test through each channel; whether every one was accepted."""
-    if not config.channels:
+def _test_channels(runtime: Runtime, config: Config) -> bool:
+    """A test alert through each channel, as notify-test sends it; whether all were sent."""
+    try:
+        results = [probe_channel(runtime, name) for name in config.channels]
+    finally:
+        runtime.close()
+    if not results:
         out.print("channels: none to test")
-        return True
-    ok = True
-    with httpx.Client() as client:
-        for name in config.channels:
-            _, result = notify_test(config, name, client, datetime.now(UTC))
-            code = f" {result.status_code}" if result.status_code is not None else ""
-            line = f"channel {name}: {result.outcome}{code} in {result.duration_ms:.0f} ms"
-            out.print(line + ("" if result.ok else f": {result.error}"), markup=False)
-            ok = ok and result.ok
-    return ok
+    return all(results)

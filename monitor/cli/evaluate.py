@@ -10,7 +10,7 @@ from rich.console import Console
 
 from monitor.cli.options import day_option
 from monitor.cli.state import state
-from monitor.pipeline import evaluate as run_evaluation
+from monitor.evaluation import evaluate as run_evaluation
 
 err = Console(stderr=True)
 

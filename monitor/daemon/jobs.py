@@ -19,16 +19,17 @@ from functools import partial
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import Engine, select
 
+from monitor.charts.data import alert_chart_renderer
 from monitor.config import Instrument
 from monitor.daemon.metrics import DaemonMetrics
 from monitor.daemon.runs import record_finish, record_start
 from monitor.daemon.schedule import FetchJob, next_fire
 from monitor.delivery.dispatcher import dispatch_due
-from monitor.errors import FirealarmError, SourceError, StoreError
-from monitor.ingest import FetchReport, fetch_source
-from monitor.pipeline import evaluate as run_pipeline
+from monitor.errors import FirealarmError, JobFailed, SourceError, StoreError
+from monitor.evaluation import evaluate as run_pipeline
+from monitor.ingest.fetch import FetchReport, fetch_source
+from monitor.ingest.seed import load_bundled_if_empty
 from monitor.runtime import Runtime
-from monitor.seed import load_bundled_if_empty
 from monitor.sources import build_sources
 from monitor.sources.base import Source
 from monitor.store.database import session_scope
@@ -83,7 +84,8 @@ def default_functions(
         }
 
     def dispatch(rt: Runtime, now: datetime) -> dict[str, object]:
-        return dict(dispatch_due(rt, now=now).counts)
+        chart = alert_chart_renderer(rt.config, rt.engine)
+        return dict(dispatch_due(rt, now=now, chart=chart).counts)
 
     def load_bundled(rt: Runtime, now: datetime) -> dict[str, object]:
         report = load_bundled_if_empty(rt.config, rt.engine, now=now)
@@ -117,10 +119,6 @@ def retry_sleep(stopping: threading.Event) -> Callable[[float], None]:
             raise SourceError("daemon stopping: retry abandoned")
 
     return sleep
-
-
-class JobFailed(FirealarmError):
-    """A job's work reported failure without raising (e.g. a failed fetch run)."""
 
 
 class JobRunner:

@@ -23,10 +23,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 
-import monitor
 from monitor.errors import StoreError
 from monitor.store.database import session_scope
 from monitor.store.models import AlertEvent, Delivery, FetchRun, JobRun, RuleState
+from monitor.version import __version__
 
 
 class DatabaseCollector(Collector):
@@ -116,7 +116,7 @@ class DaemonMetrics:
             registry=self.registry,
         )
         build = Info("firealarm_build", "The running firealarm", registry=self.registry)
-        build.info({"version": monitor.__version__, "python": platform.python_version()})
+        build.info({"version": __version__, "python": platform.python_version()})
 
     def watch_database(self, engine: Engine) -> None:
         """Add the database-backed counts to the registry."""

@@ -9,7 +9,7 @@ import pytest
 
 from monitor.cli import run
 from monitor.config import load_config
-from monitor.discovery import SYSTEM_CONFIG, choose_config, user_config_path
+from monitor.config.discovery import SYSTEM_CONFIG, choose_config, user_config_path
 
 
 @pytest.fixture

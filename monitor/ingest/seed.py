@@ -14,9 +14,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, exists, select
 
-from monitor import ingest
+from monitor.bundled import snapshot_files
 from monitor.config import Config
-from monitor.snapshot import snapshot_files
+from monitor.ingest import fetch as ingest
 from monitor.store.database import session_scope
 from monitor.store.models import Observation
 

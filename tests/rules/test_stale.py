@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 
+import pytest
+
+from monitor.config import parse_config
 from monitor.queries.alerts import alert_events, open_alerts
 from monitor.rules.stale import watched_instruments
-from monitor.runtime import Runtime
+from monitor.runtime import Runtime, open_runtime
 from monitor.store.database import session_scope
 from monitor.store.models import Observation
 from tests.rules.conftest import NOW, evaluate, put_values
-from tests.rules.helpers import START, daily
+from tests.rules.helpers import CONFIG, START, daily
+
+
+@pytest.fixture
+def small(db_url: str) -> Iterator[Runtime]:
+    """The small config on a migrated database with no observation: each test adds its own."""
+    rt = open_runtime(None, db_url)
+    yield Runtime(parse_config(CONFIG, database_url=db_url), rt.engine)
+    rt.close()
 
 
 def day(n: int):

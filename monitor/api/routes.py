@@ -28,7 +28,7 @@ from monitor.queries.signals import (
     signal_history,
 )
 from monitor.signals.freshness import instruments_of
-from monitor.signals.units import display_unit
+from monitor.signals.units import axis_label
 from monitor.store.database import session_scope
 
 router = APIRouter(prefix="/api")
@@ -49,12 +49,14 @@ def session(request: Request) -> Iterator[Session]:
 
 async def config(request: Request) -> Config:
     """The config the app was created with."""
-    return request.app.state.config
+    config: Config = request.app.state.config
+    return config
 
 
 async def response_cache(request: Request) -> ResponseCache:
     """The app's cache of encoded long listings (histories and prices)."""
-    return request.app.state.response_cache
+    cache: ResponseCache = request.app.state.response_cache
+    return cache
 
 
 Db = Annotated[Session, Depends(session)]
@@ -113,7 +115,7 @@ def signal_detail(db: Db, cfg: Cfg, signal_id: SignalId) -> Response:
     detail: dict[str, Any] = {
         "id": signal_id,
         "kind": found.kind if found else "stage",
-        "unit": display_unit(cfg, signal_id),
+        "unit": axis_label(cfg, signal_id),
         "inputs": found.inputs if found else [],
         "instruments": [i for i in found.inputs if i in symbols] if found else [],
         "depends_on": instruments_of(cfg, signal_id) if found else [],

@@ -1,4 +1,4 @@
-"""Unit normalisation for ``formula`` signals.
+"""Units: normalisation for ``formula`` signals, and the unit a signal's values are in.
 
 Every input of a formula declares its unit and the formula its output unit; ``Config``
 refuses a formula where one is missing or cannot be converted, so nothing here guesses.
@@ -33,29 +33,32 @@ def formula_factors(config: Config, signal: SignalConfig) -> list[float]:
     ]
 
 
-_UNIT_WORDS = {
+_UNIT_NAMES = {
     "usd": "USD",
-    "thousands_usd": "thousands of USD",
-    "millions_usd": "millions of USD",
-    "billions_usd": "billions of USD",
-    "trillions_usd": "trillions of USD",
     "percent": "%",
+    **{u: u.replace("_usd", " of USD") for u in UNIT_SCALE},
 }
-_KIND_UNITS = {"relative_return": "pp", "ratio_change": "%", "drawdown": "%", "zscore": "σ"}
+_KIND_UNITS = {
+    "relative_return": "percentage points",
+    "ratio_change": "%",
+    "drawdown": "%",
+    "zscore": "standard deviations",
+    "ratio": "ratio",
+}
 
 
-def display_unit(config: Config, name: str) -> str:
-    """The unit a signal's values are read in, for axes and labels ("pp", "%", ...).
-
-    A ratio and an instrument without a declared unit have none (""). The stage is "stage".
-    """
-    signal = next((s for s in config.signals if s.id == name), None)
+def axis_label(config: Config, signal_id: str) -> str:
+    """What a chart's y axis measures, e.g. ``percentage points``, ``billions of USD``."""
+    if signal_id == config.stage.id:
+        return "stage"
+    signal = next((s for s in config.signals if s.id == signal_id), None)
     if signal is None:
-        return "stage" if name == config.stage.id else _UNIT_WORDS.get(unit_of(config, name), "")
-    if signal.kind in _KIND_UNITS:
-        return _KIND_UNITS[signal.kind]
+        return ""
+    if signal.unit is not None:
+        return _UNIT_NAMES.get(signal.unit, signal.unit)
     if signal.kind == "change" and signal.mode == "percent":
         return "%"
-    if signal.kind == "formula":
-        return _UNIT_WORDS.get(signal.unit or "", "")
-    return "" if signal.kind == "ratio" else display_unit(config, signal.inputs[0])
+    if signal.kind in ("level", "change"):
+        unit = unit_of(config, signal.inputs[0])
+        return _UNIT_NAMES.get(unit, unit) if unit else ""
+    return _KIND_UNITS.get(signal.kind, "")

@@ -58,7 +58,7 @@ def test_the_first_start_shows_values_and_says_they_are_stale(
         low, high = ranges[0]
         assert abs((high - low) - 2 * YEAR) < 86400  # ...the last two years by default
         units = browser.execute_script("return range.charts.map((c) => c.axes[1].label)")
-        assert {"pp", "%", "billions of USD", "stage"} <= set(units)
+        assert {"percentage points", "%", "billions of USD", "stage"} <= set(units)
         browser.find_element(By.CSS_SELECTOR, "#range button[data-span='all']").click()
         (low_all, high_all), *_ = browser.execute_script(X_RANGES)
         assert high_all == high and high_all - low_all > 20 * YEAR  # the whole bundled history

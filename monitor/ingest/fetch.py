@@ -308,12 +308,14 @@ def import_files(
     *,
     symbol: str | None = None,
     now: datetime | None = None,
+    run_source: str = "import",
 ) -> list[ImportReport]:
     """Load CSV files; every file is checked before any is written, so a bad one writes nothing.
 
     The symbol is ``symbol``, else the file name's stem; it must be a configured instrument so
     its calendar and release lag are known. Files are read in chunks, twice (checked, then
-    written), so memory does not grow with their size.
+    written), so memory does not grow with their size. Each file is recorded as a fetch run of
+    source ``run_source`` (``bundled`` for the history loaded on a first start).
     """
     now = now or datetime.now(UTC)
     if symbol and len(paths) > 1:
@@ -333,7 +335,7 @@ def import_files(
         for report in reports:
             session.add(
                 FetchRun(
-                    source="import",
+                    source=run_source,
                     symbols=report.symbol,
                     started_at=now,
                     finished_at=datetime.now(UTC),

@@ -16,7 +16,17 @@ from monitor.store.models import AlertEvent, Delivery, RuleState
 OPEN_STATES = (PENDING, FIRING)
 
 EVENT_COLUMNS = ["date", "rule", "state", "value", "threshold", "severity", "reason", "summary"]
-OPEN_COLUMNS = ["rule", "state", "since", "date", "value", "threshold", "severity", "summary"]
+OPEN_COLUMNS = [
+    "rule",
+    "state",
+    "since",
+    "date",
+    "value",
+    "threshold",
+    "severity",
+    "labels",
+    "summary",
+]
 
 
 def alert_events(

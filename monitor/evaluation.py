@@ -10,9 +10,9 @@ across processes too (:mod:`monitor.store.locks`).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -95,7 +95,7 @@ def evaluate_alerts(
     since = _judged_since(config, states)
     judged = judged_through(session, config, since, as_of)
     series = _judged_values(session, since, judged, as_of)
-    stored_stage = _stored_stage(session, config, judged, as_of)
+    stored_stage = _stored_stage(session, config, judged, series, as_of)
     result = evaluate_rules(config, series, states, stored_stage=stored_stage)
     if config.stage.stages:
         signal_store.store_series(session, config.stage.id, result.stage, now)
@@ -146,9 +146,18 @@ def _judged_values(
 
 
 def _stored_stage(
-    session: Session, config: Config, judged: Mapping[str, date], as_of: date
+    session: Session,
+    config: Config,
+    judged: Mapping[str, date],
+    series: Mapping[str, Sequence[tuple[date, float]]],
+    as_of: date,
 ) -> StoredStage:
-    """The stage dates still to compute and the staged alerts' stored transitions."""
+    """The stage dates still to compute and the staged alerts' stored transitions.
+
+    They run from the day after the last stored stage value or, when a staged rule now judges
+    an earlier date (an input's history arrived after the stage had moved past it), from that
+    date, so the stage does not depend on the order in which its inputs' data arrived.
+    """
     level = stage_levels(config.stage)
     staged = [rule for rule in config.rules if rule.name in level]
     signals = sorted({rule.signal for rule in staged})
@@ -156,8 +165,11 @@ def _stored_stage(
         return StoredStage()
     limits = {signal: staleness_limit(config, signal) for signal in signals}
     through = stage_through({s: judged[s] for s in signals}, limits, as_of)
-    last = signal_store.latest_date(session, config.stage.id, as_of)
-    days = signal_store.dates_with_values(session, signals, after=last, through=through)
+    after = signal_store.latest_date(session, config.stage.id, as_of)
+    judged_first = [series[s][0][0] for s in signals if series.get(s)]
+    if after is not None and judged_first and min(judged_first) <= after:
+        after = min(judged_first) - timedelta(days=1)
+    days = signal_store.dates_with_values(session, signals, after=after, through=through)
     if not days:
         return StoredStage()
     fingerprints = [rule_fingerprint(rule) for rule in staged]

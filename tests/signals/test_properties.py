@@ -95,3 +95,16 @@ def test_no_value_depends_on_a_later_observation(
     full = compute_signal(signal, inputs)
     then = compute_signal(signal, known)
     pd.testing.assert_series_equal(full[full.index <= moment], then, check_freq=False)
+
+
+def test_a_staged_input_arriving_late_gives_the_stage_a_backtest_gives(tmp_path: Path) -> None:
+    # Found by the property above: the stage had been computed past the weekends, with the
+    # Bitcoin rules not yet judging; Bitcoin's history then filled those weekends with values
+    # the stage never went back to.
+    files = _files(tmp_path / "csv")
+    baseline = _evaluate(tmp_path / "baseline.db", [files])
+    btc = [f for f in files if f.stem == "BTC-USD"]
+    late = _evaluate(tmp_path / "late.db", [[f for f in files if f not in btc], btc])
+    stage = {k: v for k, v in late.items() if k[0] == "fire_alarm_stage"}
+    assert stage == {k: v for k, v in baseline.items() if k[0] == "fire_alarm_stage"}
+    assert _same(late, baseline)

@@ -269,7 +269,13 @@ class AlertsConfig(_Model):
     )
 
 
-class WebhookChannel(_Model):
+class ChannelBase(_Model):
+    """What every channel type has: how many deliveries it sends at once (its own budget)."""
+
+    concurrency: int = Field(8, ge=1, le=64, description="deliveries in flight at once")
+
+
+class WebhookChannel(ChannelBase):
     type: Literal["webhook"]
     url: str | None = Field(None, pattern=r"^https?://")
     url_env: str | None = Field(None, description="variable holding a URL that is a secret")
@@ -293,7 +299,7 @@ class WebhookChannel(_Model):
         return headers
 
 
-class EmailChannel(_Model):
+class EmailChannel(ChannelBase):
     type: Literal["email"]
     smtp_host: str
     smtp_port: int = Field(587, gt=0, lt=65536)

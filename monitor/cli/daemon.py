@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from monitor.cli.delivery import refuse_unusable_channels
 from monitor.cli.state import state
 from monitor.config import load_config
 from monitor.daemon.jobs import default_functions
@@ -50,6 +51,7 @@ def run(
     configure_logging()
     cli = state(ctx)
     config = load_config(cli.config_path, database_url=cli.database_url)
+    refuse_unusable_channels(config)
     runtime = Runtime(config, create_db_engine(config.database.url))
     stop = threading.Event()
     daemon = Daemon(

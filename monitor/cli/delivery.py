@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
-import httpx
 import typer
 from rich.console import Console
 
 from monitor.cli.options import FormatOption
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
+from monitor.config import Config
 from monitor.delivery.dispatcher import dispatch_due
-from monitor.delivery.replay import notify_test, requeue
+from monitor.delivery.environment import channel_environment_problems
+from monitor.delivery.replay import notify_test, requeue, requeue_channel
 from monitor.errors import ConfigError
 from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries, delivery_exists
 from monitor.store.database import session_scope
@@ -39,9 +41,18 @@ def register(app: typer.Typer) -> None:
     app.command("notify-test")(notify_test_command)
 
 
+def refuse_unusable_channels(config: Config) -> None:
+    """Exit 2 (one line) if a channel's environment variable is missing or malformed."""
+    problems = channel_environment_problems(config, os.environ)
+    if problems:
+        raise ConfigError("; ".join(problems))
+
+
 def deliver(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Most deliveries to send.")] = 100,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Most deliveries to send; default all.")
+    ] = None,
 ) -> None:
     """Send the deliveries that are due, once, and print what happened.
 
@@ -50,6 +61,7 @@ def deliver(
     """
     runtime = state(ctx).runtime()
     try:
+        refuse_unusable_channels(runtime.config)
         report = dispatch_due(runtime, limit=limit)
     finally:
         runtime.close()
@@ -79,27 +91,49 @@ def list_deliveries(
 
 def redeliver(
     ctx: typer.Context,
-    delivery_id: Annotated[str, typer.Argument(help="Delivery id (msg_...), see `deliveries`.")],
+    delivery_id: Annotated[
+        str | None, typer.Argument(help="Delivery id (msg_...), see `deliveries`.")
+    ] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option("--channel", help="Enable CHANNEL again and replay its failed deliveries."),
+    ] = None,
 ) -> None:
     """Replay a failed or dead delivery now, with the same id (receivers drop duplicates).
 
-    A channel disabled by its receiver (HTTP 410) is enabled again.
-    Example: firealarm redeliver msg_3f2a...
+    With --channel: enable a channel disabled by its receiver (HTTP 410) and replay all its
+    failed deliveries in one step.
+    Example: firealarm redeliver msg_3f2a...   or   firealarm redeliver --channel ops
     """
+    if (delivery_id is None) == (channel is None):
+        raise ConfigError("give a delivery id or --channel NAME, not both")
     runtime = state(ctx).runtime()
     try:
-        with session_scope(runtime.engine) as session:
-            if not delivery_exists(session, delivery_id):
-                raise ConfigError(
-                    f"no delivery with id {delivery_id!r} (see `firealarm deliveries`)"
-                )
+        refuse_unusable_channels(runtime.config)
         now = datetime.now(UTC)
-        requeue(runtime.engine, delivery_id, now)
-        report = dispatch_due(runtime, now=now, ids=[delivery_id])
+        if channel is not None:
+            if channel not in runtime.config.channels:
+                raise ConfigError(f"unknown channel {channel!r}")
+            ids = requeue_channel(runtime.engine, channel, now)
+        else:
+            assert delivery_id is not None
+            with session_scope(runtime.engine) as session:
+                if not delivery_exists(session, delivery_id):
+                    raise ConfigError(
+                        f"no delivery with id {delivery_id!r} (see `firealarm deliveries`)"
+                    )
+            requeue(runtime.engine, delivery_id, now)
+            ids = [delivery_id]
+        report = dispatch_due(runtime, now=now, ids=ids)
     finally:
         runtime.close()
-    status = report.statuses.get(delivery_id, "pending")
-    err.print(f"{delivery_id}: {status}")
+    if channel is not None:
+        err.print(f"channel {channel} enabled; {len(ids)} replayed: {report.summary()}")
+        if report.failed:
+            raise typer.Exit(1)
+        return
+    status = report.statuses.get(ids[0], "pending")
+    err.print(f"{ids[0]}: {status}")
     if status != "sent":
         raise typer.Exit(1)
 
@@ -114,8 +148,8 @@ def notify_test_command(
     """
     runtime = state(ctx).runtime(migrate=False)
     try:
-        with httpx.Client() as client:
-            delivery_id, result = notify_test(runtime.config, channel, client, datetime.now(UTC))
+        refuse_unusable_channels(runtime.config)
+        delivery_id, result = notify_test(runtime.config, channel, datetime.now(UTC))
     finally:
         runtime.close()
     code = f" {result.status_code}" if result.status_code is not None else ""

@@ -23,7 +23,7 @@ from monitor.config import Instrument
 from monitor.daemon.metrics import DaemonMetrics
 from monitor.daemon.runs import record_finish, record_start
 from monitor.daemon.schedule import FetchJob, next_fire
-from monitor.delivery.dispatcher import dispatch_due
+from monitor.delivery.dispatcher import open_dispatcher
 from monitor.errors import FirealarmError, SourceError, StoreError
 from monitor.ingest import FetchReport, fetch_source
 from monitor.pipeline import evaluate as run_pipeline
@@ -43,11 +43,15 @@ StepFunction = Callable[[Runtime, datetime], dict[str, object]]
 
 @dataclass(frozen=True)
 class JobFunctions:
-    """The work behind the jobs: fetch a group of instruments, evaluate, dispatch deliveries."""
+    """The work behind the jobs: fetch a group of instruments, evaluate, dispatch deliveries.
+
+    ``close`` ends what the functions hold (the dispatcher's attempts in flight, its clients).
+    """
 
     fetch: FetchFunction
     evaluate: StepFunction
     dispatch: StepFunction
+    close: Callable[[], None] = lambda: None
 
 
 def default_functions(
@@ -58,7 +62,9 @@ def default_functions(
 ) -> JobFunctions:
     """The real fetch (with ``sources``, default the real adapters), evaluation and dispatcher.
 
-    When ``stopping`` is set, a fetch waiting to retry gives up at once, so SIGTERM is not held
+    One dispatcher serves the process's life: each dispatch tick starts what became due and
+    returns, its channels keep sending (and claiming more) between ticks. When ``stopping`` is
+    set, a fetch waiting to retry gives up at once, so SIGTERM is not held
     up by a back-off of many seconds.
     """
     sources = sources if sources is not None else build_sources(runtime.config)
@@ -79,10 +85,12 @@ def default_functions(
             "deliveries_queued": report.alerts.deliveries,
         }
 
-    def dispatch(rt: Runtime, now: datetime) -> dict[str, object]:
-        return dict(dispatch_due(rt, now=now).counts)
+    dispatcher = open_dispatcher(runtime)
 
-    return JobFunctions(fetch=fetch, evaluate=evaluate, dispatch=dispatch)
+    def dispatch(rt: Runtime, now: datetime) -> dict[str, object]:
+        return dispatcher.pump(now)
+
+    return JobFunctions(fetch=fetch, evaluate=evaluate, dispatch=dispatch, close=dispatcher.close)
 
 
 def log_transitions(engine: Engine, recorded_at: datetime, limit: int = 200) -> None:

@@ -49,6 +49,7 @@ class Daemon:
         clock: Clock = lambda: datetime.now(UTC),
     ) -> None:
         self.runtime = runtime
+        self._functions = functions
         self.host, self.port = host, port
         self._clock = clock
         self._leader = False
@@ -155,6 +156,7 @@ class Daemon:
         if self.scheduler.running:
             # Waits for the job in flight; pending runs are dropped.
             self.scheduler.shutdown(wait=True)
+        self._functions.close()
         if self._server is not None:
             self._server.stop()
         if self._leadership is not None:

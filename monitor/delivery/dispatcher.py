@@ -1,34 +1,40 @@
-"""The dispatcher: claim due deliveries, send them concurrently, record every attempt.
+"""The dispatcher: claim due deliveries, send them per channel, record each attempt at once.
 
 At least once: a delivery is marked sent only after its receiver accepted it, and keeps its id
-(the webhook-id) on every retry, so receivers drop duplicates. Run by ``firealarm deliver`` and
-every few seconds by the daemon; any number of dispatchers may share a PostgreSQL database.
+(the webhook-id) on every retry, so receivers drop duplicates. Each channel is a *lane* with its
+own threads (its ``concurrency``) and its own claims, so a hanging channel never holds up
+another. A lane claims up to twice its budget and claims more whenever half is free, so a
+backlog drains continuously. Each attempt is signed when it starts and recorded in its own
+transaction when it ends; the claims this dispatcher holds are renewed while it lives
+(:mod:`monitor.delivery.claims`). ``firealarm deliver`` runs :meth:`Dispatcher.dispatch_due`;
+the daemon keeps one dispatcher for its life and calls :meth:`Dispatcher.pump` every few seconds.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import os
 import random
+import threading
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-import httpx
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
 from monitor.delivery.base import Sender, describe_error
-from monitor.delivery.claims import DEFAULT_LEASE, claim_due, new_owner
+from monitor.delivery.claims import LEASE, RENEW_EVERY, claim_due, new_owner, renew
 from monitor.delivery.email import ChartRenderer
 from monitor.delivery.message import AlertMessage, message_from_event
 from monitor.delivery.outcome import SendResult
-from monitor.delivery.record import Attempted, disabled_channels, fail_unsendable, record_results
-from monitor.delivery.senders import build_senders
+from monitor.delivery.record import Attempted, disabled_channels, fail_unsendable, record_attempt
+from monitor.delivery.senders import Senders, build_senders
+from monitor.errors import StoreError
 from monitor.runtime import Runtime
 from monitor.store.database import session_scope
 from monitor.store.models import AlertEvent, Delivery
@@ -62,6 +68,35 @@ class DispatchReport:
         )
 
 
+@dataclass
+class _Run:
+    """One call's bounds (``limit``, ``ids``) and, for ``dispatch_due``, its report."""
+
+    remaining: int | None
+    ids: Sequence[str] | None
+    report: DispatchReport | None
+    in_flight: int = 0
+
+
+@dataclass
+class _Lane:
+    """One channel's sending: its own threads (its budget) and the claims it has in hand."""
+
+    name: str
+    budget: int
+    pool: ThreadPoolExecutor
+    held: int = 0  # claimed and not yet recorded
+    exhausted: bool = False  # nothing more was due at its last claim (until the next pass)
+    claiming: bool = False
+
+    def wants(self, run: _Run) -> int:
+        """How many to claim now: up to twice the budget, once at least half of it is free."""
+        if self.exhausted or self.claiming or self.held > self.budget:
+            return 0
+        want = 2 * self.budget - self.held
+        return want if run.remaining is None else min(want, run.remaining)
+
+
 class Dispatcher:
     """Sends due deliveries of one database through the configured channels."""
 
@@ -72,97 +107,243 @@ class Dispatcher:
         senders: Mapping[str, Sender],
         *,
         rng: random.Random | None = None,
-        workers: int = 8,
-        lease: timedelta = DEFAULT_LEASE,
+        lease: timedelta = LEASE,
+        renew_every: timedelta = RENEW_EVERY,
     ) -> None:
         self.config = config
         self.engine = engine
         self.senders = senders
         self.rng = rng or random.Random()
-        self.workers = workers
         self.lease = lease
+        self.owner = new_owner()
+        self._lanes = {
+            name: _Lane(
+                name,
+                config.channels[name].concurrency,
+                ThreadPoolExecutor(config.channels[name].concurrency, f"deliver-{name}"),
+            )
+            for name in senders
+        }
+        self._cond = threading.Condition()
+        self._run = _Run(0, None, None)
+        self._anchor = (datetime.now(UTC), time.monotonic())
+        self._unrecorded: list[Attempted] = []
+        self._stopping = False
+        self._closed = threading.Event()
+        self._renewer = threading.Thread(
+            target=self._keep_claims, args=(renew_every.total_seconds(),), daemon=True
+        )
+        self._renewer.start()
+
+    def now(self) -> datetime:
+        """The time now, on the clock of the last ``now`` passed in (tests pass their own)."""
+        start, at = self._anchor
+        return start + timedelta(seconds=time.monotonic() - at)
 
     def dispatch_due(
-        self, now: datetime, *, limit: int = 100, ids: Sequence[str] | None = None
+        self, now: datetime, *, limit: int | None = None, ids: Sequence[str] | None = None
     ) -> DispatchReport:
-        """Send what is due at ``now`` (at most ``limit``; only ``ids`` if given) once."""
-        owner = new_owner()
-        lease = self._lease_for(limit)
-        claimed = claim_due(self.engine, now=now, limit=limit, owner=owner, lease=lease, ids=ids)
-        if not claimed:
-            return DispatchReport()
-        jobs, unsendable = self._prepare(claimed)
-        fail_unsendable(self.engine, unsendable, owner)
-        results = self._send_all(jobs, now)
-        statuses = record_results(
-            self.engine,
-            results,
-            owner=owner,
-            now=now,
-            max_age=self.config.alerts.max_delivery_age,
-            rng=self.rng,
-        )
-        for attempted in results:
-            result = attempted.result
-            detail = f" ({result.error})" if result.error else ""
-            log.info(
-                "delivery %s to %s: %s%s",
-                attempted.delivery_id,
-                attempted.channel,
-                result.outcome,
-                detail,
-            )
-        return DispatchReport({**{i: "failed" for i in unsendable}, **statuses})
+        """Send what is due at ``now`` (at most ``limit``; only ``ids``) and wait for it all."""
+        report = DispatchReport()
+        run = _Run(limit, ids, report)
+        report.statuses.update(self._begin(now, run))
+        with self._cond:
+            while not self._settled(run):
+                self._cond.wait(timeout=1.0)
+        return report
 
-    def _prepare(
-        self, claimed: Sequence[tuple[Delivery, AlertEvent]]
-    ) -> tuple[list[tuple[Delivery, AlertMessage]], dict[str, str]]:
-        """Messages to send, and why the rest cannot be sent (channel disabled or removed)."""
+    def pump(self, now: datetime) -> dict[str, object]:
+        """The daemon's tick: start sending whatever is due, return at once; what it started."""
+        run = _Run(None, None, None)
+        failed = self._begin(now, run)
+        started = run.in_flight + len(failed)
+        return {"deliveries_started": started} if started else {}
+
+    def close(self) -> None:
+        """Finish the attempts under way, give back unsent claims, close the senders."""
+        with self._cond:
+            self._stopping = True
+        for lane in self._lanes.values():
+            lane.pool.shutdown(wait=True, cancel_futures=True)
+        self._closed.set()
+        self._renewer.join()
+        self._flush()
+        try:
+            with session_scope(self.engine) as session:
+                session.execute(
+                    update(Delivery)
+                    .where(Delivery.lease_owner == self.owner, Delivery.status == "pending")
+                    .values(lease_owner=None, lease_until=None)
+                )
+        except StoreError as exc:
+            log.warning("delivery.release_failed: %s", exc, extra={"error": str(exc)})
+        if self._unrecorded:
+            log.error("delivery.unrecorded: %d attempts could not be stored", len(self._unrecorded))
+        if isinstance(self.senders, Senders):
+            self.senders.close()
+
+    def _begin(self, now: datetime, run: _Run) -> dict[str, str]:
+        """Start a pass at ``now``: fail what cannot be sent, then fill every lane."""
+        self._anchor = (now, time.monotonic())
+        self._flush()
+        failed = fail_unsendable(self.engine, now=now, configured=list(self._lanes), ids=run.ids)
+        for delivery_id, reason in failed.items():
+            log.error(
+                "delivery.failed %s: %s",
+                delivery_id,
+                reason,
+                extra={"delivery_id": delivery_id, "reason": reason},
+            )
         with session_scope(self.engine) as session:
             disabled = disabled_channels(session)
-            starts = _firing_starts(session, [event for _, event in claimed])
-        jobs: list[tuple[Delivery, AlertMessage]] = []
-        unsendable: dict[str, str] = {}
-        for delivery, event in claimed:
-            channel = delivery.channel
-            if channel in disabled:
-                unsendable[delivery.id] = f"channel {channel} disabled: {disabled[channel]}"
-            elif channel not in self.senders:
-                unsendable[delivery.id] = f"channel {channel} is not configured"
-            else:
-                jobs.append((delivery, message_from_event(event, starts.get(event.id))))
-        return jobs, unsendable
+        with self._cond:
+            self._run = run
+            for lane in self._lanes.values():
+                lane.exhausted = lane.name in disabled
+        for lane in self._lanes.values():
+            self._fill(lane)
+        return {delivery_id: "failed" for delivery_id in failed}
 
-    def _lease_for(self, limit: int) -> timedelta:
-        """Long enough to send ``limit`` deliveries that all time out, so no claim lapses early."""
-        timeouts = [channel.timeout for channel in self.config.channels.values()] or [0.0]
-        rounds = math.ceil(limit / self.workers)
-        return max(self.lease, timedelta(seconds=2 * max(timeouts) * rounds))
+    def _settled(self, run: _Run) -> bool:
+        idle = all(lane.exhausted or run.remaining == 0 for lane in self._lanes.values())
+        busy = any(lane.claiming for lane in self._lanes.values())
+        return idle and not busy and run.in_flight == 0
 
-    def _send_all(
-        self, jobs: list[tuple[Delivery, AlertMessage]], now: datetime
-    ) -> list[Attempted]:
-        def send(job: tuple[Delivery, AlertMessage]) -> Attempted:
-            delivery, message = job
+    def _fill(self, lane: _Lane) -> None:
+        """Claim for ``lane`` while it has room and something is due, and start sending."""
+        while True:
+            with self._cond:
+                run = self._run
+                want = 0 if self._stopping else lane.wants(run)
+                if want <= 0:
+                    return
+                lane.claiming = True
+            jobs: list[tuple[Delivery, AlertMessage]] = []
             try:
-                result = self.senders[delivery.channel].send(message, delivery.id, now)
-            except Exception as exc:  # a sender bug must not lose the other results
-                log.exception("sender for %s crashed", delivery.channel)
-                result = SendResult("retry", error=describe_error(exc))
-            return Attempted(delivery.id, delivery.channel, result)
+                jobs = self._claim(lane.name, want, run)
+            except StoreError as exc:
+                log.warning("delivery.claim_failed: %s", exc, extra={"error": str(exc)})
+            except Exception:  # a bug must not leave the lane marked as claiming forever
+                log.exception("delivery.claim_crashed")
+            finally:
+                with self._cond:
+                    lane.claiming = False
+                    lane.exhausted = lane.exhausted or len(jobs) < want
+                    lane.held += len(jobs)
+                    run.in_flight += len(jobs)
+                    if run.remaining is not None:
+                        run.remaining -= len(jobs)
+                    self._cond.notify_all()
+            for delivery, message in jobs:
+                lane.pool.submit(self._attempt, lane, run, delivery.id, message)
 
-        if len(jobs) <= 1:
-            return [send(job) for job in jobs]
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(jobs))) as pool:
-            return list(pool.map(send, jobs))
+    def _claim(self, channel: str, want: int, run: _Run) -> list[tuple[Delivery, AlertMessage]]:
+        claimed = claim_due(
+            self.engine,
+            now=self.now(),
+            limit=want,
+            owner=self.owner,
+            lease=self.lease,
+            ids=run.ids,
+            channel=channel,
+        )
+        resolved = [event for _, event in claimed if event.state == "resolved"]
+        starts: dict[int, date] = {}
+        if resolved:
+            with session_scope(self.engine) as session:
+                starts = _firing_starts(session, resolved)
+        return [(d, message_from_event(e, starts.get(e.id))) for d, e in claimed]
+
+    def _attempt(self, lane: _Lane, run: _Run, delivery_id: str, message: AlertMessage) -> None:
+        at = self.now()  # signed and recorded as of the moment it leaves
+        status = None
+        try:
+            result = self.senders[lane.name].send(message, delivery_id, at)
+        except Exception as exc:  # a sender bug must not stop the lane
+            log.exception("sender for %s crashed", lane.name)
+            result = SendResult("retry", error=describe_error(exc))
+        try:
+            attempted = Attempted(delivery_id, lane.name, at, result)
+            status = self._record(attempted)
+            _log_attempt(attempted, status)
+        finally:
+            with self._cond:
+                lane.held -= 1
+                run.in_flight -= 1
+                if run.report is not None and status is not None:
+                    run.report.statuses[delivery_id] = status
+                if result.outcome == "disabled":
+                    lane.exhausted = True
+                self._cond.notify_all()
+        self._fill(lane)
+
+    def _record(self, attempted: Attempted) -> str | None:
+        try:
+            return record_attempt(
+                self.engine,
+                attempted,
+                owner=self.owner,
+                max_age=self.config.alerts.max_delivery_age,
+                rng=self.rng,
+                channels=list(self.config.channels),
+            )
+        except StoreError as exc:
+            # We still hold the claim: it is renewed and this attempt stored once the database
+            # answers again, so nobody sends it a second time meanwhile.
+            log.warning("delivery.record_failed: %s", exc, extra={"error": str(exc)})
+            with self._cond:
+                self._unrecorded.append(attempted)
+            return None
+
+    def _flush(self) -> None:
+        """Store the attempts the database refused earlier."""
+        with self._cond:
+            pending, self._unrecorded = self._unrecorded, []
+        for attempted in pending:
+            status = self._record(attempted)
+            if status is not None:
+                _log_attempt(attempted, status)
+
+    def _keep_claims(self, every: float) -> None:
+        while not self._closed.wait(every):
+            with self._cond:
+                holding = any(lane.held for lane in self._lanes.values()) or self._unrecorded
+            if not holding:
+                continue
+            self._flush()
+            try:
+                renew(self.engine, owner=self.owner, now=self.now(), lease=self.lease)
+            except StoreError as exc:
+                log.warning("delivery.renew_failed: %s", exc, extra={"error": str(exc)})
+
+
+def _log_attempt(attempted: Attempted, status: str | None) -> None:
+    """Sent at info, a retry at warning, a failed or dead delivery at error."""
+    result = attempted.result
+    event = {"sent": "sent", "pending": "retry"}.get(status or "", status or result.outcome)
+    level = {"sent": logging.INFO, "retry": logging.WARNING}.get(event, logging.ERROR)
+    reason = result.error or ""
+    log.log(
+        level,
+        "delivery.%s %s to %s%s",
+        event,
+        attempted.delivery_id,
+        attempted.channel,
+        f": {reason}" if reason else "",
+        extra={
+            "delivery_id": attempted.delivery_id,
+            "channel": attempted.channel,
+            "outcome": result.outcome,
+            "status_code": result.status_code,
+            "reason": reason or None,
+        },
+    )
 
 
 def _firing_starts(session: Session, events: Sequence[AlertEvent]) -> dict[int, date]:
     """For resolved events: the date the alert they end began firing."""
     starts: dict[int, date] = {}
     for event in events:
-        if event.state != "resolved":
-            continue
         start = session.scalar(
             select(AlertEvent.date)
             .where(AlertEvent.fingerprint == event.fingerprint, AlertEvent.state == "firing")
@@ -198,15 +379,14 @@ def chart_renderer(config: Config, engine: Engine) -> ChartRenderer:
 
 def open_dispatcher(
     runtime: Runtime,
-    client: httpx.Client,
     *,
     environ: Mapping[str, str] | None = None,
     rng: random.Random | None = None,
 ) -> Dispatcher:
-    """A dispatcher with the real senders of ``runtime``'s channels."""
+    """A dispatcher with the real senders of ``runtime``'s channels; :meth:`~Dispatcher.close`
+    it when done."""
     senders = build_senders(
         runtime.config,
-        client=client,
         environ=os.environ if environ is None else environ,
         chart=chart_renderer(runtime.config, runtime.engine),
     )
@@ -217,10 +397,12 @@ def dispatch_due(
     runtime: Runtime,
     *,
     now: datetime | None = None,
-    limit: int = 100,
+    limit: int | None = None,
     ids: Sequence[str] | None = None,
 ) -> DispatchReport:
     """Send the deliveries due at ``now`` (default: the current time) once."""
-    now = now or datetime.now(UTC)
-    with httpx.Client() as client:
-        return open_dispatcher(runtime, client).dispatch_due(now, limit=limit, ids=ids)
+    dispatcher = open_dispatcher(runtime)
+    try:
+        return dispatcher.dispatch_due(now or datetime.now(UTC), limit=limit, ids=ids)
+    finally:
+        dispatcher.close()

@@ -1,4 +1,9 @@
-"""Writing what happened: one attempt row per try, the delivery's new status, disabled channels."""
+"""Writing what happened: each attempt in its own short transaction, disabled channels.
+
+An attempt is recorded the moment it completes, so after a crash only the requests that were in
+flight can be sent again. The delivery's new status is written only while this dispatcher still
+holds its claim; the attempt row itself is always kept, so the history is complete.
+"""
 
 from __future__ import annotations
 
@@ -10,69 +15,68 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from monitor.delivery.notices import announce_disabled
 from monitor.delivery.outcome import SendResult
 from monitor.delivery.schedule import next_attempt
 from monitor.store.database import session_scope
 from monitor.store.models import ChannelState, Delivery, DeliveryAttempt
 
+GONE = "receiver answered 410 Gone"
+
 
 @dataclass(frozen=True)
 class Attempted:
-    """A claimed delivery and how its attempt went."""
+    """A claimed delivery, when its attempt started and how it went."""
 
     delivery_id: str
     channel: str
+    at: datetime
     result: SendResult
 
 
-def record_results(
+def record_attempt(
     engine: Engine,
-    attempts: Sequence[Attempted],
+    attempted: Attempted,
     *,
     owner: str,
-    now: datetime,
     max_age: timedelta,
     rng: random.Random,
-) -> dict[str, str]:
-    """Store every attempt and each delivery's new status; returns delivery id → status."""
-    statuses: dict[str, str] = {}
+    channels: Sequence[str],
+) -> str | None:
+    """Store one attempt and its delivery's new status (None: the claim was lost meanwhile).
+
+    A 410 disables the channel and announces it to the other ``channels``.
+    """
     with session_scope(engine) as session:
-        ids = [a.delivery_id for a in attempts]
-        ours = {
-            d.id: d
-            for d in session.scalars(
-                select(Delivery).where(Delivery.id.in_(ids), Delivery.lease_owner == owner)
+        session.add(
+            DeliveryAttempt(
+                delivery_id=attempted.delivery_id,
+                attempted_at=attempted.at,
+                outcome=attempted.result.outcome,
+                status_code=attempted.result.status_code,
+                error=attempted.result.error,
+                duration_ms=attempted.result.duration_ms,
             )
-        }
-        for attempted in attempts:
-            delivery = ours.get(attempted.delivery_id)
-            if delivery is None:
-                continue  # our lease expired and another dispatcher owns it now
-            statuses[delivery.id] = _apply(session, delivery, attempted.result, now, max_age, rng)
-        for attempted in attempts:
-            if attempted.result.outcome == "disabled":
-                disable_channel(session, attempted.channel, now, "receiver answered 410 Gone")
-    return statuses
+        )
+        delivery = session.scalar(
+            select(Delivery).where(
+                Delivery.id == attempted.delivery_id, Delivery.lease_owner == owner
+            )
+        )
+        status = None
+        if delivery is not None:
+            status = _apply(delivery, attempted.result, attempted.at, max_age, rng)
+        if attempted.result.outcome == "disabled" and disable_channel(
+            session, attempted.channel, attempted.at, GONE
+        ):
+            others = [c for c in channels if c != attempted.channel]
+            announce_disabled(session, attempted.channel, GONE, others, attempted.at)
+        return status
 
 
 def _apply(
-    session: Session,
-    delivery: Delivery,
-    result: SendResult,
-    now: datetime,
-    max_age: timedelta,
-    rng: random.Random,
+    delivery: Delivery, result: SendResult, now: datetime, max_age: timedelta, rng: random.Random
 ) -> str:
-    session.add(
-        DeliveryAttempt(
-            delivery_id=delivery.id,
-            attempted_at=now,
-            outcome=result.outcome,
-            status_code=result.status_code,
-            error=result.error,
-            duration_ms=result.duration_ms,
-        )
-    )
     delivery.attempts += 1
     delivery.last_attempt_at = now
     delivery.last_status_code = result.status_code
@@ -97,9 +101,12 @@ def _apply(
     return delivery.status
 
 
-def disable_channel(session: Session, channel: str, now: datetime, reason: str) -> None:
-    """Mark ``channel`` disabled and fail its pending deliveries (the receiver wants no more)."""
-    state = session.get(ChannelState, channel) or ChannelState(channel=channel)
+def disable_channel(session: Session, channel: str, now: datetime, reason: str) -> bool:
+    """Mark ``channel`` disabled and fail its pending deliveries; whether it was enabled before."""
+    state = session.get(ChannelState, channel)
+    if state is not None and state.disabled_at is not None:
+        return False
+    state = state or ChannelState(channel=channel)
     state.disabled_at, state.reason = now, reason
     session.add(state)
     session.execute(
@@ -108,19 +115,36 @@ def disable_channel(session: Session, channel: str, now: datetime, reason: str) 
         .values(status="failed", last_error=f"channel {channel} disabled: {reason}")
         .execution_options(synchronize_session=False)
     )
+    return True
 
 
-def fail_unsendable(engine: Engine, failures: dict[str, str], owner: str) -> None:
-    """Fail claimed deliveries that cannot be sent at all (channel disabled or removed)."""
-    if not failures:
-        return
+def fail_unsendable(
+    engine: Engine, *, now: datetime, configured: Sequence[str], ids: Sequence[str] | None
+) -> dict[str, str]:
+    """Fail due deliveries that cannot be sent at all (channel disabled or removed); id → why."""
+    due = select(Delivery.id, Delivery.channel).where(
+        Delivery.status == "pending", Delivery.next_attempt_at <= now
+    )
+    if ids is not None:
+        due = due.where(Delivery.id.in_(ids))
     with session_scope(engine) as session:
-        for delivery_id, reason in failures.items():
+        disabled = disabled_channels(session)
+        reasons: dict[str, str] = {}
+        for delivery_id, channel in session.execute(
+            due.where(Delivery.channel.in_(disabled) | Delivery.channel.not_in(configured))
+        ):
+            reasons[delivery_id] = (
+                f"channel {channel} disabled: {disabled[channel]}"
+                if channel in disabled
+                else f"channel {channel} is not configured"
+            )
+        for delivery_id, reason in reasons.items():
             session.execute(
                 update(Delivery)
-                .where(Delivery.id == delivery_id, Delivery.lease_owner == owner)
+                .where(Delivery.id == delivery_id, Delivery.status == "pending")
                 .values(status="failed", last_error=reason, lease_owner=None, lease_until=None)
             )
+        return reasons
 
 
 def disabled_channels(session: Session) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Replaying a delivery (``firealarm redeliver ID``) and probing a channel (``notify-test``)."""
+"""Replaying deliveries (``firealarm redeliver``) and probing a channel (``notify-test``)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import os
 from collections.abc import Mapping
 from datetime import datetime
 
-import httpx
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from monitor.config import Config
 from monitor.delivery.message import notify_test_message
@@ -41,10 +40,25 @@ def requeue(engine: Engine, delivery_id: str, now: datetime) -> str:
         return delivery.channel
 
 
+def requeue_channel(engine: Engine, channel: str, now: datetime) -> list[str]:
+    """Enable ``channel`` again and make its failed deliveries due now, same ids; their ids."""
+    with session_scope(engine) as session:
+        enable_channel(session, channel)
+        failed = list(
+            session.scalars(
+                select(Delivery).where(Delivery.channel == channel, Delivery.status == "failed")
+            )
+        )
+        for delivery in failed:
+            delivery.status = "pending"
+            delivery.next_attempt_at = delivery.replayed_at = now
+            delivery.lease_owner = delivery.lease_until = None
+        return [delivery.id for delivery in failed]
+
+
 def notify_test(
     config: Config,
     channel: str,
-    client: httpx.Client,
     now: datetime,
     *,
     environ: Mapping[str, str] | None = None,
@@ -54,10 +68,12 @@ def notify_test(
         known = ", ".join(sorted(config.channels)) or "none configured"
         raise ConfigError(f"unknown channel {channel!r} (channels: {known})")
     senders = build_senders(
-        config,
-        client=client,
-        environ=os.environ if environ is None else environ,
-        chart=lambda message: None,
+        config, environ=os.environ if environ is None else environ, chart=lambda message: None
     )
     delivery_id = new_delivery_id()
-    return delivery_id, senders[channel].send(notify_test_message(channel, now), delivery_id, now)
+    try:
+        return delivery_id, senders[channel].send(
+            notify_test_message(channel, now), delivery_id, now
+        )
+    finally:
+        senders.close()

@@ -14,6 +14,7 @@ from monitor.delivery.message import AlertMessage
 from monitor.delivery.outcome import SendResult, classify_status, parse_retry_after
 from monitor.delivery.payloads import render_body
 from monitor.delivery.signing import load_secret, signature_headers
+from monitor.delivery.transport import attempt_deadline
 from monitor.errors import DeliveryError
 
 USER_AGENT = "firealarm-webhook/1"
@@ -37,14 +38,18 @@ class WebhookSender:
         self.external_url = external_url
 
     def send(self, message: AlertMessage, delivery_id: str, now: datetime) -> SendResult:
-        """POST once; a missing secret is a permanent failure naming the variable."""
+        """POST once, signed as of ``now``; the channel's timeout bounds the whole attempt.
+
+        A missing secret is a permanent failure naming the variable.
+        """
         started = time.perf_counter()
         try:
             request = self.build_request(message, delivery_id, now)
         except DeliveryError as exc:
             return SendResult("failed", error=str(exc))
         try:
-            response = self.client.send(request)
+            with attempt_deadline(self.channel.timeout):
+                response = self.client.send(request)
         except httpx.TransportError as exc:
             error = describe_error(exc, (str(request.url),))
             return SendResult("retry", error=error, duration_ms=_ms(started))

@@ -84,7 +84,6 @@ def test_alert_email_has_text_html_and_inline_chart(smtp, sqlite_engine, clock):
     [delivery_id] = queue_event(sqlite_engine, clock.now, channels=("team",))
     senders = build_senders(
         config,
-        client=None,  # type: ignore[arg-type]  # no webhook channel here
         environ=ENV,
         chart=chart_renderer(config, sqlite_engine),
         ssl_context=smtp.client_context,
@@ -190,8 +189,8 @@ def test_temporary_refusal_follows_the_retry_schedule_until_accepted(smtp, sqlit
     config = email_config(smtp.port, smtp.security)
     [delivery_id] = queue_event(sqlite_engine, clock.now, channels=("team",))
     senders = build_senders(
-        config, client=None, environ=ENV, chart=lambda m: None, ssl_context=smtp.client_context
-    )  # type: ignore[arg-type]  # no webhook channel here
+        config, environ=ENV, chart=lambda m: None, ssl_context=smtp.client_context
+    )
     dispatcher = Dispatcher(config, sqlite_engine, senders)
     smtp.mailbox.refuse = {"me@example.com": MAILBOX_FULL, "you@example.com": MAILBOX_FULL}
 

@@ -17,7 +17,7 @@ def test_readme_verifier_accepts_a_real_request_and_rejects_a_forged_one(clock):
         config = webhook_config(receiver.url)
         with httpx.Client() as client:
             delivery_id, result = notify_test(
-                config, "hook", client, clock.now, environ={SECRET_ENV: SECRET}
+                config, "hook", clock.now, environ={SECRET_ENV: SECRET}
             )
             forged = client.post(
                 receiver.url,

@@ -13,12 +13,13 @@ from rich.console import Console
 from monitor.cli.options import FormatOption
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
-from monitor.config import Config
+from monitor.config import Config, load_config
 from monitor.delivery.dispatcher import dispatch_due
 from monitor.delivery.environment import channel_environment_problems
 from monitor.delivery.replay import notify_test, requeue, requeue_channel
 from monitor.errors import ConfigError
 from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries, delivery_exists
+from monitor.runtime import Runtime
 from monitor.store.database import session_scope
 
 err = Console(stderr=True)
@@ -48,6 +49,13 @@ def refuse_unusable_channels(config: Config) -> None:
         raise ConfigError("; ".join(problems))
 
 
+def sending_runtime(ctx: typer.Context, *, migrate: bool = True) -> Runtime:
+    """The runtime of a command that sends, once its channels are known to be able to work."""
+    cli = state(ctx)
+    refuse_unusable_channels(load_config(cli.config_path, database_url=cli.database_url))
+    return cli.runtime(migrate=migrate)
+
+
 def deliver(
     ctx: typer.Context,
     limit: Annotated[
@@ -59,9 +67,8 @@ def deliver(
     Exit 1 if any delivery failed or went dead; retries scheduled for a transient error exit 0.
     Example: firealarm deliver --limit 500
     """
-    runtime = state(ctx).runtime()
+    runtime = sending_runtime(ctx)
     try:
-        refuse_unusable_channels(runtime.config)
         report = dispatch_due(runtime, limit=limit)
     finally:
         runtime.close()
@@ -107,9 +114,8 @@ def redeliver(
     """
     if (delivery_id is None) == (channel is None):
         raise ConfigError("give a delivery id or --channel NAME, not both")
-    runtime = state(ctx).runtime()
+    runtime = sending_runtime(ctx)
     try:
-        refuse_unusable_channels(runtime.config)
         now = datetime.now(UTC)
         if channel is not None:
             if channel not in runtime.config.channels:
@@ -146,9 +152,8 @@ def notify_test_command(
 
     Example: firealarm notify-test ops
     """
-    runtime = state(ctx).runtime(migrate=False)
+    runtime = sending_runtime(ctx, migrate=False)
     try:
-        refuse_unusable_channels(runtime.config)
         delivery_id, result = notify_test(runtime.config, channel, datetime.now(UTC))
     finally:
         runtime.close()

@@ -54,8 +54,11 @@ def claim_due(
     lease: timedelta = LEASE,
     ids: Sequence[str] | None = None,
     channel: str | None = None,
-) -> list[tuple[Delivery, AlertEvent]]:
-    """Claim up to ``limit`` due deliveries (only ``ids``, of ``channel``, if given)."""
+) -> list[tuple[str, AlertEvent]]:
+    """Claim up to ``limit`` due deliveries (only ``ids``, of ``channel``, if given).
+
+    Returns each claimed delivery's id with the alert event it announces, oldest due first.
+    """
     with session_scope(engine) as session:
         picked = (
             select(Delivery.id)
@@ -80,12 +83,12 @@ def claim_due(
         if not claimed:
             return []
         rows = session.execute(
-            select(Delivery, AlertEvent)
+            select(Delivery.id, AlertEvent)
             .join(AlertEvent, AlertEvent.id == Delivery.event_id)
             .where(Delivery.id.in_(claimed))
             .order_by(Delivery.next_attempt_at, Delivery.id)
         ).all()
-        return [(delivery, event) for delivery, event in rows]
+        return [(delivery_id, event) for delivery_id, event in rows]
 
 
 def renew(engine: Engine, *, owner: str, now: datetime, lease: timedelta = LEASE) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import random
 import threading
 import time
@@ -32,7 +33,13 @@ from monitor.delivery.claims import LEASE, RENEW_EVERY, claim_due, new_owner, re
 from monitor.delivery.email import ChartRenderer
 from monitor.delivery.message import AlertMessage, message_from_event
 from monitor.delivery.outcome import SendResult
-from monitor.delivery.record import Attempted, disabled_channels, fail_unsendable, record_attempt
+from monitor.delivery.record import (
+    Attempted,
+    disabled_channels,
+    fail_unsendable,
+    log_attempt,
+    record_attempts,
+)
 from monitor.delivery.senders import Senders, build_senders
 from monitor.errors import StoreError
 from monitor.runtime import Runtime
@@ -87,18 +94,27 @@ class _Lane:
     pool: ThreadPoolExecutor
     held: int = 0  # claimed and not yet recorded
     exhausted: bool = False  # nothing more was due at its last claim (until the next pass)
-    claiming: bool = False
 
     def wants(self, run: _Run) -> int:
-        """How many to claim now: up to twice the budget, once at least half of it is free."""
-        if self.exhausted or self.claiming or self.held > self.budget:
+        """How many to claim now: up to four times the budget in hand, refilled by at least
+        twice the budget at a time (fewer, larger claims)."""
+        if self.exhausted or self.held > 2 * self.budget:
             return 0
-        want = 2 * self.budget - self.held
+        want = 4 * self.budget - self.held
         return want if run.remaining is None else min(want, run.remaining)
 
 
+_WAKE = None  # put on the desk's queue: a pass began, fill the lanes
+
+
 class Dispatcher:
-    """Sends due deliveries of one database through the configured channels."""
+    """Sends due deliveries of one database through the configured channels.
+
+    The channels' threads only send. One thread, the desk, does the dispatcher's database work
+    in order: it records each finished attempt in its own transaction, claims more for the
+    lanes with room, and renews the claims held. One writer keeps SQLite's lock uncontended and
+    spares the senders any wait for the database.
+    """
 
     def __init__(
         self,
@@ -127,13 +143,14 @@ class Dispatcher:
         self._cond = threading.Condition()
         self._run = _Run(0, None, None)
         self._anchor = (datetime.now(UTC), time.monotonic())
+        self._finished: queue.SimpleQueue[Attempted | None] = queue.SimpleQueue()
+        self._run_of: dict[str, _Run] = {}  # claimed delivery → the call that claimed it
         self._unrecorded: list[Attempted] = []
-        self._stopping = False
-        self._closed = threading.Event()
-        self._renewer = threading.Thread(
-            target=self._keep_claims, args=(renew_every.total_seconds(),), daemon=True
-        )
-        self._renewer.start()
+        self._renew_every = renew_every.total_seconds()
+        self._stopping = False  # no more claims
+        self._desk_done = False  # every attempt has finished: record them and stop
+        self._desk = threading.Thread(target=self._work_desk, name="deliver-desk", daemon=True)
+        self._desk.start()
 
     def now(self) -> datetime:
         """The time now, on the clock of the last ``now`` passed in (tests pass their own)."""
@@ -153,11 +170,9 @@ class Dispatcher:
         return report
 
     def pump(self, now: datetime) -> dict[str, object]:
-        """The daemon's tick: start sending whatever is due, return at once; what it started."""
-        run = _Run(None, None, None)
-        failed = self._begin(now, run)
-        started = run.in_flight + len(failed)
-        return {"deliveries_started": started} if started else {}
+        """The daemon's tick: start sending whatever is due and return at once."""
+        failed = self._begin(now, _Run(None, None, None))
+        return {"deliveries_failed": len(failed)} if failed else {}
 
     def close(self) -> None:
         """Finish the attempts under way, give back unsent claims, close the senders."""
@@ -165,9 +180,10 @@ class Dispatcher:
             self._stopping = True
         for lane in self._lanes.values():
             lane.pool.shutdown(wait=True, cancel_futures=True)
-        self._closed.set()
-        self._renewer.join()
-        self._flush()
+        self._desk_done = True
+        self._finished.put(_WAKE)
+        self._desk.join()
+        self._record_all(self._take_unrecorded())
         try:
             with session_scope(self.engine) as session:
                 session.execute(
@@ -183,9 +199,8 @@ class Dispatcher:
             self.senders.close()
 
     def _begin(self, now: datetime, run: _Run) -> dict[str, str]:
-        """Start a pass at ``now``: fail what cannot be sent, then fill every lane."""
+        """Start a pass at ``now``: fail what cannot be sent, then have the desk fill the lanes."""
         self._anchor = (now, time.monotonic())
-        self._flush()
         failed = fail_unsendable(self.engine, now=now, configured=list(self._lanes), ids=run.ids)
         for delivery_id, reason in failed.items():
             log.error(
@@ -200,44 +215,97 @@ class Dispatcher:
             self._run = run
             for lane in self._lanes.values():
                 lane.exhausted = lane.name in disabled
-        for lane in self._lanes.values():
-            self._fill(lane)
+        self._finished.put(_WAKE)
         return {delivery_id: "failed" for delivery_id in failed}
 
     def _settled(self, run: _Run) -> bool:
         idle = all(lane.exhausted or run.remaining == 0 for lane in self._lanes.values())
-        busy = any(lane.claiming for lane in self._lanes.values())
-        return idle and not busy and run.in_flight == 0
+        return idle and run.in_flight == 0
+
+    def _work_desk(self) -> None:
+        """Record, claim and renew, in this order, until :meth:`close`."""
+        renewed = time.monotonic()
+        while True:
+            try:
+                first = self._finished.get(timeout=self._renew_every)
+            except queue.Empty:
+                first = _WAKE
+            batch = [first]
+            while not self._finished.empty():
+                batch.append(self._finished.get())
+            self._record_all([a for a in batch if a is not None] + self._take_unrecorded())
+            if self._desk_done:
+                return
+            for lane in self._lanes.values():
+                self._fill(lane)
+            if time.monotonic() - renewed >= self._renew_every:
+                renewed = time.monotonic()
+                self._renew()
+
+    def _record_all(self, finished: list[Attempted]) -> None:
+        """Store ``finished`` and free their places in the lanes (unless the database refused)."""
+        if not finished:
+            return
+        try:
+            statuses = record_attempts(
+                self.engine,
+                finished,
+                owner=self.owner,
+                max_age=self.config.alerts.max_delivery_age,
+                rng=self.rng,
+                channels=list(self.config.channels),
+            )
+        except StoreError as exc:
+            # We still hold the claims: they are renewed and these attempts stored once the
+            # database answers again, so nobody sends them a second time meanwhile.
+            log.warning("delivery.record_failed: %s", exc, extra={"error": str(exc)})
+            with self._cond:
+                self._unrecorded.extend(finished)
+            return
+        with self._cond:
+            for attempted in finished:
+                status = statuses.get(attempted.delivery_id)
+                log_attempt(attempted, status)
+                lane = self._lanes[attempted.channel]
+                run = self._run_of.pop(attempted.delivery_id)
+                lane.held -= 1
+                run.in_flight -= 1
+                if run.report is not None and status is not None:
+                    run.report.statuses[attempted.delivery_id] = status
+                if attempted.result.outcome == "disabled":
+                    lane.exhausted = True
+            self._cond.notify_all()
+
+    def _take_unrecorded(self) -> list[Attempted]:
+        with self._cond:
+            taken, self._unrecorded = self._unrecorded, []
+        return taken
 
     def _fill(self, lane: _Lane) -> None:
         """Claim for ``lane`` while it has room and something is due, and start sending."""
-        while True:
-            with self._cond:
-                run = self._run
-                want = 0 if self._stopping else lane.wants(run)
-                if want <= 0:
-                    return
-                lane.claiming = True
-            jobs: list[tuple[Delivery, AlertMessage]] = []
-            try:
-                jobs = self._claim(lane.name, want, run)
-            except StoreError as exc:
-                log.warning("delivery.claim_failed: %s", exc, extra={"error": str(exc)})
-            except Exception:  # a bug must not leave the lane marked as claiming forever
-                log.exception("delivery.claim_crashed")
-            finally:
-                with self._cond:
-                    lane.claiming = False
-                    lane.exhausted = lane.exhausted or len(jobs) < want
-                    lane.held += len(jobs)
-                    run.in_flight += len(jobs)
-                    if run.remaining is not None:
-                        run.remaining -= len(jobs)
-                    self._cond.notify_all()
-            for delivery, message in jobs:
-                lane.pool.submit(self._attempt, lane, run, delivery.id, message)
+        with self._cond:
+            run = self._run
+            want = 0 if self._stopping else lane.wants(run)
+        if want <= 0:
+            return
+        jobs: list[tuple[str, AlertMessage]] = []
+        try:
+            jobs = self._claim(lane.name, want, run)
+        except StoreError as exc:
+            log.warning("delivery.claim_failed: %s", exc, extra={"error": str(exc)})
+        with self._cond:
+            lane.exhausted = lane.exhausted or len(jobs) < want
+            lane.held += len(jobs)
+            run.in_flight += len(jobs)
+            if run.remaining is not None:
+                run.remaining -= len(jobs)
+            for delivery_id, _ in jobs:
+                self._run_of[delivery_id] = run
+            self._cond.notify_all()
+        for delivery_id, message in jobs:
+            lane.pool.submit(self._attempt, lane.name, delivery_id, message)
 
-    def _claim(self, channel: str, want: int, run: _Run) -> list[tuple[Delivery, AlertMessage]]:
+    def _claim(self, channel: str, want: int, run: _Run) -> list[tuple[str, AlertMessage]]:
         claimed = claim_due(
             self.engine,
             now=self.now(),
@@ -252,92 +320,25 @@ class Dispatcher:
         if resolved:
             with session_scope(self.engine) as session:
                 starts = _firing_starts(session, resolved)
-        return [(d, message_from_event(e, starts.get(e.id))) for d, e in claimed]
+        return [(i, message_from_event(e, starts.get(e.id))) for i, e in claimed]
 
-    def _attempt(self, lane: _Lane, run: _Run, delivery_id: str, message: AlertMessage) -> None:
+    def _attempt(self, channel: str, delivery_id: str, message: AlertMessage) -> None:
         at = self.now()  # signed and recorded as of the moment it leaves
-        status = None
         try:
-            result = self.senders[lane.name].send(message, delivery_id, at)
+            result = self.senders[channel].send(message, delivery_id, at)
         except Exception as exc:  # a sender bug must not stop the lane
-            log.exception("sender for %s crashed", lane.name)
+            log.exception("sender for %s crashed", channel)
             result = SendResult("retry", error=describe_error(exc))
-        try:
-            attempted = Attempted(delivery_id, lane.name, at, result)
-            status = self._record(attempted)
-            _log_attempt(attempted, status)
-        finally:
-            with self._cond:
-                lane.held -= 1
-                run.in_flight -= 1
-                if run.report is not None and status is not None:
-                    run.report.statuses[delivery_id] = status
-                if result.outcome == "disabled":
-                    lane.exhausted = True
-                self._cond.notify_all()
-        self._fill(lane)
+        self._finished.put(Attempted(delivery_id, channel, at, result))
 
-    def _record(self, attempted: Attempted) -> str | None:
-        try:
-            return record_attempt(
-                self.engine,
-                attempted,
-                owner=self.owner,
-                max_age=self.config.alerts.max_delivery_age,
-                rng=self.rng,
-                channels=list(self.config.channels),
-            )
-        except StoreError as exc:
-            # We still hold the claim: it is renewed and this attempt stored once the database
-            # answers again, so nobody sends it a second time meanwhile.
-            log.warning("delivery.record_failed: %s", exc, extra={"error": str(exc)})
-            with self._cond:
-                self._unrecorded.append(attempted)
-            return None
-
-    def _flush(self) -> None:
-        """Store the attempts the database refused earlier."""
+    def _renew(self) -> None:
         with self._cond:
-            pending, self._unrecorded = self._unrecorded, []
-        for attempted in pending:
-            status = self._record(attempted)
-            if status is not None:
-                _log_attempt(attempted, status)
-
-    def _keep_claims(self, every: float) -> None:
-        while not self._closed.wait(every):
-            with self._cond:
-                holding = any(lane.held for lane in self._lanes.values()) or self._unrecorded
-            if not holding:
-                continue
-            self._flush()
+            holding = any(lane.held for lane in self._lanes.values())
+        if holding:
             try:
                 renew(self.engine, owner=self.owner, now=self.now(), lease=self.lease)
             except StoreError as exc:
                 log.warning("delivery.renew_failed: %s", exc, extra={"error": str(exc)})
-
-
-def _log_attempt(attempted: Attempted, status: str | None) -> None:
-    """Sent at info, a retry at warning, a failed or dead delivery at error."""
-    result = attempted.result
-    event = {"sent": "sent", "pending": "retry"}.get(status or "", status or result.outcome)
-    level = {"sent": logging.INFO, "retry": logging.WARNING}.get(event, logging.ERROR)
-    reason = result.error or ""
-    log.log(
-        level,
-        "delivery.%s %s to %s%s",
-        event,
-        attempted.delivery_id,
-        attempted.channel,
-        f": {reason}" if reason else "",
-        extra={
-            "delivery_id": attempted.delivery_id,
-            "channel": attempted.channel,
-            "outcome": result.outcome,
-            "status_code": result.status_code,
-            "reason": reason or None,
-        },
-    )
 
 
 def _firing_starts(session: Session, events: Sequence[AlertEvent]) -> dict[int, date]:

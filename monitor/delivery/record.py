@@ -1,26 +1,33 @@
-"""Writing what happened: each attempt in its own short transaction, disabled channels.
+"""Writing what happened: attempts as they finish, in short transactions; disabled channels.
 
-An attempt is recorded the moment it completes, so after a crash only the requests that were in
-flight can be sent again. The delivery's new status is written only while this dispatcher still
-holds its claim; the attempt row itself is always kept, so the history is complete.
+An attempt is recorded as soon as it finishes (with any others that finished while the last
+write ran, in one transaction of a few statements), never after a batch: after a crash only
+the requests that were in flight can be sent again. A delivery's new status is written only
+while this dispatcher still holds its claim; the attempt row itself is always kept, so the
+history is complete.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from monitor.delivery.notices import announce_disabled
 from monitor.delivery.outcome import SendResult
 from monitor.delivery.schedule import next_attempt
-from monitor.store.database import session_scope
+from monitor.errors import StoreError
+from monitor.store.database import describe_operational_error, session_scope
 from monitor.store.models import ChannelState, Delivery, DeliveryAttempt
 
+log = logging.getLogger("monitor.delivery.dispatcher")
 GONE = "receiver answered 410 Gone"
 
 
@@ -34,71 +41,131 @@ class Attempted:
     result: SendResult
 
 
-def record_attempt(
+_deliveries = Delivery.__table__
+_ATTEMPT = insert(DeliveryAttempt.__table__)
+# Built once: a cached statement keeps the cost per attempt to binding its values.
+_FINISH = (
+    update(_deliveries)
+    .where(_deliveries.c.id == bindparam("b_id"), _deliveries.c.lease_owner == bindparam("b_owner"))
+    .values(
+        status=bindparam("b_status"),
+        attempts=bindparam("b_attempts"),
+        last_attempt_at=bindparam("b_at"),
+        last_status_code=bindparam("b_code"),
+        last_error=bindparam("b_error"),
+        next_attempt_at=bindparam("b_next"),
+        delivered_at=bindparam("b_delivered"),
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+
+
+def record_attempts(
     engine: Engine,
-    attempted: Attempted,
+    finished: Sequence[Attempted],
     *,
     owner: str,
     max_age: timedelta,
     rng: random.Random,
     channels: Sequence[str],
-) -> str | None:
-    """Store one attempt and its delivery's new status (None: the claim was lost meanwhile).
+) -> dict[str, str]:
+    """Store attempts that just finished, and their deliveries' new statuses, in one short
+    transaction; returns delivery id → status for those ``owner`` still held.
 
-    A 410 disables the channel and announces it to the other ``channels``.
+    The dispatcher calls this as attempts finish, with whatever finished while it last wrote
+    (a group commit: a handful of statements, however many attempts). A 410 disables the
+    channel and announces it to the other ``channels``.
     """
-    with session_scope(engine) as session:
-        session.add(
-            DeliveryAttempt(
-                delivery_id=attempted.delivery_id,
-                attempted_at=attempted.at,
-                outcome=attempted.result.outcome,
-                status_code=attempted.result.status_code,
-                error=attempted.result.error,
-                duration_ms=attempted.result.duration_ms,
-            )
-        )
-        delivery = session.scalar(
-            select(Delivery).where(
-                Delivery.id == attempted.delivery_id, Delivery.lease_owner == owner
-            )
-        )
-        status = None
-        if delivery is not None:
-            status = _apply(delivery, attempted.result, attempted.at, max_age, rng)
-        if attempted.result.outcome == "disabled" and disable_channel(
-            session, attempted.channel, attempted.at, GONE
-        ):
-            others = [c for c in channels if c != attempted.channel]
-            announce_disabled(session, attempted.channel, GONE, others, attempted.at)
-        return status
+    if not finished:
+        return {}
+    try:
+        with engine.begin() as connection:
+            connection.execute(_ATTEMPT, [_attempt_row(a) for a in finished])
+            held = {
+                row.id: row
+                for row in connection.execute(
+                    select(
+                        _deliveries.c.id,
+                        _deliveries.c.attempts,
+                        _deliveries.c.created_at,
+                        _deliveries.c.replayed_at,
+                        _deliveries.c.next_attempt_at,
+                        _deliveries.c.delivered_at,
+                    ).where(
+                        _deliveries.c.id.in_([a.delivery_id for a in finished]),
+                        _deliveries.c.lease_owner == owner,
+                    )
+                )
+            }
+            rows = [
+                {**_status_row(a, held[a.delivery_id], max_age, rng), "b_owner": owner}
+                for a in finished
+                if a.delivery_id in held
+            ]
+            if rows:
+                connection.execute(_FINISH, rows)
+            _disable_gone(connection, finished, channels)
+            return {row["b_id"]: row["b_status"] for row in rows}
+    except OperationalError as exc:
+        raise StoreError(describe_operational_error(engine, exc)) from exc
 
 
-def _apply(
-    delivery: Delivery, result: SendResult, now: datetime, max_age: timedelta, rng: random.Random
-) -> str:
-    delivery.attempts += 1
-    delivery.last_attempt_at = now
-    delivery.last_status_code = result.status_code
-    delivery.last_error = result.error
-    delivery.lease_owner = delivery.lease_until = None
+def _attempt_row(attempted: Attempted) -> dict[str, object]:
+    result = attempted.result
+    return {
+        "delivery_id": attempted.delivery_id,
+        "attempted_at": attempted.at,
+        "outcome": result.outcome,
+        "status_code": result.status_code,
+        "error": result.error,
+        "duration_ms": result.duration_ms,
+    }
+
+
+def _status_row(
+    attempted: Attempted, delivery: Row[Any], max_age: timedelta, rng: random.Random
+) -> dict[str, object]:
+    """The values :data:`_FINISH` writes for one attempt of a delivery we still hold."""
+    result, now = attempted.result, attempted.at
+    status, next_at, delivered = "failed", delivery.next_attempt_at, delivery.delivered_at
     if result.outcome == "sent":
-        delivery.status, delivery.delivered_at = "sent", now
+        status, delivered = "sent", now
     elif result.outcome == "retry":
-        age_start = delivery.replayed_at or delivery.created_at
         when = next_attempt(
-            failures=delivery.attempts,
-            age_start=age_start,
+            failures=delivery.attempts + 1,
+            age_start=delivery.replayed_at or delivery.created_at,
             now=now,
             max_age=max_age,
             retry_after=result.retry_after,
             rng=rng,
         )
-        delivery.status = "dead" if when is None else "pending"
-        delivery.next_attempt_at = when or delivery.next_attempt_at
-    else:
-        delivery.status = "failed"
-    return delivery.status
+        status, next_at = ("dead", next_at) if when is None else ("pending", when)
+    return {
+        "b_id": attempted.delivery_id,
+        "b_status": status,
+        "b_attempts": delivery.attempts + 1,
+        "b_at": now,
+        "b_code": result.status_code,
+        "b_error": result.error,
+        "b_next": next_at,
+        "b_delivered": delivered,
+    }
+
+
+def _disable_gone(
+    connection: Connection, finished: Sequence[Attempted], channels: Sequence[str]
+) -> None:
+    """Disable each channel whose receiver answered 410, and say so on the others."""
+    gone = {a.channel: a.at for a in finished if a.result.outcome == "disabled"}
+    if not gone:
+        return
+    with Session(bind=connection) as session:
+        for channel, at in gone.items():
+            if disable_channel(session, channel, at, GONE):
+                others = [c for c in channels if c != channel]
+                announce_disabled(session, channel, GONE, others, at)
+        session.flush()
 
 
 def disable_channel(session: Session, channel: str, now: datetime, reason: str) -> bool:
@@ -162,3 +229,26 @@ def enable_channel(session: Session, channel: str) -> None:
     state = session.get(ChannelState, channel)
     if state is not None:
         session.delete(state)
+
+
+def log_attempt(attempted: Attempted, status: str | None) -> None:
+    """Sent at info, a retry at warning, a failed or dead delivery at error."""
+    result = attempted.result
+    event = {"sent": "sent", "pending": "retry"}.get(status or "", status or result.outcome)
+    level = {"sent": logging.INFO, "retry": logging.WARNING}.get(event, logging.ERROR)
+    reason = result.error or ""
+    log.log(
+        level,
+        "delivery.%s %s to %s%s",
+        event,
+        attempted.delivery_id,
+        attempted.channel,
+        f": {reason}" if reason else "",
+        extra={
+            "delivery_id": attempted.delivery_id,
+            "channel": attempted.channel,
+            "outcome": result.outcome,
+            "status_code": result.status_code,
+            "reason": reason or None,
+        },
+    )

@@ -44,6 +44,9 @@ def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
 class _DeadlineStream(httpcore.NetworkStream):
     def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
+        # The pool asks every idle connection whether it is readable on each request: no
+        # deadline applies, so skip a layer of calls.
+        self.get_extra_info = stream.get_extra_info  # type: ignore[method-assign]
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
@@ -59,9 +62,6 @@ class _DeadlineStream(httpcore.NetworkStream):
     ) -> httpcore.NetworkStream:
         bounded = _bounded(timeout, httpcore.ConnectTimeout)
         return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, bounded))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
 
 
 class _DeadlineBackend(httpcore.NetworkBackend):
@@ -93,9 +93,9 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 class DeadlineTransport(httpx.HTTPTransport):
     """httpx's transport with every network operation bounded by the attempt's deadline."""
 
-    def __init__(self, limits: httpx.Limits) -> None:
-        super().__init__(limits=limits)
-        # httpx has no public way to pass a network backend; its pool is built the same way.
+    def __init__(self, limits: httpx.Limits) -> None:  # noqa: D107
+        # httpx has no public way to pass a network backend: build the pool its __init__ would
+        # (without a proxy), with ours. handle_request and close only use ``_pool``.
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(),
             max_connections=limits.max_connections,

@@ -52,11 +52,13 @@ def test_delivery_queued_by_a_killed_process_is_sent_later(engine, receiver, clo
     assert receiver.accepted_ids == [delivery_id]
 
 
-def test_dispatcher_killed_while_sending_is_resent_once_its_short_lease_lapses(sqlite_engine, receiver, clock):
+def test_dispatcher_killed_while_sending_is_resent_once_its_short_lease_lapses(
+    sqlite_engine, receiver, clock
+):
     """A claim whose dispatcher died (nobody renews it) is picked up within seconds."""
     [delivery_id] = queue_event(sqlite_engine, clock.now)
     claimed = claim_due(sqlite_engine, now=clock.now, limit=10, owner=new_owner())
-    assert [d.id for d, _ in claimed] == [delivery_id]  # ... and then the process died
+    assert [i for i, _ in claimed] == [delivery_id]  # ... and then the process died
     dispatcher = make_dispatcher(webhook_config(receiver.url), sqlite_engine)
 
     assert dispatcher.dispatch_due(clock.advance(seconds=5)).statuses == {}  # still leased

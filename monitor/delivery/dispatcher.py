@@ -48,6 +48,7 @@ from monitor.store.models import AlertEvent, Delivery
 
 log = logging.getLogger(__name__)
 CHART_DAYS = 365
+GATHER_SECONDS = 0.01
 
 
 @dataclass
@@ -96,11 +97,11 @@ class _Lane:
     exhausted: bool = False  # nothing more was due at its last claim (until the next pass)
 
     def wants(self, run: _Run) -> int:
-        """How many to claim now: up to four times the budget in hand, refilled by at least
-        twice the budget at a time (fewer, larger claims)."""
-        if self.exhausted or self.held > 2 * self.budget:
+        """How many to claim now: up to eight times the budget in hand, refilled by at least
+        four times the budget at a time (few, large claims; the lane's own threads only)."""
+        if self.exhausted or self.held > 4 * self.budget:
             return 0
-        want = 4 * self.budget - self.held
+        want = 8 * self.budget - self.held
         return want if run.remaining is None else min(want, run.remaining)
 
 
@@ -230,6 +231,10 @@ class Dispatcher:
                 first = self._finished.get(timeout=self._renew_every)
             except queue.Empty:
                 first = _WAKE
+            if first is not None:
+                # Let the attempts finishing together share one commit: a few milliseconds
+                # more at risk in a crash, many fewer statements competing with the senders.
+                time.sleep(GATHER_SECONDS)
             batch = [first]
             while not self._finished.empty():
                 batch.append(self._finished.get())

@@ -92,7 +92,10 @@ class Daemon:
             self._schedule_jobs()
             self.scheduler.start()
             health = make_health_check(
-                engine, scheduler_running=lambda: self.scheduler.running, is_leader=self.is_leader
+                engine,
+                scheduler_running=lambda: self.scheduler.running,
+                is_leader=self.is_leader,
+                channels=list(self.runtime.config.channels),
             )
             app = create_app(self.runtime, health_check=health, routers=[self.metrics.router()])
             self._server = HttpServer(app, self.host, self.port)

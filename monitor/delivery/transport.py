@@ -93,7 +93,7 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 class DeadlineTransport(httpx.HTTPTransport):
     """httpx's transport with every network operation bounded by the attempt's deadline."""
 
-    def __init__(self, limits: httpx.Limits) -> None:  # noqa: D107
+    def __init__(self, limits: httpx.Limits) -> None:
         # httpx has no public way to pass a network backend: build the pool its __init__ would
         # (without a proxy), with ours. handle_request and close only use ``_pool``.
         self._pool = httpcore.ConnectionPool(

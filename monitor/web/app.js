@@ -195,6 +195,18 @@ async function renderSignal(signal, parent, options) {
   return chart;
 }
 
+// Problems an operator must act on: disabled channels, overdue and dead deliveries.
+function showDeliveryHealth(health) {
+  const problems = health.disabled_channels.map(
+    (c) => `channel ${c.channel} disabled (${c.reason || "by its receiver"}): firealarm redeliver --channel ${c.channel}`,
+  );
+  if (health.overdue) problems.push(`${health.overdue} deliveries overdue: is a dispatcher running?`);
+  if (health.dead) problems.push(`${health.dead} dead deliveries: firealarm deliveries --dead`);
+  const box = document.getElementById("delivery-health");
+  box.textContent = problems.join(" · ");
+  box.hidden = problems.length === 0;
+}
+
 function fillTable(id, rows, columns) {
   const body = document.querySelector(`#${id} tbody`);
   body.replaceChildren();
@@ -263,7 +275,10 @@ async function main() {
   for (const signal of signals.filter((s) => s.id !== "fire_alarm_stage")) {
     charts.push(await renderSignal(signal, grid));
   }
-  const [alerts, deliveries] = await Promise.all([getJSON("/api/alerts"), getJSON("/api/deliveries?limit=20")]);
+  const [alerts, deliveries, delivery] = await Promise.all([
+    getJSON("/api/alerts"), getJSON("/api/deliveries?limit=20"), getJSON("/api/deliveries/health"),
+  ]);
+  showDeliveryHealth(delivery);
   fillTable("alerts", alerts, ["rule", "state", "date", "value", "threshold", "severity"]);
   fillTable("deliveries", deliveries, ["id", "channel", "status", "rule", "state", "created_at"]);
   window.addEventListener("resize", () => {

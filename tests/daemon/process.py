@@ -48,8 +48,10 @@ def write_config(
 class DaemonProcess:
     """``python -m monitor --config C --db U run`` with its stderr parsed as it arrives."""
 
-    def __init__(self, config: Path, db_url: str, *args: str) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FIREALARM_")}
+    def __init__(
+        self, config: Path, db_url: str, *args: str, env: dict[str, str] | None = None
+    ) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FIREALARM_")} | (env or {})
         command = [sys.executable, "-m", "monitor", "--config", str(config), "--db", db_url]
         self.proc = subprocess.Popen(
             [*command, "run", *args],

@@ -19,14 +19,15 @@ from functools import partial
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import Engine, select
 
+from monitor.charts.data import alert_chart_renderer
 from monitor.config import Instrument
 from monitor.daemon.metrics import DaemonMetrics
 from monitor.daemon.runs import record_finish, record_start
 from monitor.daemon.schedule import FetchJob, next_fire
 from monitor.delivery.dispatcher import open_dispatcher
-from monitor.errors import FirealarmError, SourceError, StoreError
-from monitor.ingest import FetchReport, fetch_source
-from monitor.pipeline import evaluate as run_pipeline
+from monitor.errors import FirealarmError, JobFailed, SourceError, StoreError
+from monitor.evaluation import evaluate as run_pipeline
+from monitor.ingest.fetch import FetchReport, fetch_source
 from monitor.runtime import Runtime
 from monitor.sources import build_sources
 from monitor.sources.base import Source
@@ -64,8 +65,8 @@ def default_functions(
 
     One dispatcher serves the process's life: each dispatch tick starts what became due and
     returns, its channels keep sending (and claiming more) between ticks. When ``stopping`` is
-    set, a fetch waiting to retry gives up at once, so SIGTERM is not held
-    up by a back-off of many seconds.
+    set, a fetch waiting to retry gives up at once, so SIGTERM is not held up by a back-off of
+    many seconds.
     """
     sources = sources if sources is not None else build_sources(runtime.config)
     sleep = retry_sleep(stopping or threading.Event())
@@ -85,7 +86,9 @@ def default_functions(
             "deliveries_queued": report.alerts.deliveries,
         }
 
-    dispatcher = open_dispatcher(runtime)
+    dispatcher = open_dispatcher(
+        runtime, chart=alert_chart_renderer(runtime.config, runtime.engine)
+    )
 
     def dispatch(rt: Runtime, now: datetime) -> dict[str, object]:
         return dispatcher.pump(now)
@@ -116,10 +119,6 @@ def retry_sleep(stopping: threading.Event) -> Callable[[float], None]:
             raise SourceError("daemon stopping: retry abandoned")
 
     return sleep
-
-
-class JobFailed(FirealarmError):
-    """A job's work reported failure without raising (e.g. a failed fetch run)."""
 
 
 class JobRunner:

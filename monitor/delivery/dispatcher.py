@@ -22,16 +22,15 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, update
 
 from monitor.config import Config
 from monitor.delivery.base import Sender, describe_error
 from monitor.delivery.claims import LEASE, RENEW_EVERY, claim_due, new_owner, renew
-from monitor.delivery.email import ChartRenderer
-from monitor.delivery.message import AlertMessage, message_from_event
+from monitor.delivery.email import ChartRenderer, SignalChart
+from monitor.delivery.message import AlertMessage, firing_since, message_from_event
 from monitor.delivery.outcome import SendResult
 from monitor.delivery.record import (
     Attempted,
@@ -44,10 +43,9 @@ from monitor.delivery.senders import Senders, build_senders
 from monitor.errors import StoreError
 from monitor.runtime import Runtime
 from monitor.store.database import session_scope
-from monitor.store.models import AlertEvent, Delivery
+from monitor.store.models import Delivery
 
 log = logging.getLogger(__name__)
-CHART_DAYS = 365
 GATHER_SECONDS = 0.01
 
 
@@ -320,12 +318,11 @@ class Dispatcher:
             ids=run.ids,
             channel=channel,
         )
-        resolved = [event for _, event in claimed if event.state == "resolved"]
-        starts: dict[int, date] = {}
-        if resolved:
-            with session_scope(self.engine) as session:
-                starts = _firing_starts(session, resolved)
-        return [(i, message_from_event(e, starts.get(e.id))) for i, e in claimed]
+        if not claimed:
+            return []
+        with session_scope(self.engine) as session:
+            starts = {event.id: firing_since(session, event) for _, event in claimed}
+        return [(i, message_from_event(e, starts[e.id])) for i, e in claimed]
 
     def _attempt(self, channel: str, delivery_id: str, message: AlertMessage) -> None:
         at = self.now()  # signed and recorded as of the moment it leaves
@@ -346,39 +343,13 @@ class Dispatcher:
                 log.warning("delivery.renew_failed: %s", exc, extra={"error": str(exc)})
 
 
-def _firing_starts(session: Session, events: Sequence[AlertEvent]) -> dict[int, date]:
-    """For resolved events: the date the alert they end began firing."""
-    starts: dict[int, date] = {}
-    for event in events:
-        start = session.scalar(
-            select(AlertEvent.date)
-            .where(AlertEvent.fingerprint == event.fingerprint, AlertEvent.state == "firing")
-            .where(AlertEvent.date <= event.date)
-            .order_by(AlertEvent.date.desc())
-            .limit(1)
-        )
-        if start is not None:
-            starts[event.id] = start
-    return starts
-
-
-def chart_renderer(config: Config, engine: Engine) -> ChartRenderer:
-    """The email chart: the alert's signal over the last year up to the alert's date."""
+def alert_charts(chart: SignalChart | None) -> ChartRenderer:
+    """The chart an email carries, from the injected signal-chart seam (none for a test)."""
 
     def render(message: AlertMessage) -> bytes | None:
-        if message.state == "test":
+        if chart is None or message.is_test:
             return None
-        # matplotlib is tens of MB: load it only when an email actually needs a chart.
-        from monitor.charts import render_signal_chart
-
-        with session_scope(engine) as session:
-            return render_signal_chart(
-                session,
-                config,
-                message.signal,
-                since=message.date - timedelta(days=CHART_DAYS),
-                until=message.date,
-            )
+        return chart(message.signal, message.date)
 
     return render
 
@@ -388,13 +359,17 @@ def open_dispatcher(
     *,
     environ: Mapping[str, str] | None = None,
     rng: random.Random | None = None,
+    chart: SignalChart | None = None,
 ) -> Dispatcher:
-    """A dispatcher with the real senders of ``runtime``'s channels; :meth:`~Dispatcher.close`
-    it when done."""
+    """A dispatcher with the real senders of ``runtime``'s channels; close it when done.
+
+    ``chart`` draws a signal's chart up to a date for the notifications that carry one (the
+    caller wires :func:`monitor.charts.data.alert_chart_renderer`; delivery reads no charts).
+    """
     senders = build_senders(
         runtime.config,
         environ=os.environ if environ is None else environ,
-        chart=chart_renderer(runtime.config, runtime.engine),
+        chart=alert_charts(chart),
     )
     return Dispatcher(runtime.config, runtime.engine, senders, rng=rng)
 
@@ -405,9 +380,10 @@ def dispatch_due(
     now: datetime | None = None,
     limit: int | None = None,
     ids: Sequence[str] | None = None,
+    chart: SignalChart | None = None,
 ) -> DispatchReport:
     """Send the deliveries due at ``now`` (default: the current time) once."""
-    dispatcher = open_dispatcher(runtime)
+    dispatcher = open_dispatcher(runtime, chart=chart)
     try:
         return dispatcher.dispatch_due(now or datetime.now(UTC), limit=limit, ids=ids)
     finally:

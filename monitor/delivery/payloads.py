@@ -12,9 +12,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from monitor.delivery.chat import discord_body, slack_body
-from monitor.delivery.message import AlertMessage
+from monitor.delivery.message import AlertMessage, signal_url
 
 ZERO_TIME = "0001-01-01T00:00:00Z"  # Alertmanager's endsAt for an alert still firing
+# Formats whose receivers track an alert until it resolves: a test alert resolves there too.
+RESOLVING_FORMATS = frozenset({"alertmanager"})
 
 
 def to_json_bytes(body: dict[str, Any]) -> bytes:
@@ -46,7 +48,11 @@ def firealarm_body(message: AlertMessage, receiver: str, external_url: str) -> d
 
 
 def alertmanager_body(message: AlertMessage, receiver: str, external_url: str) -> dict[str, Any]:
-    """Alertmanager's webhook v4 message, so existing Alertmanager receivers accept it."""
+    """Alertmanager's webhook v4 message, so existing Alertmanager receivers accept it.
+
+    ``startsAt`` is the date the alert entered firing, the same in every repeat and in the
+    resolve; ``endsAt`` is the resolve date.
+    """
     status = "resolved" if message.resolved else "firing"
     labels = {**message.labels, "alertname": message.rule, "severity": message.severity}
     annotations = {"summary": message.summary}
@@ -86,11 +92,6 @@ RENDERERS: dict[str, Renderer] = {
 def render_body(fmt: str, message: AlertMessage, receiver: str, external_url: str) -> bytes:
     """The body of ``message`` in format ``fmt`` as the exact bytes to sign and send."""
     return to_json_bytes(RENDERERS[fmt](message, receiver, external_url))
-
-
-def signal_url(external_url: str, signal: str) -> str:
-    """Where the dashboard shows ``signal``."""
-    return f"{external_url.rstrip('/')}/signals/{signal}"
 
 
 def _iso(moment: datetime) -> str:

@@ -20,9 +20,9 @@ from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, updat
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from monitor.delivery.backoff import next_attempt
 from monitor.delivery.notices import announce_disabled
 from monitor.delivery.outcome import SendResult
-from monitor.delivery.schedule import next_attempt
 from monitor.errors import StoreError
 from monitor.store.database import describe_operational_error, session_scope
 from monitor.store.models import ChannelState, Delivery, DeliveryAttempt

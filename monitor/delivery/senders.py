@@ -48,7 +48,9 @@ def build_senders(
     senders = Senders()
     for name, channel in config.channels.items():
         if isinstance(channel, EmailChannel):
-            senders[name] = EmailSender(name, channel, environ, chart, ssl_context)
+            senders[name] = EmailSender(
+                name, channel, environ, chart, ssl_context, config.alerts.external_url
+            )
         else:
             client = client_for(channel.concurrency)
             senders.clients.append(client)

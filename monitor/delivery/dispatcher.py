@@ -321,7 +321,7 @@ class Dispatcher:
         if not claimed:
             return []
         with session_scope(self.engine) as session:
-            starts = {event.id: firing_since(session, event) for _, event in claimed}
+            starts = firing_since(session, [event for _, event in claimed])
         return [(i, message_from_event(e, starts[e.id])) for i, e in claimed]
 
     def _attempt(self, channel: str, delivery_id: str, message: AlertMessage) -> None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, update
+from sqlalchemy.exc import DBAPIError
 
 from monitor.config import Config
 from monitor.delivery.base import Sender, describe_error
@@ -176,6 +177,8 @@ class Dispatcher:
     def close(self) -> None:
         """Finish the attempts under way, give back unsent claims, close the senders."""
         with self._cond:
+            if self._stopping:
+                return
             self._stopping = True
         for lane in self._lanes.values():
             lane.pool.shutdown(wait=True, cancel_futures=True)
@@ -236,14 +239,19 @@ class Dispatcher:
             batch = [first]
             while not self._finished.empty():
                 batch.append(self._finished.get())
-            self._record_all([a for a in batch if a is not None] + self._take_unrecorded())
-            if self._desk_done:
-                return
-            for lane in self._lanes.values():
-                self._fill(lane)
-            if time.monotonic() - renewed >= self._renew_every:
-                renewed = time.monotonic()
-                self._renew()
+            try:
+                self._record_all([a for a in batch if a is not None] + self._take_unrecorded())
+                if self._desk_done and self._finished.empty():
+                    return  # set once every attempt has put its result: none is left behind
+                for lane in self._lanes.values():
+                    self._fill(lane)
+                if time.monotonic() - renewed >= self._renew_every:
+                    renewed = time.monotonic()
+                    self._renew()
+            except Exception:  # the desk must outlive any one failure, or nothing is recorded
+                log.exception("delivery.desk_failed")
+                if self._desk_done and self._finished.empty():
+                    return
 
     def _record_all(self, finished: list[Attempted]) -> None:
         """Store ``finished`` and free their places in the lanes (unless the database refused)."""
@@ -294,7 +302,7 @@ class Dispatcher:
         jobs: list[tuple[str, AlertMessage]] = []
         try:
             jobs = self._claim(lane.name, want, run)
-        except StoreError as exc:
+        except (StoreError, DBAPIError) as exc:
             log.warning("delivery.claim_failed: %s", exc, extra={"error": str(exc)})
         with self._cond:
             lane.exhausted = lane.exhausted or len(jobs) < want
@@ -339,7 +347,7 @@ class Dispatcher:
         if holding:
             try:
                 renew(self.engine, owner=self.owner, now=self.now(), lease=self.lease)
-            except StoreError as exc:
+            except (StoreError, DBAPIError) as exc:
                 log.warning("delivery.renew_failed: %s", exc, extra={"error": str(exc)})
 
 

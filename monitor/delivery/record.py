@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from monitor.delivery.backoff import next_attempt
@@ -109,6 +109,8 @@ def record_attempts(
             return {row["b_id"]: row["b_status"] for row in rows}
     except OperationalError as exc:
         raise StoreError(describe_operational_error(engine, exc)) from exc
+    except DBAPIError as exc:  # e.g. a pooled connection the server closed during an outage
+        raise StoreError(f"database error: {type(exc.orig).__name__}") from exc
 
 
 def _attempt_row(attempted: Attempted) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""Commands about alerts: alerts and backtest."""
+"""Commands about alerts: alerts and backtest (with its score)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ import typer
 from monitor.cli.options import FormatOption, SinceOption, UntilOption, check_range
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
+from monitor.errors import ConfigError
 from monitor.queries.alerts import (
     EVENT_COLUMNS,
     OPEN_COLUMNS,
     alert_events,
     open_alerts,
 )
+from monitor.queries.score import EPISODE_COLUMNS, SCORE_COLUMNS, ScoreRequest, backtest_score
 from monitor.rules.backtest import backtest
 
 
@@ -48,15 +50,63 @@ def run_backtest(
     since: SinceOption = None,
     until: UntilOption = None,
     rule: Annotated[
-        list[str] | None, typer.Option("--rule", help="Only this rule's transitions (repeatable).")
+        list[str] | None, typer.Option("--rule", help="Only this rule (repeatable).")
     ] = None,
+    score: Annotated[
+        bool, typer.Option("--score", help="Score each rule's episodes against the targets.")
+    ] = False,
+    target: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--target",
+            help="With --score: instrument to score against (repeatable; default ^NDX and KRE).",
+        ),
+    ] = None,
+    drawdown: Annotated[
+        float | None,
+        typer.Option("--drawdown", help="With --score: a fall of this % is a hit (default 10)."),
+    ] = None,
+    horizon: Annotated[
+        int | None,
+        typer.Option("--horizon", help="With --score: calendar days looked ahead (default 90)."),
+    ] = None,
+    episodes: Annotated[
+        bool, typer.Option("--episodes", help="With --score: list each episode instead.")
+    ] = False,
     fmt: FormatOption = Format.table,
 ) -> None:
     """Replay the rules over stored signal history from an empty state; store and send nothing.
 
+    With --score, each rule's firing episodes are scored against what the targets did next
+    (definitions in the README, "Backtest scoring").
+
     Example: firealarm backtest --since 2020-01-01 --until 2020-12-31 --rule btc_vs_ndx
+
+    Example: firealarm backtest --score --since 2010-01-01 --target KRE --drawdown 15
     """
     check_range(since, until)
+    if not score:
+        if target or drawdown is not None or horizon is not None or episodes:
+            raise ConfigError("--target, --drawdown, --horizon and --episodes need --score")
+        with state(ctx).reading() as (config, session):
+            rows = backtest(session, config, since=since, until=until, rules=rule or ())
+        emit(rows, EVENT_COLUMNS, fmt, title=f"backtest: {len(rows)} transitions")
+        return
+    request = ScoreRequest(
+        targets=target or (),
+        drawdown=ScoreRequest.drawdown if drawdown is None else drawdown,
+        horizon=ScoreRequest.horizon if horizon is None else horizon,
+        since=since,
+        until=until,
+        rules=rule or (),
+    )
     with state(ctx).reading() as (config, session):
-        rows = backtest(session, config, since=since, until=until, rules=rule or ())
-    emit(rows, EVENT_COLUMNS, fmt, title=f"backtest: {len(rows)} transitions")
+        scores, listed = backtest_score(session, config, request)
+    if episodes:
+        emit(listed, EPISODE_COLUMNS, fmt, title=f"backtest episodes: {len(listed)}")
+    else:
+        title = (
+            f"backtest score: a hit is a fall of {request.drawdown:g} % "
+            f"within {request.horizon} days"
+        )
+        emit(scores, SCORE_COLUMNS, fmt, title=title)

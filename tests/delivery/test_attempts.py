@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from monitor.config import parse_config
@@ -65,6 +66,7 @@ concurrency = 2
     assert receiver.requests[-1].arrived - receiver.requests[0].arrived > 4.0
 
 
+@pytest.mark.slow  # the hanging attempts run out their 10 s before the dispatcher closes
 def test_a_hanging_channel_does_not_delay_a_healthy_one(sqlite_engine):
     hanging, healthy = Receiver(), Receiver()
     hanging.default = Reply(delay=30)

@@ -111,6 +111,7 @@ def test_sending_commands_refuse_a_missing_secret(
     assert err == "error: channel ops: environment variable FIREALARM_OPS_SECRET is not set"
 
 
+@pytest.mark.slow
 def test_the_daemon_refuses_to_start_without_a_secret(config_file, sqlite_url):
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIREALARM_")}
     env.update({k: v for k, v in GOOD.items() if k != "FIREALARM_OPS_SECRET"})

@@ -14,9 +14,9 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -41,8 +41,8 @@ class Attempted:
     result: SendResult
 
 
-_deliveries = Delivery.__table__
-_ATTEMPT = insert(DeliveryAttempt.__table__)
+_deliveries = cast(Table, Delivery.__table__)
+_ATTEMPT = insert(cast(Table, DeliveryAttempt.__table__))
 # Built once: a cached statement keeps the cost per attempt to binding its values.
 _FINISH = (
     update(_deliveries)
@@ -106,7 +106,7 @@ def record_attempts(
             if rows:
                 connection.execute(_FINISH, rows)
             _disable_gone(connection, finished, channels)
-            return {row["b_id"]: row["b_status"] for row in rows}
+            return {str(row["b_id"]): str(row["b_status"]) for row in rows}
     except OperationalError as exc:
         raise StoreError(describe_operational_error(engine, exc)) from exc
     except DBAPIError as exc:  # e.g. a pooled connection the server closed during an outage
@@ -126,9 +126,10 @@ def _attempt_row(attempted: Attempted) -> dict[str, object]:
 
 
 def _status_row(
-    attempted: Attempted, delivery: Row[Any], max_age: timedelta, rng: random.Random
+    attempted: Attempted, delivery: Any, max_age: timedelta, rng: random.Random
 ) -> dict[str, object]:
-    """The values :data:`_FINISH` writes for one attempt of a delivery we still hold."""
+    """The values :data:`_FINISH` writes for one attempt of a delivery we still hold
+    (``delivery``: its row as :func:`record_attempts` selected it)."""
     result, now = attempted.result, attempted.at
     status, next_at, delivered = "failed", delivery.next_attempt_at, delivery.delivered_at
     if result.outcome == "sent":

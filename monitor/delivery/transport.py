@@ -32,7 +32,7 @@ def attempt_deadline(seconds: float) -> Iterator[None]:
 
 def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
     """``timeout`` cut to the time left before this thread's deadline; raise if none is left."""
-    at = getattr(_deadline, "at", None)
+    at: float | None = getattr(_deadline, "at", None)
     if at is None:
         return timeout
     left = at - time.monotonic()

@@ -9,6 +9,7 @@ across processes too (:mod:`monitor.store.locks`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config import Config
 from monitor.delivery.outbox import queue_deliveries
+from monitor.delivery.targets import delivery_targets
 from monitor.errors import ParameterError
 from monitor.rules.engine import evaluate_rules, rule_fingerprint
 from monitor.rules.evaluator import AlertState
@@ -153,7 +155,8 @@ def _queue(session: Session, config: Config, new: NewEvent, as_of: date, now: da
     evaluation of 30 years must not page anyone 500 times.
     """
     rule = new.outcome.rule
-    channels = config.rule_channels(rule)
+    # Apprise URLs are read when the event is queued: one delivery per URL.
+    channels = delivery_targets(config, config.rule_channels(rule), os.environ)
     news_since = as_of - (rule.repeat_interval or config.alerts.repeat_interval)
     if not (new.decision.notify and channels and new.decision.date > news_since):
         return 0

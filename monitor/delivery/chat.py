@@ -28,7 +28,9 @@ ICONS = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":infor
 
 
 def headline(message: AlertMessage) -> str:
-    """One line: state, severity and rule, e.g. ``[FIRING:critical] btc_vs_ndx``."""
+    """One line: state, severity and rule, e.g. ``[FIRING:critical] btc_vs_ndx`` (or the title)."""
+    if message.title:
+        return message.title
     return f"[{message.state.upper()}:{message.severity}] {message.rule}"
 
 
@@ -46,6 +48,7 @@ def slack_body(message: AlertMessage, receiver: str, external_url: str) -> dict[
     """A Slack incoming-webhook message: ``text`` (the fallback) and ``blocks``."""
     icon = ":white_check_mark:" if message.resolved else ICONS.get(message.severity, "")
     text = f"{icon} {headline(message)}: {message.summary}".strip()
+    # Incoming webhooks cannot upload the chart: link the signal's chart on the dashboard.
     link = f"<{slack_escape(signal_url(external_url, message.signal))}|dashboard>"
     return {
         "text": slack_mrkdwn(text, SLACK_TEXT)["text"],

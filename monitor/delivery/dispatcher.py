@@ -28,9 +28,9 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import DBAPIError
 
 from monitor.config import Config
-from monitor.delivery.base import Sender, describe_error
+from monitor.delivery.base import ChartRenderer, Sender, describe_error
 from monitor.delivery.claims import LEASE, RENEW_EVERY, claim_due, new_owner, renew
-from monitor.delivery.email import ChartRenderer, SignalChart
+from monitor.delivery.email import SignalChart
 from monitor.delivery.message import AlertMessage, firing_since, message_from_event
 from monitor.delivery.outcome import SendResult
 from monitor.delivery.record import (
@@ -104,6 +104,12 @@ class _Lane:
         return want if run.remaining is None else min(want, run.remaining)
 
 
+def _lane(config: Config, target: str) -> _Lane:
+    """The lane of a delivery target: a channel, or one URL of an Apprise channel (``ch/...``)."""
+    budget = config.channels[target.split("/", 1)[0]].concurrency
+    return _Lane(target, budget, ThreadPoolExecutor(budget, f"deliver-{target}"))
+
+
 _WAKE = None  # put on the desk's queue: a pass began, fill the lanes
 
 
@@ -132,14 +138,7 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self.lease = lease
         self.owner = new_owner()
-        self._lanes = {
-            name: _Lane(
-                name,
-                config.channels[name].concurrency,
-                ThreadPoolExecutor(config.channels[name].concurrency, f"deliver-{name}"),
-            )
-            for name in senders
-        }
+        self._lanes = {name: _lane(config, name) for name in senders}
         self._cond = threading.Condition()
         self._run = _Run(0, None, None)
         self._anchor = (datetime.now(UTC), time.monotonic())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from monitor.config import Config, EmailChannel, WebhookChannel
+from monitor.config import AppriseChannel, Config, EmailChannel, PagerDutyChannel, WebhookChannel
 from monitor.delivery.signing import SECRET_PREFIX, parse_secret
 
 
@@ -34,6 +34,10 @@ def _variables(channel: object) -> list[tuple[str, Check]]:
         named = [(channel.secret_env, _secret_problem), (channel.url_env, _url_problem)]
     elif isinstance(channel, EmailChannel):
         named = [(channel.username_env, _set), (channel.password_env, _set)]
+    elif isinstance(channel, PagerDutyChannel):
+        named = [(channel.routing_key_env, _set)]
+    elif isinstance(channel, AppriseChannel):
+        named = [(channel.urls_env, _set)]
     return [(variable, check) for variable, check in named if variable]
 
 

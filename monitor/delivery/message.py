@@ -36,6 +36,7 @@ class AlertMessage:
     labels: dict[str, str] = field(default_factory=dict)
     event_id: int | None = None
     starts_at: dt.date | None = None  # when the alert entered firing (stable across its repeats)
+    title: str | None = None  # the channel's title_template rendered, else a headline is made
 
     @property
     def type(self) -> str:
@@ -132,5 +133,5 @@ def probe_events(channel: str, now: datetime, resolve_at: datetime | None) -> li
 
 
 def signal_url(external_url: str, signal: str) -> str:
-    """Where the dashboard shows ``signal``."""
+    """Where the dashboard shows ``signal`` (and its chart)."""
     return f"{external_url.rstrip('/')}/signals/{signal}"

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select
 
-from monitor.config import Channel, WebhookChannel
+from monitor.config import Channel, PagerDutyChannel, WebhookChannel
 from monitor.delivery.dispatcher import Dispatcher, open_dispatcher
 from monitor.delivery.message import probe_events
 from monitor.delivery.outbox import queue_deliveries
@@ -82,6 +82,8 @@ class ProbeResult:
 
 def resolves(channel: Channel) -> bool:
     """Whether ``channel``'s receiver tracks an alert until it resolves (so a test resolves)."""
+    if isinstance(channel, PagerDutyChannel):
+        return True  # else the test incident would stay open
     return isinstance(channel, WebhookChannel) and channel.format in RESOLVING_FORMATS
 
 

@@ -26,6 +26,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     trickle: float = 0.0  # seconds between the bytes of the response (a crawling receiver)
+    body: bytes = b""  # e.g. the JSON a Bot API or PagerDuty answers with
 
 
 @dataclass
@@ -107,8 +108,9 @@ class Receiver:
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
-                self.send_header("content-length", "0")
+                self.send_header("content-length", str(len(reply.body)))
                 self.end_headers()
+                self.wfile.write(reply.body)
 
             def _trickle(self, reply: Reply) -> None:
                 body = b"x" * 60

@@ -32,8 +32,18 @@ username_env = "FIREALARM_SMTP_USER"
 password_env = "FIREALARM_SMTP_PASSWORD"
 from = "a@example.com"
 to = ["b@example.com"]
+
+[channels.pager]
+type = "pagerduty"
+routing_key_env = "FIREALARM_PD_KEY"
+
+[channels.phone]
+type = "apprise"
+urls_env = "FIREALARM_APPRISE_URLS"
 """
 GOOD = {
+    "FIREALARM_PD_KEY": "R0UT1NGKEY",
+    "FIREALARM_APPRISE_URLS": "ntfy://localhost/alerts",
     "FIREALARM_OPS_SECRET": SECRET,
     "FIREALARM_CHAT_URL": "https://hooks.slack.com/services/T0/B0/x",
     "FIREALARM_SMTP_USER": "bot",

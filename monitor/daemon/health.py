@@ -17,7 +17,7 @@ from monitor.queries.deliveries import delivery_health
 from monitor.queries.jobs import job_runs
 from monitor.store.database import session_scope
 
-HealthCheck = Callable[[], tuple[bool, dict[str, object]]]
+HealthCheck = Callable[[bool], tuple[bool, dict[str, object]]]
 
 
 def make_health_check(
@@ -27,14 +27,15 @@ def make_health_check(
     is_leader: Callable[[], bool],
     channels: Sequence[str] = (),
 ) -> HealthCheck:
-    """A ``health_check() -> (ok, details)`` for the API's ``/healthz``: scheduler, jobs and
-    delivery (overdue and dead deliveries, disabled channels).
+    """A ``health_check(private) -> (ok, details)`` for the API's ``/healthz``: scheduler, jobs
+    and delivery (overdue and dead deliveries, disabled channels).
 
-    The API checks the database itself; this adds the daemon's view. Failing deliveries are
-    shown, not fatal: only when no channel can deliver at all is the daemon unhealthy.
+    The API checks the database itself; this adds the daemon's view. Which process ran each job
+    (``host:pid``) only when ``private``. Failing deliveries are shown, not fatal: only when no
+    channel can deliver at all is the daemon unhealthy.
     """
 
-    def health_check() -> tuple[bool, dict[str, object]]:
+    def health_check(private: bool) -> tuple[bool, dict[str, object]]:
         details: dict[str, object] = {
             "scheduler": "running" if scheduler_running() else "stopped",
             "leader": is_leader(),
@@ -51,7 +52,7 @@ def make_health_check(
                 "last_success_at": _iso(row["last_success_at"]),
                 "last_status": row["last_status"],
                 "next_run_at": _iso(row["next_run_at"]),
-                "runner": row["runner"],
+                **({"runner": row["runner"]} if private else {}),
             }
             for row in runs
         }

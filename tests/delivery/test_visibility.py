@@ -94,7 +94,8 @@ def test_a_410_is_announced_shown_everywhere_and_undone_by_redeliver_channel(
         is_leader=lambda: True,
         channels=["ops", "team"],
     )
-    client = TestClient(create_app(runtime, health_check=health, routers=[metrics.router()]))
+    app = create_app(runtime, health_check=health, routers=[metrics.router()])
+    client = TestClient(app, base_url="http://127.0.0.1")
     body = client.get("/healthz")
     assert body.status_code == 200  # team still delivers
     delivery = body.json()["checks"]["delivery"]
@@ -130,7 +131,8 @@ def test_healthz_fails_only_when_no_channel_can_deliver(sqlite_url, sqlite_engin
         is_leader=lambda: True,
         channels=["ops", "team"],
     )
-    client = TestClient(create_app(Runtime(config, sqlite_engine), health_check=health))
+    app = create_app(Runtime(config, sqlite_engine), health_check=health)
+    client = TestClient(app, base_url="http://127.0.0.1")
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["delivery"]["deliverable"] is False

@@ -260,7 +260,7 @@ def test_a_refusal_with_terminal_escapes_is_stored_and_printed_without_them(
     [delivery_id] = queue_event(sqlite_engine, clock.now, channels=("team",))
     senders = build_senders(
         config, environ=ENV, chart=lambda m: None, ssl_context=smtp.client_context
-    )  # type: ignore[arg-type]  # no webhook channel here
+    )
     hostile = "450 4.2.2 \x1b]0;pwned\x07\x1b[2J\x1b[31mmailbox full\x1b[0m"
     smtp.mailbox.refuse = {"me@example.com": hostile, "you@example.com": hostile}
     Dispatcher(config, sqlite_engine, senders).dispatch_due(clock.now)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Annotated, Any
 
@@ -15,7 +15,7 @@ from monitor.api.cache import ResponseCache, cached_response
 from monitor.api.responses import FormatQuery, json_response, table_response, wants_csv
 from monitor.config import Config
 from monitor.queries.alerts import EVENT_COLUMNS, OPEN_COLUMNS, alert_events, open_alerts
-from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries
+from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries, delivery_health
 from monitor.queries.instruments import INSTRUMENT_COLUMNS, instruments
 from monitor.queries.periods import signal_firing_periods
 from monitor.queries.prices import PRICE_COLUMNS, prices, prices_version
@@ -197,6 +197,12 @@ def list_alert_events(
     """Every alert transition in date order, bounded by date and/or page."""
     rows = alert_events(db, since=since, until=until, limit=limit, offset=offset)
     return table_response(request, rows, EVENT_COLUMNS, fmt, name="events")
+
+
+@router.get("/deliveries/health")
+def deliveries_health(db: Db, cfg: Cfg) -> Response:
+    """Queued, overdue, failed and dead deliveries and disabled channels (as in /healthz)."""
+    return json_response(delivery_health(db, datetime.now(UTC), list(cfg.channels)))
 
 
 @router.get("/deliveries", responses=schemas.table_of(schemas.DeliveryRow))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -40,7 +41,7 @@ def check(
     Example: firealarm --config /etc/firealarm/firealarm.toml check --channels
     """
     cli = state(ctx)
-    report = check_config(cli.config_path, cli.database_url)
+    report = check_config(cli.config_path, cli.database_url, os.environ)
     for problem in report.problems:
         err.print(f"error: {problem}", markup=False)
     if report.problems or report.config is None:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from monitor.api.exposure import check_exposure, warn_insecure
+from monitor.cli.delivery import refuse_unusable_channels
 from monitor.cli.options import InsecureOption
 from monitor.cli.state import state
 from monitor.config import load_config
@@ -53,6 +54,7 @@ def run(
     """
     cli = state(ctx)
     config = load_config(cli.config_path, database_url=cli.database_url)
+    refuse_unusable_channels(config)
     host = host if host is not None else config.server.host
     insecure = check_exposure(host, insecure_no_token=insecure_no_token)  # before any set-up
     configure_logging()

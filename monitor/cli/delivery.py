@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
-import httpx
 import typer
 from rich.console import Console
 
@@ -15,8 +15,10 @@ from monitor.charts.data import alert_chart_renderer
 from monitor.cli.options import FormatOption
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
+from monitor.config import Config, load_config
 from monitor.delivery.dispatcher import dispatch_due
-from monitor.delivery.replay import RESOLVE_AFTER, notify_test, requeue
+from monitor.delivery.environment import channel_environment_problems
+from monitor.delivery.replay import RESOLVE_AFTER, notify_test, requeue, requeue_channel
 from monitor.errors import ConfigError
 from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries, delivery_exists
 from monitor.runtime import Runtime
@@ -42,16 +44,32 @@ def register(app: typer.Typer) -> None:
     app.command("notify-test")(notify_test_command)
 
 
+def refuse_unusable_channels(config: Config) -> None:
+    """Exit 2 (one line) if a channel's environment variable is missing or malformed."""
+    problems = channel_environment_problems(config, os.environ)
+    if problems:
+        raise ConfigError("; ".join(problems))
+
+
+def sending_runtime(ctx: typer.Context, *, migrate: bool = True) -> Runtime:
+    """The runtime of a command that sends, once its channels are known to be able to work."""
+    cli = state(ctx)
+    refuse_unusable_channels(load_config(cli.config_path, database_url=cli.database_url))
+    return cli.runtime(migrate=migrate)
+
+
 def deliver(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Most deliveries to send.")] = 100,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Most deliveries to send; default all.")
+    ] = None,
 ) -> None:
     """Send the deliveries that are due, once, and print what happened.
 
     Exit 1 if any delivery failed or went dead; retries scheduled for a transient error exit 0.
     Example: firealarm deliver --limit 500
     """
-    runtime = state(ctx).runtime()
+    runtime = sending_runtime(ctx)
     try:
         report = dispatch_due(
             runtime, limit=limit, chart=alert_chart_renderer(runtime.config, runtime.engine)
@@ -84,28 +102,49 @@ def list_deliveries(
 
 def redeliver(
     ctx: typer.Context,
-    delivery_id: Annotated[str, typer.Argument(help="Delivery id (msg_...), see `deliveries`.")],
+    delivery_id: Annotated[
+        str | None, typer.Argument(help="Delivery id (msg_...), see `deliveries`.")
+    ] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option("--channel", help="Enable CHANNEL again and replay its failed deliveries."),
+    ] = None,
 ) -> None:
     """Replay a failed or dead delivery now, with the same id (receivers drop duplicates).
 
-    A channel disabled by its receiver (HTTP 410) is enabled again.
-    Example: firealarm redeliver msg_3f2a...
+    With --channel: enable a channel disabled by its receiver (HTTP 410) and replay all its
+    failed deliveries in one step.
+    Example: firealarm redeliver msg_3f2a...   or   firealarm redeliver --channel ops
     """
-    runtime = state(ctx).runtime()
+    if (delivery_id is None) == (channel is None):
+        raise ConfigError("give a delivery id or --channel NAME, not both")
+    runtime = sending_runtime(ctx)
     try:
-        with session_scope(runtime.engine) as session:
-            if not delivery_exists(session, delivery_id):
-                raise ConfigError(
-                    f"no delivery with id {delivery_id!r} (see `firealarm deliveries`)"
-                )
         now = datetime.now(UTC)
-        requeue(runtime.engine, delivery_id, now)
+        if channel is not None:
+            if channel not in runtime.config.channels:
+                raise ConfigError(f"unknown channel {channel!r}")
+            ids = requeue_channel(runtime.engine, channel, now)
+        else:
+            assert delivery_id is not None
+            with session_scope(runtime.engine) as session:
+                if not delivery_exists(session, delivery_id):
+                    raise ConfigError(
+                        f"no delivery with id {delivery_id!r} (see `firealarm deliveries`)"
+                    )
+            requeue(runtime.engine, delivery_id, now)
+            ids = [delivery_id]
         chart = alert_chart_renderer(runtime.config, runtime.engine)
-        report = dispatch_due(runtime, now=now, ids=[delivery_id], chart=chart)
+        report = dispatch_due(runtime, now=now, ids=ids, chart=chart)
     finally:
         runtime.close()
-    status = report.statuses.get(delivery_id, "pending")
-    err.print(f"{delivery_id}: {status}")
+    if channel is not None:
+        err.print(f"channel {channel} enabled; {len(ids)} replayed: {report.summary()}")
+        if report.failed:
+            raise typer.Exit(1)
+        return
+    status = report.statuses.get(ids[0], "pending")
+    err.print(f"{ids[0]}: {status}")
     if status != "sent":
         raise typer.Exit(1)
 
@@ -125,7 +164,7 @@ def notify_test_command(
     Alertmanager-format and PagerDuty receivers also get the test's resolve a few seconds later.
     Example: firealarm notify-test ops
     """
-    runtime = state(ctx).runtime()
+    runtime = sending_runtime(ctx)
     try:
         sent = probe_channel(runtime, channel, resolve_after)
     finally:
@@ -137,15 +176,13 @@ def notify_test_command(
 def probe_channel(runtime: Runtime, channel: str, resolve_after: float = RESOLVE_AFTER) -> bool:
     """Send a test alert through ``channel`` as notify-test does, one line per delivery on
     stderr; whether every one was sent."""
-    with httpx.Client() as client:
-        results = notify_test(
-            runtime,
-            channel,
-            client,
-            clock=lambda: datetime.now(UTC),
-            sleep=time.sleep,
-            resolve_after=resolve_after,
-        )
+    results = notify_test(
+        runtime,
+        channel,
+        clock=lambda: datetime.now(UTC),
+        sleep=time.sleep,
+        resolve_after=resolve_after,
+    )
     for result in results:
         what = "" if result.state == "test" else "resolve "
         code = f" {result.status_code}" if result.status_code is not None else ""

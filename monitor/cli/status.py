@@ -6,6 +6,7 @@ delivery counts), and CSV, one table per file, is what the listings it summarise
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -24,7 +25,8 @@ from monitor.cli.output import (
 )
 from monitor.cli.state import state
 from monitor.config import Config
-from monitor.queries.alerts import delivery_counts, open_alerts
+from monitor.queries.alerts import open_alerts
+from monitor.queries.deliveries import delivery_health
 from monitor.queries.jobs import job_runs
 from monitor.queries.prices import latest_fetch_runs
 from monitor.queries.signals import latest_signals
@@ -69,7 +71,7 @@ def status(
             "sources": latest_fetch_runs(session),
             "signals": _signal_rows(config, session),
             "alerts": open_alerts(session),
-            "deliveries": delivery_counts(session),
+            "deliveries": delivery_health(session, datetime.now(UTC), list(config.channels)),
             "daemon": job_runs(session),
         }
     if fmt is ReportFormat.json:
@@ -126,10 +128,24 @@ def _print_status(report: dict[str, Any]) -> None:
         print_table(alerts)
     else:
         console.print("open alerts: none")
-    counts = report["deliveries"]
-    dead = f"[bold red]{counts['dead']} dead[/]" if counts["dead"] else "0 dead"
-    console.print(f"deliveries: {counts['queued']} queued, {dead}")
+    _print_deliveries(console, report["deliveries"])
     _print_jobs(console, report["daemon"])
+
+
+def _print_deliveries(console: Console, health: dict[str, Any]) -> None:
+    def alarming(count: int, what: str) -> str:
+        return f"[bold red]{count} {what}[/]" if count else f"0 {what}"
+
+    console.print(
+        f"deliveries: {health['queued']} queued, {alarming(health['overdue'], 'overdue')}, "
+        f"{alarming(health['dead'], 'dead')}"
+    )
+    for row in health["disabled_channels"]:
+        console.print(
+            f"[bold red]channel {escape(row['channel'])} disabled[/] since "
+            f"{jsonable(row['disabled_at'])}: {escape(row['reason'] or '')} "
+            f"(`firealarm redeliver --channel {escape(row['channel'])}` re-enables it)"
+        )
 
 
 def _print_jobs(console: Console, jobs: list[dict[str, Any]]) -> None:

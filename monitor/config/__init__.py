@@ -303,7 +303,13 @@ class AlertsConfig(_Model):
     )
 
 
-class _Templated(_Model):
+class ChannelBase(_Model):
+    """What every channel type has: how many deliveries it sends at once (its own budget)."""
+
+    concurrency: int = Field(8, ge=1, le=64, description="deliveries in flight at once")
+
+
+class _Templated(ChannelBase):
     """Per-channel Jinja2 templates (``monitor.delivery.templates``), checked in ``Config``."""
 
     title_template: str | None = None

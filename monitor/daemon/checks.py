@@ -9,11 +9,13 @@ per kind, or every problem, one line each.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor.config import Config, load_config
 from monitor.daemon.schedule import schedule_problems
+from monitor.delivery.environment import channel_environment_problems
 from monitor.errors import ConfigError
 from monitor.rules.stale import watched_instruments
 from monitor.store.database import redact_url
@@ -28,13 +30,17 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)
 
 
-def check_config(path: Path | None, database_url: str | None) -> CheckReport:
-    """Check the config at ``path`` (else the discovered one), as ``run`` would read it."""
+def check_config(
+    path: Path | None, database_url: str | None, environ: Mapping[str, str]
+) -> CheckReport:
+    """Check the config at ``path`` (else the discovered one) as ``run`` would read it, and
+    the environment variables its channels name (``environ``: the process's, in the CLI)."""
     try:
         config = load_config(path, database_url=database_url)
     except ConfigError as exc:
         return CheckReport(problems=exc.problems)
-    return CheckReport(config, found=describe(config), problems=schedule_problems(config))
+    problems = schedule_problems(config) + channel_environment_problems(config, environ)
+    return CheckReport(config, found=describe(config), problems=problems)
 
 
 def describe(config: Config) -> list[str]:

@@ -7,11 +7,13 @@ monitor can alert on age, and says 503 only when the daemon itself cannot work.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
 from monitor.errors import StoreError
+from monitor.queries.deliveries import delivery_health
 from monitor.queries.jobs import job_runs
 from monitor.store.database import session_scope
 
@@ -19,12 +21,18 @@ HealthCheck = Callable[[bool], tuple[bool, dict[str, object]]]
 
 
 def make_health_check(
-    engine: Engine, *, scheduler_running: Callable[[], bool], is_leader: Callable[[], bool]
+    engine: Engine,
+    *,
+    scheduler_running: Callable[[], bool],
+    is_leader: Callable[[], bool],
+    channels: Sequence[str] = (),
 ) -> HealthCheck:
-    """A ``health_check(private) -> (ok, details)`` for the API's ``/healthz``: scheduler, jobs.
+    """A ``health_check(private) -> (ok, details)`` for the API's ``/healthz``: scheduler, jobs
+    and delivery (overdue and dead deliveries, disabled channels).
 
-    The API checks the database itself; this adds the daemon's view, read from ``job_runs``.
-    Which process ran each job (``host:pid``) only when ``private``.
+    The API checks the database itself; this adds the daemon's view. Which process ran each job
+    (``host:pid``) only when ``private``. Failing deliveries are shown, not fatal: only when no
+    channel can deliver at all is the daemon unhealthy.
     """
 
     def health_check(private: bool) -> tuple[bool, dict[str, object]]:
@@ -35,6 +43,7 @@ def make_health_check(
         try:
             with session_scope(engine) as session:
                 runs = job_runs(session)
+                delivery = delivery_health(session, datetime.now(UTC), channels)
         except StoreError as exc:
             details["jobs"] = f"unavailable: {exc}"
             return False, details
@@ -47,7 +56,15 @@ def make_health_check(
             }
             for row in runs
         }
-        return details["scheduler"] == "running", details
+        details["delivery"] = {
+            **delivery,
+            "oldest_overdue_at": _iso(delivery["oldest_overdue_at"]),
+            "disabled_channels": [
+                {**row, "disabled_at": _iso(row["disabled_at"])}
+                for row in delivery["disabled_channels"]
+            ],
+        }
+        return details["scheduler"] == "running" and delivery["deliverable"], details
 
     return health_check
 

@@ -24,7 +24,7 @@ from monitor.config import Instrument
 from monitor.daemon.metrics import DaemonMetrics
 from monitor.daemon.runs import record_finish, record_start
 from monitor.daemon.schedule import FetchJob, next_fire
-from monitor.delivery.dispatcher import dispatch_due
+from monitor.delivery.dispatcher import open_dispatcher
 from monitor.errors import FirealarmError, JobFailed, SourceError, StoreError
 from monitor.evaluation import evaluate as run_pipeline
 from monitor.ingest.fetch import FetchReport, fetch_source
@@ -46,12 +46,16 @@ StepFunction = Callable[[Runtime, datetime], dict[str, object]]
 @dataclass(frozen=True)
 class JobFunctions:
     """The work behind the jobs: fetch a group of instruments, evaluate, dispatch deliveries;
-    on a first start, load the bundled history (None: never)."""
+    on a first start, load the bundled history (None: never).
+
+    ``close`` ends what the functions hold (the dispatcher's attempts in flight, its clients).
+    """
 
     fetch: FetchFunction
     evaluate: StepFunction
     dispatch: StepFunction
     load_bundled: StepFunction | None = None
+    close: Callable[[], None] = lambda: None
 
 
 def default_functions(
@@ -62,8 +66,10 @@ def default_functions(
 ) -> JobFunctions:
     """The real fetch (with ``sources``, default the real adapters), evaluation and dispatcher.
 
-    When ``stopping`` is set, a fetch waiting to retry gives up at once, so SIGTERM is not held
-    up by a back-off of many seconds.
+    One dispatcher serves the process's life: each dispatch tick starts what became due and
+    returns, its channels keep sending (and claiming more) between ticks. When ``stopping`` is
+    set, a fetch waiting to retry gives up at once, so SIGTERM is not held up by a back-off of
+    many seconds.
     """
     sources = sources if sources is not None else build_sources(runtime.config)
     sleep = retry_sleep(stopping or threading.Event())
@@ -83,16 +89,23 @@ def default_functions(
             "deliveries_queued": report.alerts.deliveries,
         }
 
-    def dispatch(rt: Runtime, now: datetime) -> dict[str, object]:
-        chart = alert_chart_renderer(rt.config, rt.engine)
-        return dict(dispatch_due(rt, now=now, chart=chart).counts)
+    dispatcher = open_dispatcher(
+        runtime, chart=alert_chart_renderer(runtime.config, runtime.engine)
+    )
 
     def load_bundled(rt: Runtime, now: datetime) -> dict[str, object]:
         report = load_bundled_if_empty(rt.config, rt.engine, now=now)
         return {"files": report.files, "rows": report.rows} if report.files else {}
 
+    def dispatch(rt: Runtime, now: datetime) -> dict[str, object]:
+        return dispatcher.pump(now)
+
     return JobFunctions(
-        fetch=fetch, evaluate=evaluate, dispatch=dispatch, load_bundled=load_bundled
+        fetch=fetch,
+        evaluate=evaluate,
+        dispatch=dispatch,
+        load_bundled=load_bundled,
+        close=dispatcher.close,
     )
 
 

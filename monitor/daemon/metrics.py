@@ -10,6 +10,7 @@ from __future__ import annotations
 import platform
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Response
 from prometheus_client import (
@@ -24,6 +25,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 
 from monitor.errors import StoreError
+from monitor.queries.deliveries import delivery_health
 from monitor.store.database import session_scope
 from monitor.store.models import AlertEvent, Delivery, FetchRun, JobRun, RuleState
 from monitor.version import __version__
@@ -57,6 +59,7 @@ class DatabaseCollector(Collector):
             events = _counts(session, AlertEvent.state)
             states = _counts(session, RuleState.state)
             deliveries = _counts(session, Delivery.status)
+            delivery = delivery_health(session, datetime.now(UTC), ())
             successes = session.execute(select(JobRun.job, JobRun.last_success_at)).all()
         runs = CounterMetricFamily(
             "firealarm_fetch_runs", "Fetch runs per source and outcome", labels=["source", "status"]
@@ -75,6 +78,20 @@ class DatabaseCollector(Collector):
         yield _gauge("firealarm_alert_events", "Alert events recorded, by state", "state", events)
         yield _gauge("firealarm_alerts", "Alerts by current state", "state", states)
         yield _gauge("firealarm_deliveries", "Deliveries by status", "status", deliveries)
+        overdue = GaugeMetricFamily(
+            "firealarm_deliveries_overdue",
+            "Deliveries still pending well past their next attempt (no dispatcher sending)",
+        )
+        overdue.add_metric([], delivery["overdue"])
+        yield overdue
+        disabled = GaugeMetricFamily(
+            "firealarm_channel_disabled",
+            "1 for each channel its receiver disabled (HTTP 410)",
+            labels=["channel"],
+        )
+        for row in delivery["disabled_channels"]:
+            disabled.add_metric([row["channel"]], 1)
+        yield disabled
         last = GaugeMetricFamily(
             "firealarm_job_last_success_timestamp_seconds",
             "Unix time of each job's last successful run",

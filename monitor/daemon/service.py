@@ -50,6 +50,7 @@ class Daemon:
         clock: Clock = lambda: datetime.now(UTC),
     ) -> None:
         self.runtime = runtime
+        self._functions = functions
         self.host, self.port = host, port
         self._clock = clock
         self._leader = False
@@ -92,7 +93,10 @@ class Daemon:
             self._schedule_jobs()
             self.scheduler.start()
             health = make_health_check(
-                engine, scheduler_running=lambda: self.scheduler.running, is_leader=self.is_leader
+                engine,
+                scheduler_running=lambda: self.scheduler.running,
+                is_leader=self.is_leader,
+                channels=list(self.runtime.config.channels),
             )
             app = create_app(self.runtime, health_check=health, routers=[self.metrics.router()])
             self._server = HttpServer(app, self.host, self.port)
@@ -159,6 +163,7 @@ class Daemon:
         if self.scheduler.running:
             # Waits for the job in flight; pending runs are dropped.
             self.scheduler.shutdown(wait=True)
+        self._functions.close()
         if self._server is not None:
             self._server.stop()
         if self._leadership is not None:

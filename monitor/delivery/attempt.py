@@ -9,16 +9,21 @@ import httpx
 
 from monitor.delivery.base import describe_error
 from monitor.delivery.outcome import SendResult, classify_status, parse_retry_after
+from monitor.delivery.transport import attempt_deadline
 
 
-def send_once(client: httpx.Client, request: httpx.Request, now: datetime) -> SendResult:
-    """Send ``request``; transport errors retry, statuses go through the shared classifier.
+def send_once(
+    client: httpx.Client, request: httpx.Request, now: datetime, timeout: float
+) -> SendResult:
+    """Send ``request`` within ``timeout`` seconds in all (connect, send, wait, read); transport
+    errors retry, statuses go through the shared classifier.
 
     The URL is masked in errors: Slack/Discord URLs and some receivers' paths are credentials.
     """
     started = time.perf_counter()
     try:
-        response = client.send(request)
+        with attempt_deadline(timeout):
+            response = client.send(request)
     except httpx.TransportError as exc:
         error = describe_error(exc, (str(request.url),))
         return SendResult("retry", error=error, duration_ms=elapsed_ms(started))

@@ -1,38 +1,53 @@
-"""The dispatcher: claim due deliveries, send them concurrently, record every attempt.
+"""The dispatcher: claim due deliveries, send them per channel, record each attempt at once.
 
 At least once: a delivery is marked sent only after its receiver accepted it, and keeps its id
-(the webhook-id) on every retry, so receivers drop duplicates. Run by ``firealarm deliver`` and
-every few seconds by the daemon; any number of dispatchers may share a PostgreSQL database.
+(the webhook-id) on every retry, so receivers drop duplicates. Each channel is a *lane* with its
+own threads (its ``concurrency``) and its own claims, so a hanging channel never holds up
+another. A lane claims up to twice its budget and claims more whenever half is free, so a
+backlog drains continuously. Each attempt is signed when it starts and recorded in its own
+transaction when it ends; the claims this dispatcher holds are renewed while it lives
+(:mod:`monitor.delivery.claims`). ``firealarm deliver`` runs :meth:`Dispatcher.dispatch_due`;
+the daemon keeps one dispatcher for its life and calls :meth:`Dispatcher.pump` every few seconds.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import os
+import queue
 import random
+import threading
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import httpx
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import DBAPIError
 
 from monitor.config import Config
 from monitor.delivery.base import ChartRenderer, Sender, describe_error
-from monitor.delivery.claims import DEFAULT_LEASE, claim_due, new_owner
+from monitor.delivery.claims import LEASE, RENEW_EVERY, claim_due, new_owner, renew
 from monitor.delivery.email import SignalChart
 from monitor.delivery.message import AlertMessage, firing_since, message_from_event
 from monitor.delivery.outcome import SendResult
-from monitor.delivery.record import Attempted, disabled_channels, fail_unsendable, record_results
-from monitor.delivery.senders import build_senders
+from monitor.delivery.record import (
+    Attempted,
+    disabled_channels,
+    fail_unsendable,
+    log_attempt,
+    record_attempts,
+)
+from monitor.delivery.senders import Senders, build_senders
+from monitor.errors import StoreError
 from monitor.runtime import Runtime
 from monitor.store.database import session_scope
-from monitor.store.models import AlertEvent, Delivery
+from monitor.store.models import Delivery
 
 log = logging.getLogger(__name__)
+GATHER_SECONDS = 0.01
 
 
 @dataclass
@@ -60,8 +75,52 @@ class DispatchReport:
         )
 
 
+@dataclass
+class _Run:
+    """One call's bounds (``limit``, ``ids``) and, for ``dispatch_due``, its report."""
+
+    remaining: int | None
+    ids: Sequence[str] | None
+    report: DispatchReport | None
+    in_flight: int = 0
+
+
+@dataclass
+class _Lane:
+    """One channel's sending: its own threads (its budget) and the claims it has in hand."""
+
+    name: str
+    budget: int
+    pool: ThreadPoolExecutor
+    held: int = 0  # claimed and not yet recorded
+    exhausted: bool = False  # nothing more was due at its last claim (until the next pass)
+
+    def wants(self, run: _Run) -> int:
+        """How many to claim now: up to eight times the budget in hand, refilled by at least
+        four times the budget at a time (few, large claims; the lane's own threads only)."""
+        if self.exhausted or self.held > 4 * self.budget:
+            return 0
+        want = 8 * self.budget - self.held
+        return want if run.remaining is None else min(want, run.remaining)
+
+
+def _lane(config: Config, target: str) -> _Lane:
+    """The lane of a delivery target: a channel, or one URL of an Apprise channel (``ch/...``)."""
+    budget = config.channels[target.split("/", 1)[0]].concurrency
+    return _Lane(target, budget, ThreadPoolExecutor(budget, f"deliver-{target}"))
+
+
+_WAKE = None  # put on the desk's queue: a pass began, fill the lanes
+
+
 class Dispatcher:
-    """Sends due deliveries of one database through the configured channels."""
+    """Sends due deliveries of one database through the configured channels.
+
+    The channels' threads only send. One thread, the desk, does the dispatcher's database work
+    in order: it records each finished attempt in its own transaction, claims more for the
+    lanes with room, and renews the claims held. One writer keeps SQLite's lock uncontended and
+    spares the senders any wait for the database.
+    """
 
     def __init__(
         self,
@@ -70,89 +129,225 @@ class Dispatcher:
         senders: Mapping[str, Sender],
         *,
         rng: random.Random | None = None,
-        workers: int = 8,
-        lease: timedelta = DEFAULT_LEASE,
+        lease: timedelta = LEASE,
+        renew_every: timedelta = RENEW_EVERY,
     ) -> None:
         self.config = config
         self.engine = engine
         self.senders = senders
         self.rng = rng or random.Random()
-        self.workers = workers
         self.lease = lease
+        self.owner = new_owner()
+        self._lanes = {name: _lane(config, name) for name in senders}
+        self._cond = threading.Condition()
+        self._run = _Run(0, None, None)
+        self._anchor = (datetime.now(UTC), time.monotonic())
+        self._finished: queue.SimpleQueue[Attempted | None] = queue.SimpleQueue()
+        self._run_of: dict[str, _Run] = {}  # claimed delivery → the call that claimed it
+        self._unrecorded: list[Attempted] = []
+        self._renew_every = renew_every.total_seconds()
+        self._stopping = False  # no more claims
+        self._desk_done = False  # every attempt has finished: record them and stop
+        self._desk = threading.Thread(target=self._work_desk, name="deliver-desk", daemon=True)
+        self._desk.start()
+
+    def now(self) -> datetime:
+        """The time now, on the clock of the last ``now`` passed in (tests pass their own)."""
+        start, at = self._anchor
+        return start + timedelta(seconds=time.monotonic() - at)
 
     def dispatch_due(
-        self, now: datetime, *, limit: int = 100, ids: Sequence[str] | None = None
+        self, now: datetime, *, limit: int | None = None, ids: Sequence[str] | None = None
     ) -> DispatchReport:
-        """Send what is due at ``now`` (at most ``limit``; only ``ids`` if given) once."""
-        owner = new_owner()
-        lease = self._lease_for(limit)
-        claimed = claim_due(self.engine, now=now, limit=limit, owner=owner, lease=lease, ids=ids)
-        if not claimed:
-            return DispatchReport()
-        jobs, unsendable = self._prepare(claimed)
-        fail_unsendable(self.engine, unsendable, owner)
-        results = self._send_all(jobs, now)
-        statuses = record_results(
-            self.engine,
-            results,
-            owner=owner,
-            now=now,
-            max_age=self.config.alerts.max_delivery_age,
-            rng=self.rng,
-        )
-        for attempted in results:
-            result = attempted.result
-            detail = f" ({result.error})" if result.error else ""
-            log.info(
-                "delivery %s to %s: %s%s",
-                attempted.delivery_id,
-                attempted.channel,
-                result.outcome,
-                detail,
-            )
-        return DispatchReport({**{i: "failed" for i in unsendable}, **statuses})
+        """Send what is due at ``now`` (at most ``limit``; only ``ids``) and wait for it all."""
+        report = DispatchReport()
+        run = _Run(limit, ids, report)
+        report.statuses.update(self._begin(now, run))
+        with self._cond:
+            while not self._settled(run):
+                self._cond.wait(timeout=1.0)
+        return report
 
-    def _prepare(
-        self, claimed: Sequence[tuple[Delivery, AlertEvent]]
-    ) -> tuple[list[tuple[Delivery, AlertMessage]], dict[str, str]]:
-        """Messages to send, and why the rest cannot be sent (channel disabled or removed)."""
+    def pump(self, now: datetime) -> dict[str, object]:
+        """The daemon's tick: start sending whatever is due and return at once."""
+        failed = self._begin(now, _Run(None, None, None))
+        return {"deliveries_failed": len(failed)} if failed else {}
+
+    def close(self) -> None:
+        """Finish the attempts under way, give back unsent claims, close the senders."""
+        with self._cond:
+            if self._stopping:
+                return
+            self._stopping = True
+        for lane in self._lanes.values():
+            lane.pool.shutdown(wait=True, cancel_futures=True)
+        self._desk_done = True
+        self._finished.put(_WAKE)
+        self._desk.join()
+        self._record_all(self._take_unrecorded())
+        try:
+            with session_scope(self.engine) as session:
+                session.execute(
+                    update(Delivery)
+                    .where(Delivery.lease_owner == self.owner, Delivery.status == "pending")
+                    .values(lease_owner=None, lease_until=None)
+                )
+        except StoreError as exc:
+            log.warning("delivery.release_failed: %s", exc, extra={"error": str(exc)})
+        if self._unrecorded:
+            log.error("delivery.unrecorded: %d attempts could not be stored", len(self._unrecorded))
+        if isinstance(self.senders, Senders):
+            self.senders.close()
+
+    def _begin(self, now: datetime, run: _Run) -> dict[str, str]:
+        """Start a pass at ``now``: fail what cannot be sent, then have the desk fill the lanes."""
+        self._anchor = (now, time.monotonic())
+        failed = fail_unsendable(self.engine, now=now, configured=list(self._lanes), ids=run.ids)
+        for delivery_id, reason in failed.items():
+            log.error(
+                "delivery.failed %s: %s",
+                delivery_id,
+                reason,
+                extra={"delivery_id": delivery_id, "reason": reason},
+            )
         with session_scope(self.engine) as session:
             disabled = disabled_channels(session)
-            starts = {event.id: firing_since(session, event) for _, event in claimed}
-        jobs: list[tuple[Delivery, AlertMessage]] = []
-        unsendable: dict[str, str] = {}
-        for delivery, event in claimed:
-            channel = delivery.channel
-            if channel in disabled:
-                unsendable[delivery.id] = f"channel {channel} disabled: {disabled[channel]}"
-            elif channel not in self.senders:
-                unsendable[delivery.id] = f"channel {channel} is not configured"
-            else:
-                jobs.append((delivery, message_from_event(event, starts.get(event.id))))
-        return jobs, unsendable
+        with self._cond:
+            self._run = run
+            for lane in self._lanes.values():
+                lane.exhausted = lane.name in disabled
+        self._finished.put(_WAKE)
+        return {delivery_id: "failed" for delivery_id in failed}
 
-    def _lease_for(self, limit: int) -> timedelta:
-        """Long enough to send ``limit`` deliveries that all time out, so no claim lapses early."""
-        timeouts = [channel.timeout for channel in self.config.channels.values()] or [0.0]
-        rounds = math.ceil(limit / self.workers)
-        return max(self.lease, timedelta(seconds=2 * max(timeouts) * rounds))
+    def _settled(self, run: _Run) -> bool:
+        idle = all(lane.exhausted or run.remaining == 0 for lane in self._lanes.values())
+        return idle and run.in_flight == 0
 
-    def _send_all(
-        self, jobs: list[tuple[Delivery, AlertMessage]], now: datetime
-    ) -> list[Attempted]:
-        def send(job: tuple[Delivery, AlertMessage]) -> Attempted:
-            delivery, message = job
+    def _work_desk(self) -> None:
+        """Record, claim and renew, in this order, until :meth:`close`."""
+        renewed = time.monotonic()
+        while True:
             try:
-                result = self.senders[delivery.channel].send(message, delivery.id, now)
-            except Exception as exc:  # a sender bug must not lose the other results
-                log.exception("sender for %s crashed", delivery.channel)
-                result = SendResult("retry", error=describe_error(exc))
-            return Attempted(delivery.id, delivery.channel, result)
+                first = self._finished.get(timeout=self._renew_every)
+            except queue.Empty:
+                first = _WAKE
+            if first is not None:
+                # Let the attempts finishing together share one commit: a few milliseconds
+                # more at risk in a crash, many fewer statements competing with the senders.
+                time.sleep(GATHER_SECONDS)
+            batch = [first]
+            while not self._finished.empty():
+                batch.append(self._finished.get())
+            try:
+                self._record_all([a for a in batch if a is not None] + self._take_unrecorded())
+                if self._desk_done and self._finished.empty():
+                    return  # set once every attempt has put its result: none is left behind
+                for lane in self._lanes.values():
+                    self._fill(lane)
+                if time.monotonic() - renewed >= self._renew_every:
+                    renewed = time.monotonic()
+                    self._renew()
+            except Exception:  # the desk must outlive any one failure, or nothing is recorded
+                log.exception("delivery.desk_failed")
+                if self._desk_done and self._finished.empty():
+                    return
 
-        if len(jobs) <= 1:
-            return [send(job) for job in jobs]
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(jobs))) as pool:
-            return list(pool.map(send, jobs))
+    def _record_all(self, finished: list[Attempted]) -> None:
+        """Store ``finished`` and free their places in the lanes (unless the database refused)."""
+        if not finished:
+            return
+        try:
+            statuses = record_attempts(
+                self.engine,
+                finished,
+                owner=self.owner,
+                max_age=self.config.alerts.max_delivery_age,
+                rng=self.rng,
+                channels=list(self.config.channels),
+            )
+        except StoreError as exc:
+            # We still hold the claims: they are renewed and these attempts stored once the
+            # database answers again, so nobody sends them a second time meanwhile.
+            log.warning("delivery.record_failed: %s", exc, extra={"error": str(exc)})
+            with self._cond:
+                self._unrecorded.extend(finished)
+            return
+        with self._cond:
+            for attempted in finished:
+                status = statuses.get(attempted.delivery_id)
+                log_attempt(attempted, status)
+                lane = self._lanes[attempted.channel]
+                run = self._run_of.pop(attempted.delivery_id)
+                lane.held -= 1
+                run.in_flight -= 1
+                if run.report is not None and status is not None:
+                    run.report.statuses[attempted.delivery_id] = status
+                if attempted.result.outcome == "disabled":
+                    lane.exhausted = True
+            self._cond.notify_all()
+
+    def _take_unrecorded(self) -> list[Attempted]:
+        with self._cond:
+            taken, self._unrecorded = self._unrecorded, []
+        return taken
+
+    def _fill(self, lane: _Lane) -> None:
+        """Claim for ``lane`` while it has room and something is due, and start sending."""
+        with self._cond:
+            run = self._run
+            want = 0 if self._stopping else lane.wants(run)
+        if want <= 0:
+            return
+        jobs: list[tuple[str, AlertMessage]] = []
+        try:
+            jobs = self._claim(lane.name, want, run)
+        except (StoreError, DBAPIError) as exc:
+            log.warning("delivery.claim_failed: %s", exc, extra={"error": str(exc)})
+        with self._cond:
+            lane.exhausted = lane.exhausted or len(jobs) < want
+            lane.held += len(jobs)
+            run.in_flight += len(jobs)
+            if run.remaining is not None:
+                run.remaining -= len(jobs)
+            for delivery_id, _ in jobs:
+                self._run_of[delivery_id] = run
+            self._cond.notify_all()
+        for delivery_id, message in jobs:
+            lane.pool.submit(self._attempt, lane.name, delivery_id, message)
+
+    def _claim(self, channel: str, want: int, run: _Run) -> list[tuple[str, AlertMessage]]:
+        claimed = claim_due(
+            self.engine,
+            now=self.now(),
+            limit=want,
+            owner=self.owner,
+            lease=self.lease,
+            ids=run.ids,
+            channel=channel,
+        )
+        if not claimed:
+            return []
+        with session_scope(self.engine) as session:
+            starts = firing_since(session, [event for _, event in claimed])
+        return [(i, message_from_event(e, starts[e.id])) for i, e in claimed]
+
+    def _attempt(self, channel: str, delivery_id: str, message: AlertMessage) -> None:
+        at = self.now()  # signed and recorded as of the moment it leaves
+        try:
+            result = self.senders[channel].send(message, delivery_id, at)
+        except Exception as exc:  # a sender bug must not stop the lane
+            log.exception("sender for %s crashed", channel)
+            result = SendResult("retry", error=describe_error(exc))
+        self._finished.put(Attempted(delivery_id, channel, at, result))
+
+    def _renew(self) -> None:
+        with self._cond:
+            holding = any(lane.held for lane in self._lanes.values())
+        if holding:
+            try:
+                renew(self.engine, owner=self.owner, now=self.now(), lease=self.lease)
+            except (StoreError, DBAPIError) as exc:
+                log.warning("delivery.renew_failed: %s", exc, extra={"error": str(exc)})
 
 
 def alert_charts(chart: SignalChart | None) -> ChartRenderer:
@@ -168,20 +363,18 @@ def alert_charts(chart: SignalChart | None) -> ChartRenderer:
 
 def open_dispatcher(
     runtime: Runtime,
-    client: httpx.Client,
     *,
     environ: Mapping[str, str] | None = None,
     rng: random.Random | None = None,
     chart: SignalChart | None = None,
 ) -> Dispatcher:
-    """A dispatcher with the real senders of ``runtime``'s channels.
+    """A dispatcher with the real senders of ``runtime``'s channels; close it when done.
 
     ``chart`` draws a signal's chart up to a date for the notifications that carry one (the
     caller wires :func:`monitor.charts.data.alert_chart_renderer`; delivery reads no charts).
     """
     senders = build_senders(
         runtime.config,
-        client=client,
         environ=os.environ if environ is None else environ,
         chart=alert_charts(chart),
     )
@@ -192,12 +385,13 @@ def dispatch_due(
     runtime: Runtime,
     *,
     now: datetime | None = None,
-    limit: int = 100,
+    limit: int | None = None,
     ids: Sequence[str] | None = None,
     chart: SignalChart | None = None,
 ) -> DispatchReport:
     """Send the deliveries due at ``now`` (default: the current time) once."""
-    now = now or datetime.now(UTC)
-    with httpx.Client() as client:
-        dispatcher = open_dispatcher(runtime, client, chart=chart)
-        return dispatcher.dispatch_due(now, limit=limit, ids=ids)
+    dispatcher = open_dispatcher(runtime, chart=chart)
+    try:
+        return dispatcher.dispatch_due(now or datetime.now(UTC), limit=limit, ids=ids)
+    finally:
+        dispatcher.close()

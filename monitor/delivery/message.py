@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from monitor.store.models import AlertEvent
 
@@ -71,25 +72,35 @@ def message_from_event(event: AlertEvent, starts_at: date | None = None) -> Aler
     )
 
 
-def firing_since(session: Session, event: AlertEvent) -> date | None:
-    """The date the alert ``event`` is about entered firing: its first firing date after its
-    last resolve before ``event``. The same for the first firing, every repeat and the resolve.
+def firing_since(session: Session, events: Sequence[AlertEvent]) -> dict[int, date | None]:
+    """For each event (by id): the date the alert it is about entered firing, its first firing
+    date after its last resolve before the event. The same for the first firing, every repeat
+    and the resolve; None for other states. One query for all of ``events``.
     """
-    if event.state not in (*FIRING_STATES, "resolved"):
-        return None
-    earlier = aliased(AlertEvent)
-    last_resolve = (
-        select(func.max(earlier.date))
-        .where(earlier.fingerprint == event.fingerprint, earlier.state == "resolved")
-        .where(earlier.date < event.date)
-        .scalar_subquery()
-    )
-    return session.scalar(
-        select(func.min(AlertEvent.date))
-        .where(AlertEvent.fingerprint == event.fingerprint)
-        .where(AlertEvent.state.in_(FIRING_STATES), AlertEvent.date <= event.date)
-        .where(or_(last_resolve.is_(None), AlertEvent.date > last_resolve))
-    )
+    wanted = [e for e in events if e.state in (*FIRING_STATES, "resolved")]
+    history: dict[str, list[tuple[str, date]]] = {}
+    if wanted:
+        rows = session.execute(
+            select(AlertEvent.fingerprint, AlertEvent.state, AlertEvent.date).where(
+                AlertEvent.fingerprint.in_({e.fingerprint for e in wanted}),
+                AlertEvent.state.in_((*FIRING_STATES, "resolved")),
+                AlertEvent.date <= max(e.date for e in wanted),
+            )
+        )
+        for fingerprint, state, day in rows:
+            history.setdefault(fingerprint, []).append((state, day))
+    since: dict[int, date | None] = {e.id: None for e in events}
+    for event in wanted:
+        past = history.get(event.fingerprint, [])
+        resolves = [day for state, day in past if state == "resolved" and day < event.date]
+        after = max(resolves, default=None)
+        firing = [
+            day
+            for state, day in past
+            if state in FIRING_STATES and day <= event.date and (after is None or day > after)
+        ]
+        since[event.id] = min(firing, default=None)
+    return since
 
 
 def probe_events(channel: str, now: datetime, resolve_at: datetime | None) -> list[AlertEvent]:

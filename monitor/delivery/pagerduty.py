@@ -108,7 +108,7 @@ class PagerDutySender:
             headers={"content-type": "application/json"},
             timeout=self.channel.timeout,
         )
-        return send_once(self.client, request, now)
+        return send_once(self.client, request, now, self.channel.timeout)
 
     def _routing_key(self) -> str:
         variable = self.channel.routing_key_env

@@ -1,105 +1,182 @@
-"""Writing what happened: one attempt row per try, the delivery's new status, disabled channels."""
+"""Writing what happened: attempts as they finish, in short transactions; disabled channels.
+
+An attempt is recorded as soon as it finishes (with any others that finished while the last
+write ran, in one transaction of a few statements), never after a batch: after a crash only
+the requests that were in flight can be sent again. A delivery's new status is written only
+while this dispatcher still holds its claim; the attempt row itself is always kept, so the
+history is complete.
+"""
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from monitor.delivery.backoff import next_attempt
+from monitor.delivery.notices import announce_disabled
 from monitor.delivery.outcome import SendResult
-from monitor.store.database import session_scope
+from monitor.errors import StoreError
+from monitor.store.database import describe_operational_error, session_scope
 from monitor.store.models import ChannelState, Delivery, DeliveryAttempt
+
+log = logging.getLogger("monitor.delivery.dispatcher")
+GONE = "receiver answered 410 Gone"
 
 
 @dataclass(frozen=True)
 class Attempted:
-    """A claimed delivery and how its attempt went."""
+    """A claimed delivery, when its attempt started and how it went."""
 
     delivery_id: str
     channel: str
+    at: datetime
     result: SendResult
 
 
-def record_results(
+_deliveries = cast(Table, Delivery.__table__)
+_ATTEMPT = insert(cast(Table, DeliveryAttempt.__table__))
+# Built once: a cached statement keeps the cost per attempt to binding its values.
+_FINISH = (
+    update(_deliveries)
+    .where(_deliveries.c.id == bindparam("b_id"), _deliveries.c.lease_owner == bindparam("b_owner"))
+    .values(
+        status=bindparam("b_status"),
+        attempts=bindparam("b_attempts"),
+        last_attempt_at=bindparam("b_at"),
+        last_status_code=bindparam("b_code"),
+        last_error=bindparam("b_error"),
+        next_attempt_at=bindparam("b_next"),
+        delivered_at=bindparam("b_delivered"),
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+
+
+def record_attempts(
     engine: Engine,
-    attempts: Sequence[Attempted],
+    finished: Sequence[Attempted],
     *,
     owner: str,
-    now: datetime,
     max_age: timedelta,
     rng: random.Random,
+    channels: Sequence[str],
 ) -> dict[str, str]:
-    """Store every attempt and each delivery's new status; returns delivery id → status."""
-    statuses: dict[str, str] = {}
-    with session_scope(engine) as session:
-        ids = [a.delivery_id for a in attempts]
-        ours = {
-            d.id: d
-            for d in session.scalars(
-                select(Delivery).where(Delivery.id.in_(ids), Delivery.lease_owner == owner)
-            )
-        }
-        for attempted in attempts:
-            delivery = ours.get(attempted.delivery_id)
-            if delivery is None:
-                continue  # our lease expired and another dispatcher owns it now
-            statuses[delivery.id] = _apply(session, delivery, attempted.result, now, max_age, rng)
-        for attempted in attempts:
-            if attempted.result.outcome == "disabled":
-                disable_channel(session, attempted.channel, now, "receiver answered 410 Gone")
-    return statuses
+    """Store attempts that just finished, and their deliveries' new statuses, in one short
+    transaction; returns delivery id → status for those ``owner`` still held.
+
+    The dispatcher calls this as attempts finish, with whatever finished while it last wrote
+    (a group commit: a handful of statements, however many attempts). A 410 disables the
+    channel and announces it to the other ``channels``.
+    """
+    if not finished:
+        return {}
+    try:
+        with engine.begin() as connection:
+            connection.execute(_ATTEMPT, [_attempt_row(a) for a in finished])
+            held = {
+                row.id: row
+                for row in connection.execute(
+                    select(
+                        _deliveries.c.id,
+                        _deliveries.c.attempts,
+                        _deliveries.c.created_at,
+                        _deliveries.c.replayed_at,
+                        _deliveries.c.next_attempt_at,
+                        _deliveries.c.delivered_at,
+                    ).where(
+                        _deliveries.c.id.in_([a.delivery_id for a in finished]),
+                        _deliveries.c.lease_owner == owner,
+                    )
+                )
+            }
+            rows = [
+                {**_status_row(a, held[a.delivery_id], max_age, rng), "b_owner": owner}
+                for a in finished
+                if a.delivery_id in held
+            ]
+            if rows:
+                connection.execute(_FINISH, rows)
+            _disable_gone(connection, finished, channels)
+            return {str(row["b_id"]): str(row["b_status"]) for row in rows}
+    except OperationalError as exc:
+        raise StoreError(describe_operational_error(engine, exc)) from exc
+    except DBAPIError as exc:  # e.g. a pooled connection the server closed during an outage
+        raise StoreError(f"database error: {type(exc.orig).__name__}") from exc
 
 
-def _apply(
-    session: Session,
-    delivery: Delivery,
-    result: SendResult,
-    now: datetime,
-    max_age: timedelta,
-    rng: random.Random,
-) -> str:
-    session.add(
-        DeliveryAttempt(
-            delivery_id=delivery.id,
-            attempted_at=now,
-            outcome=result.outcome,
-            status_code=result.status_code,
-            error=result.error,
-            duration_ms=result.duration_ms,
-        )
-    )
-    delivery.attempts += 1
-    delivery.last_attempt_at = now
-    delivery.last_status_code = result.status_code
-    delivery.last_error = result.error
-    delivery.lease_owner = delivery.lease_until = None
+def _attempt_row(attempted: Attempted) -> dict[str, object]:
+    result = attempted.result
+    return {
+        "delivery_id": attempted.delivery_id,
+        "attempted_at": attempted.at,
+        "outcome": result.outcome,
+        "status_code": result.status_code,
+        "error": result.error,
+        "duration_ms": result.duration_ms,
+    }
+
+
+def _status_row(
+    attempted: Attempted, delivery: Any, max_age: timedelta, rng: random.Random
+) -> dict[str, object]:
+    """The values :data:`_FINISH` writes for one attempt of a delivery we still hold
+    (``delivery``: its row as :func:`record_attempts` selected it)."""
+    result, now = attempted.result, attempted.at
+    status, next_at, delivered = "failed", delivery.next_attempt_at, delivery.delivered_at
     if result.outcome == "sent":
-        delivery.status, delivery.delivered_at = "sent", now
+        status, delivered = "sent", now
     elif result.outcome == "retry":
-        age_start = delivery.replayed_at or delivery.created_at
         when = next_attempt(
-            failures=delivery.attempts,
-            age_start=age_start,
+            failures=delivery.attempts + 1,
+            age_start=delivery.replayed_at or delivery.created_at,
             now=now,
             max_age=max_age,
             retry_after=result.retry_after,
             rng=rng,
         )
-        delivery.status = "dead" if when is None else "pending"
-        delivery.next_attempt_at = when or delivery.next_attempt_at
-    else:
-        delivery.status = "failed"
-    return delivery.status
+        status, next_at = ("dead", next_at) if when is None else ("pending", when)
+    return {
+        "b_id": attempted.delivery_id,
+        "b_status": status,
+        "b_attempts": delivery.attempts + 1,
+        "b_at": now,
+        "b_code": result.status_code,
+        "b_error": result.error,
+        "b_next": next_at,
+        "b_delivered": delivered,
+    }
 
 
-def disable_channel(session: Session, channel: str, now: datetime, reason: str) -> None:
-    """Mark ``channel`` disabled and fail its pending deliveries (the receiver wants no more)."""
-    state = session.get(ChannelState, channel) or ChannelState(channel=channel)
+def _disable_gone(
+    connection: Connection, finished: Sequence[Attempted], channels: Sequence[str]
+) -> None:
+    """Disable each channel whose receiver answered 410, and say so on the others."""
+    gone = {a.channel: a.at for a in finished if a.result.outcome == "disabled"}
+    if not gone:
+        return
+    with Session(bind=connection) as session:
+        for channel, at in gone.items():
+            if disable_channel(session, channel, at, GONE):
+                others = [c for c in channels if c != channel]
+                announce_disabled(session, channel, GONE, others, at)
+        session.flush()
+
+
+def disable_channel(session: Session, channel: str, now: datetime, reason: str) -> bool:
+    """Mark ``channel`` disabled and fail its pending deliveries; whether it was enabled before."""
+    state = session.get(ChannelState, channel)
+    if state is not None and state.disabled_at is not None:
+        return False
+    state = state or ChannelState(channel=channel)
     state.disabled_at, state.reason = now, reason
     session.add(state)
     session.execute(
@@ -108,19 +185,36 @@ def disable_channel(session: Session, channel: str, now: datetime, reason: str) 
         .values(status="failed", last_error=f"channel {channel} disabled: {reason}")
         .execution_options(synchronize_session=False)
     )
+    return True
 
 
-def fail_unsendable(engine: Engine, failures: dict[str, str], owner: str) -> None:
-    """Fail claimed deliveries that cannot be sent at all (channel disabled or removed)."""
-    if not failures:
-        return
+def fail_unsendable(
+    engine: Engine, *, now: datetime, configured: Sequence[str], ids: Sequence[str] | None
+) -> dict[str, str]:
+    """Fail due deliveries that cannot be sent at all (channel disabled or removed); id → why."""
+    due = select(Delivery.id, Delivery.channel).where(
+        Delivery.status == "pending", Delivery.next_attempt_at <= now
+    )
+    if ids is not None:
+        due = due.where(Delivery.id.in_(ids))
     with session_scope(engine) as session:
-        for delivery_id, reason in failures.items():
+        disabled = disabled_channels(session)
+        reasons: dict[str, str] = {}
+        for delivery_id, channel in session.execute(
+            due.where(Delivery.channel.in_(disabled) | Delivery.channel.not_in(configured))
+        ):
+            reasons[delivery_id] = (
+                f"channel {channel} disabled: {disabled[channel]}"
+                if channel in disabled
+                else f"channel {channel} is not configured"
+            )
+        for delivery_id, reason in reasons.items():
             session.execute(
                 update(Delivery)
-                .where(Delivery.id == delivery_id, Delivery.lease_owner == owner)
+                .where(Delivery.id == delivery_id, Delivery.status == "pending")
                 .values(status="failed", last_error=reason, lease_owner=None, lease_until=None)
             )
+        return reasons
 
 
 def disabled_channels(session: Session) -> dict[str, str]:
@@ -138,3 +232,26 @@ def enable_channel(session: Session, channel: str) -> None:
     state = session.get(ChannelState, channel)
     if state is not None:
         session.delete(state)
+
+
+def log_attempt(attempted: Attempted, status: str | None) -> None:
+    """Sent at info, a retry at warning, a failed or dead delivery at error."""
+    result = attempted.result
+    event = {"sent": "sent", "pending": "retry"}.get(status or "", status or result.outcome)
+    level = {"sent": logging.INFO, "retry": logging.WARNING}.get(event, logging.ERROR)
+    reason = result.error or ""
+    log.log(
+        level,
+        "delivery.%s %s to %s%s",
+        event,
+        attempted.delivery_id,
+        attempted.channel,
+        f": {reason}" if reason else "",
+        extra={
+            "delivery_id": attempted.delivery_id,
+            "channel": attempted.channel,
+            "outcome": result.outcome,
+            "status_code": result.status_code,
+            "reason": reason or None,
+        },
+    )

@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import httpx
 from sqlalchemy import Engine, select
 
 from monitor.config import Channel, PagerDutyChannel, WebhookChannel
@@ -49,6 +48,22 @@ def requeue(engine: Engine, delivery_id: str, now: datetime) -> str:
         return delivery.channel
 
 
+def requeue_channel(engine: Engine, channel: str, now: datetime) -> list[str]:
+    """Enable ``channel`` again and make its failed deliveries due now, same ids; their ids."""
+    with session_scope(engine) as session:
+        enable_channel(session, channel)
+        failed = list(
+            session.scalars(
+                select(Delivery).where(Delivery.channel == channel, Delivery.status == "failed")
+            )
+        )
+        for delivery in failed:
+            delivery.status = "pending"
+            delivery.next_attempt_at = delivery.replayed_at = now
+            delivery.lease_owner = delivery.lease_until = None
+        return [delivery.id for delivery in failed]
+
+
 @dataclass(frozen=True)
 class ProbeResult:
     """Where one delivery of a test alert stands after ``notify-test`` tried it."""
@@ -75,7 +90,6 @@ def resolves(channel: Channel) -> bool:
 def notify_test(
     runtime: Runtime,
     channel: str,
-    client: httpx.Client,
     *,
     clock: Callable[[], datetime],
     sleep: Callable[[float], None],
@@ -96,13 +110,16 @@ def notify_test(
     wait = timedelta(seconds=resolve_after)
     resolve_at = now + wait if resolves(config.channels[channel]) else None
     ids = _queue(runtime.engine, channel, now, resolve_at)
-    dispatcher = open_dispatcher(runtime, client, environ=environ)
-    results = [_send(dispatcher, ids[0], "test", now)]
-    if resolve_at is None:
-        return results
-    if results[0].ok:
-        sleep(resolve_after)
-        return [*results, _send(dispatcher, ids[1], "resolved", clock())]
+    dispatcher = open_dispatcher(runtime, environ=environ)
+    try:
+        results = [_send(dispatcher, ids[0], "test", now)]
+        if resolve_at is None:
+            return results
+        if results[0].ok:
+            sleep(resolve_after)
+            return [*results, _send(dispatcher, ids[1], "resolved", clock())]
+    finally:
+        dispatcher.close()
     _hold(runtime.engine, ids[0], ids[1], wait)
     return [*results, _result(runtime.engine, ids[1], "resolved")]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import httpx
 
@@ -15,31 +15,54 @@ from monitor.delivery.email import EmailSender
 from monitor.delivery.pagerduty import PagerDutySender
 from monitor.delivery.targets import apprise_urls, target_name
 from monitor.delivery.templates import TemplatedSender
+from monitor.delivery.transport import channel_client
 from monitor.delivery.webhook import WebhookSender
 
 ChannelConfig = WebhookChannel | EmailChannel | AppriseChannel | PagerDutyChannel
+ClientFactory = Callable[[int], httpx.Client]
+
+
+class Senders(dict[str, Sender]):
+    """Target → its sender; owns the HTTP clients (one per channel) until :meth:`close`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clients: list[httpx.Client] = []
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+        self.clients.clear()
+
+    def client_for(self, concurrency: int, make: ClientFactory) -> httpx.Client:
+        """A new client of its own for one channel, closed with the senders."""
+        client = make(concurrency)
+        self.clients.append(client)
+        return client
 
 
 def build_senders(
     config: Config,
     *,
-    client: httpx.Client,
     environ: Mapping[str, str],
     chart: ChartRenderer,
     ssl_context: ssl.SSLContext | None = None,
     instantiate: Instantiate | None = None,
-) -> dict[str, Sender]:
+    client_for: ClientFactory = channel_client,
+) -> Senders:
     """Delivery target → its sender. Secrets are read from ``environ`` at send time.
 
     A target is a channel's name, and for an Apprise channel also one per URL
     (:mod:`monitor.delivery.targets`); its own name sends to all its URLs (``notify-test``).
     ``instantiate`` replaces Apprise's URL parser (tests point a Telegram plugin at loopback).
+    Each HTTP channel gets its own client (``client_for(concurrency)``), kept for the senders'
+    life so connections are reused and one channel's pool never waits for another's.
     """
     # httpx logs every request URL at INFO, Apprise logs tokens at DEBUG: both are credentials.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger(APPRISE_LOGGER).setLevel(logging.WARNING)
     external_url = config.external_url()
-    senders: dict[str, Sender] = {}
+    senders = Senders()
     for name, channel in config.channels.items():
         sender: Sender
         if isinstance(channel, EmailChannel):
@@ -47,6 +70,7 @@ def build_senders(
                 name, channel, environ, chart, ssl_context, config.alerts.external_url
             )
         elif isinstance(channel, PagerDutyChannel):
+            client = senders.client_for(channel.concurrency, client_for)
             sender = PagerDutySender(name, channel, client, environ, external_url)
         elif isinstance(channel, AppriseChannel):
             for url in apprise_urls(channel, environ):
@@ -57,6 +81,7 @@ def build_senders(
                 senders[target] = _templated(one, name, channel, external_url)
             sender = AppriseSender(name, channel, environ, chart, instantiate=instantiate)
         else:
+            client = senders.client_for(channel.concurrency, client_for)
             sender = WebhookSender(name, channel, client, environ, external_url, chart)
         senders[name] = _templated(sender, name, channel, external_url)
     return senders

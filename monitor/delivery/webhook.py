@@ -41,12 +41,15 @@ class WebhookSender:
         self.chart = chart
 
     def send(self, message: AlertMessage, delivery_id: str, now: datetime) -> SendResult:
-        """POST once; a missing secret or a custom body that is not JSON fails for good."""
+        """POST once, signed as of ``now``; the channel's timeout bounds the whole attempt.
+
+        A missing secret or a custom body that is not JSON fails for good.
+        """
         try:
             request = self.build_request(message, delivery_id, now)
         except DeliveryError as exc:
             return SendResult("failed", error=str(exc))
-        return send_once(self.client, request, now)
+        return send_once(self.client, request, now, self.channel.timeout)
 
     def build_request(
         self, message: AlertMessage, delivery_id: str, now: datetime

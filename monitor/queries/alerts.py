@@ -6,12 +6,12 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.queries.paging import paged
 from monitor.rules.evaluator import FIRING, PENDING
-from monitor.store.models import AlertEvent, Delivery, RuleState
+from monitor.store.models import AlertEvent, RuleState
 
 OPEN_STATES = (PENDING, FIRING)
 
@@ -100,10 +100,3 @@ def open_alerts(
             }
         )
     return rows
-
-
-def delivery_counts(session: Session) -> dict[str, int]:
-    """How many deliveries are queued (pending) and dead."""
-    query = select(Delivery.status, func.count()).group_by(Delivery.status)
-    counts = dict(session.execute(query).all())
-    return {"queued": counts.get("pending", 0), "dead": counts.get("dead", 0)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -85,3 +87,34 @@ def disabled_channel_rows(session: Session) -> list[dict[str, Any]]:
         {"channel": s.channel, "disabled_at": s.disabled_at, "reason": s.reason}
         for s in session.scalars(query)
     ]
+
+
+# A delivery still pending this long after it was due is stuck: no dispatcher is sending.
+OVERDUE_AFTER = timedelta(minutes=2)
+
+
+def delivery_health(session: Session, now: datetime, channels: Sequence[str]) -> dict[str, Any]:
+    """What an operator must see: queued, overdue and dead deliveries, disabled channels.
+
+    ``deliverable`` is False when no configured channel can deliver (all disabled); having no
+    channel at all is a choice, not a failure.
+    """
+    query = select(Delivery.status, func.count()).group_by(Delivery.status)
+    counts: dict[str, int] = dict(session.execute(query).all())
+    overdue_since = now - OVERDUE_AFTER
+    overdue = session.execute(
+        select(func.count(), func.min(Delivery.next_attempt_at)).where(
+            Delivery.status == "pending", Delivery.next_attempt_at < overdue_since
+        )
+    ).one()
+    disabled = disabled_channel_rows(session)
+    off = {row["channel"] for row in disabled}
+    return {
+        "queued": counts.get("pending", 0),
+        "overdue": overdue[0],
+        "oldest_overdue_at": overdue[1],
+        "dead": counts.get("dead", 0),
+        "failed": counts.get("failed", 0),
+        "disabled_channels": disabled,
+        "deliverable": not channels or any(c not in off for c in channels),
+    }

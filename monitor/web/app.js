@@ -225,6 +225,18 @@ function formatLabels(labels) {
   return Object.entries(labels || {}).map(([key, value]) => `${key}=${value}`).join(", ");
 }
 
+// Problems an operator must act on: disabled channels, overdue and dead deliveries.
+function showDeliveryHealth(health) {
+  const problems = health.disabled_channels.map(
+    (c) => `channel ${c.channel} disabled (${c.reason || "by its receiver"}): firealarm redeliver --channel ${c.channel}`,
+  );
+  if (health.overdue) problems.push(`${health.overdue} deliveries overdue: is a dispatcher running?`);
+  if (health.dead) problems.push(`${health.dead} dead deliveries: firealarm deliveries --dead`);
+  const box = document.getElementById("delivery-health");
+  box.textContent = problems.join(" · ");
+  box.hidden = problems.length === 0;
+}
+
 function fillTable(id, rows, columns) {
   const body = document.querySelector(`#${id} tbody`);
   body.replaceChildren();
@@ -340,12 +352,14 @@ async function main() {
   for (const signal of signals.filter((s) => s.id !== "fire_alarm_stage")) {
     drawing.push(renderSignal(signal, grid));
   }
-  const [charts, alerts, deliveries] = await Promise.all([
+  const [charts, alerts, deliveries, delivery] = await Promise.all([
     Promise.all(drawing),
     getJSON("/api/alerts"),
     getJSON("/api/deliveries?limit=20"),
+    getJSON("/api/deliveries/health"),
   ]);
   setupRange();
+  showDeliveryHealth(delivery);
   fillTable("alerts", alerts, ["rule", "state", "since", "value", "threshold", "severity", "labels", "summary"]);
   fillTable("deliveries", deliveries, ["id", "channel", "status", "rule", "state", "created_at"]);
   window.addEventListener("resize", () => {

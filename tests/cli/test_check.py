@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -73,11 +72,6 @@ def test_a_cron_expression_the_scheduler_refuses_fails_the_check(tmp_path: Path,
     assert len(err.splitlines()) == 1
 
 
-@pytest.mark.xfail(
-    importlib.util.find_spec("monitor.delivery.environment") is None,
-    strict=True,
-    reason="needs #12 channel_environment_problems",
-)
 def test_a_channel_secret_missing_from_the_environment_fails_the_check(
     tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -113,12 +113,26 @@ def http_client() -> Iterator[httpx.Client]:
         yield client
 
 
+_OPEN: list[Dispatcher] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_dispatchers() -> Iterator[None]:
+    """Every dispatcher a test made is closed after it (threads, clients, claims)."""
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
 def make_dispatcher(
-    config: Config, engine: Engine, client: httpx.Client, env: dict[str, str] | None = None
+    config: Config, engine: Engine, env: dict[str, str] | None = None
 ) -> Dispatcher:
+    """A dispatcher with the real senders, closed when the test ends."""
     environ = {SECRET_ENV: SECRET} if env is None else env
-    senders = build_senders(config, client=client, environ=environ, chart=lambda message: None)
-    return Dispatcher(config, engine, senders, rng=random.Random(7))
+    senders = build_senders(config, environ=environ, chart=lambda message: None)
+    dispatcher = Dispatcher(config, engine, senders, rng=random.Random(7))
+    _OPEN.append(dispatcher)
+    return dispatcher
 
 
 def queue_event(

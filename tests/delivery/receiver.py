@@ -25,6 +25,7 @@ class Reply:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    trickle: float = 0.0  # seconds between the bytes of the response (a crawling receiver)
     body: bytes = b""  # e.g. the JSON a Bot API or PagerDuty answers with
 
 
@@ -34,6 +35,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     signature_ok: bool | None
+    arrived: float = field(default_factory=time.time)
 
 
 class Receiver:
@@ -100,12 +102,26 @@ class Receiver:
                 reply = receiver._reply(Received(self.path, headers, body, ok))
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.trickle:
+                    self._trickle(reply)
+                    return
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
                 self.send_header("content-length", str(len(reply.body)))
                 self.end_headers()
                 self.wfile.write(reply.body)
+
+            def _trickle(self, reply: Reply) -> None:
+                body = b"x" * 60
+                head = f"HTTP/1.1 {reply.status} OK\r\ncontent-length: {len(body)}\r\n\r\n"
+                try:
+                    for byte in head.encode() + body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(reply.trickle)
+                except OSError:
+                    self.close_connection = True  # the client gave up, as it should
 
             def log_message(self, *args: Any) -> None:
                 pass

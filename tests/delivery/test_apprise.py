@@ -57,7 +57,6 @@ def receiver():
 def _dispatcher(config, engine, environ, **seams):
     senders = build_senders(
         config,
-        client=None,  # type: ignore[arg-type]  # no HTTP channel here
         environ=environ,
         chart=alert_charts(alert_chart_renderer(config, engine)),
         **seams,

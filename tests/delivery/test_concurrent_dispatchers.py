@@ -9,8 +9,6 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-import httpx
-
 from monitor.store.database import create_db_engine
 from monitor.store.migrate import upgrade
 from tests.delivery.conftest import make_dispatcher, queue_event, webhook_config
@@ -33,12 +31,12 @@ def test_concurrent_dispatchers_send_each_delivery_exactly_once(db_url, receiver
 
     def replica() -> None:
         engine = create_db_engine(db_url)  # each replica has its own connections
-        with httpx.Client() as client:
-            dispatcher = make_dispatcher(config, engine, client)
-            start.wait()
-            while report := dispatcher.dispatch_due(clock.now, limit=7).statuses:
-                with lock:
-                    sent.extend(i for i, status in report.items() if status == "sent")
+        dispatcher = make_dispatcher(config, engine)
+        start.wait()
+        while report := dispatcher.dispatch_due(clock.now, limit=7).statuses:
+            with lock:
+                sent.extend(i for i, status in report.items() if status == "sent")
+        dispatcher.close()
         engine.dispose()
 
     threads = [threading.Thread(target=replica) for _ in range(DISPATCHERS)]

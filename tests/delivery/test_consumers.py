@@ -64,7 +64,7 @@ def _config(url: str):
     )
 
 
-def _capture(engine, receiver, client, now: datetime, rule: str, summary: str) -> dict[str, bytes]:
+def _capture(engine, receiver, now: datetime, rule: str, summary: str) -> dict[str, bytes]:
     """Queue one firing event for every format, dispatch it, return format → body received."""
     config = _config(receiver.url.removesuffix("/hook"))
     with session_scope(engine) as session:
@@ -84,15 +84,15 @@ def _capture(engine, receiver, client, now: datetime, rule: str, summary: str) -
         )
         session.add(event)
         queue_deliveries(session, event, list(FORMATS), now)
-    report = make_dispatcher(config, engine, client).dispatch_due(now)
+    report = make_dispatcher(config, engine).dispatch_due(now)
     assert set(report.statuses.values()) == {"sent"}
     return {r.path.rsplit("/", 1)[1]: r for r in receiver.requests}
 
 
 @pytest.fixture(params=[NORMAL, ADVERSARIAL], ids=["normal", "adversarial"])
-def captured(request, sqlite_engine, receiver, http_client, clock):
+def captured(request, sqlite_engine, receiver, clock):
     clock.now = datetime.now(UTC).replace(microsecond=0)  # standardwebhooks checks the time
-    return request.param, _capture(sqlite_engine, receiver, http_client, clock.now, **request.param)
+    return request.param, _capture(sqlite_engine, receiver, clock.now, **request.param)
 
 
 def test_slack_body_passes_block_kit_validation_with_no_live_mention(captured):

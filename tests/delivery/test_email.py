@@ -65,7 +65,6 @@ def test_alert_email_has_text_html_inline_chart_and_dashboard_link(smtp, sqlite_
     [delivery_id] = queue_event(sqlite_engine, clock.now, channels=("team",))
     senders = build_senders(
         config,
-        client=None,  # type: ignore[arg-type]  # no webhook channel here
         environ=ENV,
         chart=alert_charts(alert_chart_renderer(config, sqlite_engine)),
         ssl_context=smtp.client_context,
@@ -177,8 +176,8 @@ def test_temporary_refusal_follows_the_retry_schedule_until_accepted(smtp, sqlit
     config = email_config(smtp.port, smtp.security)
     [delivery_id] = queue_event(sqlite_engine, clock.now, channels=("team",))
     senders = build_senders(
-        config, client=None, environ=ENV, chart=lambda m: None, ssl_context=smtp.client_context
-    )  # type: ignore[arg-type]  # no webhook channel here
+        config, environ=ENV, chart=lambda m: None, ssl_context=smtp.client_context
+    )
     dispatcher = Dispatcher(config, sqlite_engine, senders)
     smtp.mailbox.refuse = {"me@example.com": MAILBOX_FULL, "you@example.com": MAILBOX_FULL}
 
@@ -260,8 +259,8 @@ def test_a_refusal_with_terminal_escapes_is_stored_and_printed_without_them(
     config = email_config(smtp.port, smtp.security)
     [delivery_id] = queue_event(sqlite_engine, clock.now, channels=("team",))
     senders = build_senders(
-        config, client=None, environ=ENV, chart=lambda m: None, ssl_context=smtp.client_context
-    )  # type: ignore[arg-type]  # no webhook channel here
+        config, environ=ENV, chart=lambda m: None, ssl_context=smtp.client_context
+    )
     hostile = "450 4.2.2 \x1b]0;pwned\x07\x1b[2J\x1b[31mmailbox full\x1b[0m"
     smtp.mailbox.refuse = {"me@example.com": hostile, "you@example.com": hostile}
     Dispatcher(config, sqlite_engine, senders).dispatch_due(clock.now)

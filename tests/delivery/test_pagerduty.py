@@ -46,9 +46,9 @@ def _events(receiver: Receiver) -> list[dict]:
     return [json.loads(r.body) for r in receiver.requests]
 
 
-def test_trigger_then_resolve_with_the_same_dedup_key(pagerduty, sqlite_engine, http_client):
+def test_trigger_then_resolve_with_the_same_dedup_key(pagerduty, sqlite_engine):
     config = pagerduty_config(pagerduty.url)
-    dispatcher = make_dispatcher(config, sqlite_engine, http_client, {KEY_ENV: ROUTING_KEY})
+    dispatcher = make_dispatcher(config, sqlite_engine, {KEY_ENV: ROUTING_KEY})
     [firing] = queue_event(sqlite_engine, T0, channels=("oncall",))
     first = dispatcher.dispatch_due(T0)
     [resolved] = queue_event(sqlite_engine, T0, channels=("oncall",), state="resolved")

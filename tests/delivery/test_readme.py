@@ -20,7 +20,6 @@ def test_readme_verifier_accepts_a_real_request_and_rejects_a_forged_one(clock, 
             [result] = notify_test(
                 runtime,
                 "hook",
-                client,
                 clock=lambda: clock.now,
                 sleep=clock.sleep,
                 environ={SECRET_ENV: SECRET},

@@ -28,7 +28,7 @@ def _database_text(engine) -> str:
         )
 
 
-def test_secrets_stay_out_of_logs_errors_and_db(engine, clock, http_client, caplog):
+def test_secrets_stay_out_of_logs_errors_and_db(engine, clock, caplog):
     smtp = SmtpServer(security="starttls", username="bot", password="other-password")
     receiver = Receiver(secret=SECRET)
     receiver.clock = clock.timestamp
@@ -63,7 +63,6 @@ to = ["b@example.com"]
     }
     senders = build_senders(
         config,
-        client=http_client,
         environ=environ,
         chart=lambda m: None,
         ssl_context=smtp.client_context,
@@ -84,7 +83,7 @@ to = ["b@example.com"]
     key_hex = base64.b64decode(key_b64).hex()
     stored = _database_text(engine)
     assert "535" in stored and "HTTP 500" in stored and "ConnectError" in stored
-    assert "delivery msg_" in caplog.text  # attempts were logged
+    assert "delivery.sent msg_" in caplog.text  # attempts were logged
     for secret in (SECRET, key_b64, key_hex, SMTP_PASSWORD, URL_TOKEN):
         assert secret not in caplog.text
         assert secret not in stored

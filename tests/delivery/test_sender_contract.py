@@ -15,12 +15,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-import httpx
 import pytest
 
 from monitor.config import Config, parse_config
 from monitor.delivery.base import Sender
-from monitor.delivery.senders import build_senders
+from monitor.delivery.senders import Senders, build_senders
 from tests.delivery.conftest import SECRET, SECRET_ENV, T0, probe_message, webhook_config
 from tests.delivery.receiver import Receiver, Reply
 from tests.delivery.smtp_server import SmtpServer, free_port
@@ -66,20 +65,22 @@ class Harness:
     secrets: tuple[str, ...]
 
 
-def _senders(config: Config, client: httpx.Client, **tls: object) -> Sender:
-    built = build_senders(config, client=client, environ=ENV, chart=lambda _: None, **tls)
+def _senders(config: Config, opened: list[Senders], **tls: object) -> Sender:
+    """The channel's sender; its HTTP client is closed with ``opened`` when the test ends."""
+    built = build_senders(config, environ=ENV, chart=lambda _: None, **tls)  # type: ignore[arg-type]
+    opened.append(built)
     return built["hook"]
 
 
-def _webhook(fmt: str) -> Callable[[httpx.Client], Iterator[Harness]]:
-    def harness(client: httpx.Client) -> Iterator[Harness]:
+def _webhook(fmt: str) -> Callable[[list[Senders]], Iterator[Harness]]:
+    def harness(opened: list[Senders]) -> Iterator[Harness]:
         receiver = Receiver(secret=SECRET if fmt == "firealarm" else None)
         receiver.clock = T0.timestamp  # signatures are checked at the time the test sends at
         dead = f"http://127.0.0.1:{free_port()}/hook"
         try:
             yield Harness(
-                _senders(webhook_config(receiver.url, fmt=fmt, timeout=2), client),
-                _senders(webhook_config(dead, fmt=fmt, timeout=2), client),
+                _senders(webhook_config(receiver.url, fmt=fmt, timeout=2), opened),
+                _senders(webhook_config(dead, fmt=fmt, timeout=2), opened),
                 lambda: [r.headers.get("webhook-id", "") for r in receiver.requests],
                 (SECRET,),
             )
@@ -89,7 +90,7 @@ def _webhook(fmt: str) -> Callable[[httpx.Client], Iterator[Harness]]:
     return harness
 
 
-def _email(client: httpx.Client) -> Iterator[Harness]:
+def _email(opened: list[Senders]) -> Iterator[Harness]:
     server = SmtpServer(security="starttls", username=USER, password=PASSWORD)
 
     def ids() -> list[str]:
@@ -98,8 +99,8 @@ def _email(client: httpx.Client) -> Iterator[Harness]:
     try:
         tls = {"ssl_context": server.client_context}
         yield Harness(
-            _senders(_email_config(server.port), client, **tls),
-            _senders(_email_config(free_port()), client, **tls),
+            _senders(_email_config(server.port), opened, **tls),
+            _senders(_email_config(free_port()), opened, **tls),
             ids,
             (PASSWORD,),
         )
@@ -107,7 +108,7 @@ def _email(client: httpx.Client) -> Iterator[Harness]:
         server.stop()
 
 
-def _pagerduty(client: httpx.Client) -> Iterator[Harness]:
+def _pagerduty(opened: list[Senders]) -> Iterator[Harness]:
     receiver = Receiver()
     receiver.default = Reply(202, body=b'{"status":"success"}')
 
@@ -123,8 +124,8 @@ def _pagerduty(client: httpx.Client) -> Iterator[Harness]:
 
     try:
         yield Harness(
-            _senders(config(receiver.url), client),
-            _senders(config(f"http://127.0.0.1:{free_port()}/v2/enqueue"), client),
+            _senders(config(receiver.url), opened),
+            _senders(config(f"http://127.0.0.1:{free_port()}/v2/enqueue"), opened),
             ids,
             (ENV[PD_KEY_ENV],),
         )
@@ -132,7 +133,7 @@ def _pagerduty(client: httpx.Client) -> Iterator[Harness]:
         receiver.close()
 
 
-HARNESSES: dict[str, Callable[[httpx.Client], Iterator[Harness]]] = {
+HARNESSES: dict[str, Callable[[list[Senders]], Iterator[Harness]]] = {
     "pagerduty": _pagerduty,
     "webhook-firealarm": _webhook("firealarm"),
     "webhook-alertmanager": _webhook("alertmanager"),
@@ -144,8 +145,12 @@ HARNESSES: dict[str, Callable[[httpx.Client], Iterator[Harness]]] = {
 
 @pytest.fixture(params=sorted(HARNESSES))
 def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
-    with httpx.Client() as client:
-        yield from HARNESSES[request.param](client)
+    opened: list[Senders] = []
+    try:
+        yield from HARNESSES[request.param](opened)
+    finally:
+        for senders in opened:
+            senders.close()
 
 
 def _message(now: datetime = T0):  # type: ignore[no-untyped-def]

@@ -28,7 +28,7 @@ def _values() -> list[tuple[date, float]]:
     return [(D - timedelta(days=1) + timedelta(days=n), v) for n, v in enumerate(days)]
 
 
-def test_repeats_and_resolve_carry_the_date_the_alert_entered_firing(engine, receiver, http_client):
+def test_repeats_and_resolve_carry_the_date_the_alert_entered_firing(engine, receiver):
     hook = 'url = "http://127.0.0.1:9/hook"'
     channel = f'url = "{receiver.url}"\nformat = "alertmanager"\nsecret_env = "{SECRET_ENV}"'
     config = parse_config(CONFIG.replace(hook, channel))
@@ -38,7 +38,7 @@ def test_repeats_and_resolve_carry_the_date_the_alert_entered_firing(engine, rec
     for day, _ in values:
         evaluate(rt, day)
     receiver.clock = NOW.timestamp
-    report = make_dispatcher(config, engine, http_client).dispatch_due(NOW)
+    report = make_dispatcher(config, engine).dispatch_due(NOW)
     assert set(report.statuses.values()) == {"sent"}
 
     with session_scope(engine) as session:

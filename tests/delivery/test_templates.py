@@ -45,12 +45,12 @@ def _readme_example() -> tuple[str, dict]:
     return toml[1], json.loads(body[1])
 
 
-def test_custom_body_is_the_readme_json_signed_as_sent(receiver, sqlite_engine, http_client):
+def test_custom_body_is_the_readme_json_signed_as_sent(receiver, sqlite_engine):
     channel, expected = _readme_example()
     channel = channel.replace("https://hooks.example.com/markets", receiver.url)
     config = parse_config(channel + f'secret_env = "{SECRET_ENV}"\n')
     [delivery_id] = queue_event(sqlite_engine, T0, channels=("grafana",))
-    report = make_dispatcher(config, sqlite_engine, http_client).dispatch_due(T0)
+    report = make_dispatcher(config, sqlite_engine).dispatch_due(T0)
 
     assert report.statuses == {delivery_id: "sent"}
     [request] = receiver.requests
@@ -72,12 +72,10 @@ body_template = '''{template}'''
     )
 
 
-def test_a_body_that_is_not_json_fails_the_delivery_with_the_reason(
-    receiver, sqlite_engine, http_client
-):
+def test_a_body_that_is_not_json_fails_the_delivery_with_the_reason(receiver, sqlite_engine):
     config = _custom(receiver.url, "rule={{ rule }}")
     [delivery_id] = queue_event(sqlite_engine, T0)
-    dispatcher = make_dispatcher(config, sqlite_engine, http_client)
+    dispatcher = make_dispatcher(config, sqlite_engine)
     report = dispatcher.dispatch_due(T0)
     assert report.statuses == {delivery_id: "failed"}
     assert receiver.requests == []
@@ -127,7 +125,7 @@ def _deliveries(engine):
         return list(session.scalars(select(Delivery)))
 
 
-def test_discord_uploads_the_chart_and_shows_it_in_the_embed(receiver, sqlite_engine, http_client):
+def test_discord_uploads_the_chart_and_shows_it_in_the_embed(receiver, sqlite_engine):
     config = parse_config(
         f"""
 [channels.chat]
@@ -140,7 +138,7 @@ secret_env = "{SECRET_ENV}"
     store_signal(sqlite_engine)
     [delivery_id] = queue_event(sqlite_engine, T0, channels=("chat",))
     chart = alert_charts(alert_chart_renderer(parse_config(SIGNAL_TOML), sqlite_engine))
-    senders = build_senders(config, client=http_client, environ={SECRET_ENV: SECRET}, chart=chart)
+    senders = build_senders(config, environ={SECRET_ENV: SECRET}, chart=chart)
     report = Dispatcher(config, sqlite_engine, senders).dispatch_due(T0)
 
     assert report.statuses == {delivery_id: "sent"}
@@ -159,13 +157,13 @@ secret_env = "{SECRET_ENV}"
     assert mark_columns(upload.get_payload(decode=True))
 
 
-def test_discord_without_a_chart_stays_json(receiver, sqlite_engine, http_client):
+def test_discord_without_a_chart_stays_json(receiver, sqlite_engine):
     config = parse_config(
         f'[channels.chat]\ntype = "webhook"\nurl = "{receiver.url}"\nformat = "discord"\n'
         f'secret_env = "{SECRET_ENV}"\n'
     )
     [delivery_id] = queue_event(sqlite_engine, T0, channels=("chat",))
-    report = make_dispatcher(config, sqlite_engine, http_client).dispatch_due(T0)
+    report = make_dispatcher(config, sqlite_engine).dispatch_due(T0)
     assert report.statuses == {delivery_id: "sent"}
     assert receiver.requests[0].headers["content-type"] == "application/json"
     assert "attachments" not in json.loads(receiver.requests[0].body)
@@ -194,7 +192,6 @@ body_template = "Value {{{{ value }}}}\\nThreshold {{{{ threshold }}}}"
         [delivery_id] = queue_event(sqlite_engine, T0, channels=("team",))
         senders = build_senders(
             config,
-            client=None,  # type: ignore[arg-type]  # no HTTP channel here
             environ={"U": "u@example.com", "P": "pw"},
             chart=lambda m: None,
             ssl_context=smtp.client_context,

@@ -103,10 +103,17 @@ def test_status_shows_signals_states_alerts_and_deliveries(evaluated: list[str],
     assert signals["fire_alarm_stage"]["value"] == 1.0
     assert [a["rule"] for a in report["alerts"]] == ["deep"]
     # deep firing, gold_wins firing and resolved, stage firing and resolved
-    assert report["deliveries"] == {"queued": 5, "dead": 0}
+    deliveries = report["deliveries"]
+    assert {k: deliveries[k] for k in ("queued", "dead", "failed")} == {
+        "queued": 5,
+        "dead": 0,
+        "failed": 0,
+    }
+    assert deliveries["overdue"] == 5  # queued in 2024 and never sent: nobody is dispatching
+    assert deliveries["disabled_channels"] == [] and deliveries["deliverable"] is True
     assert run([*evaluated, "status"]) == 0
     out = capsys.readouterr().out
-    assert "btc_drawdown" in out and "5 queued" in out
+    assert "btc_drawdown" in out and "5 queued, 5 overdue" in out
 
 
 BAD_RULES = {

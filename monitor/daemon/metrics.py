@@ -25,9 +25,9 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 
 from monitor.errors import StoreError
-from monitor.queries.deliveries import delivery_health
+from monitor.queries.deliveries import delivery_counts, delivery_health
 from monitor.store.database import session_scope
-from monitor.store.models import AlertEvent, Delivery, FetchRun, JobRun, RuleState
+from monitor.store.models import AlertEvent, FetchRun, JobRun, RuleState
 from monitor.version import __version__
 
 
@@ -58,7 +58,7 @@ class DatabaseCollector(Collector):
             ).all()
             events = _counts(session, AlertEvent.state)
             states = _counts(session, RuleState.state)
-            deliveries = _counts(session, Delivery.status)
+            deliveries = delivery_counts(session)
             delivery = delivery_health(session, datetime.now(UTC), ())
             successes = session.execute(select(JobRun.job, JobRun.last_success_at)).all()
         runs = CounterMetricFamily(

@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import Column, Connection, Dialect, MetaData, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
+
+from monitor.store.upsert import dialect_insert
 
 CHUNK_ROWS = 20_000
 
@@ -84,8 +86,7 @@ def _statement(
     dialect: Dialect, table: Table, names: list[str], key: Sequence[str]
 ) -> tuple[str, list[str]]:
     """The upsert's SQL with positional parameters, and the column each parameter takes."""
-    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table)
+    statement = dialect_insert(dialect.name, table)
     updates = {c: statement.excluded[c] for c in names if c not in key}
     statement = statement.on_conflict_do_update(index_elements=list(key), set_=updates)
     # Every dialect takes paramstyle; the stubs of the base class do not say so.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -13,12 +14,16 @@ from sqlalchemy.orm import Session
 from monitor.store.models import Base
 
 
-def dialect_insert(session: Session, table: type[Base]) -> PostgresInsert | SqliteInsert:
-    """An ``INSERT`` for ``table`` in the session's dialect, which has ``ON CONFLICT`` clauses.
+def dialect_insert(
+    session: Session | str, table: type[Base] | Table
+) -> PostgresInsert | SqliteInsert:
+    """An ``INSERT`` for ``table`` in the session's dialect (or the one named), which has
+    ``ON CONFLICT`` clauses.
 
     The one place that chooses between SQLite's and PostgreSQL's insert constructs.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    name = session if isinstance(session, str) else session.get_bind().dialect.name
+    if name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
 

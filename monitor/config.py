@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -207,6 +208,15 @@ Op = Literal[">", ">=", "<", "<=", "crosses_above", "crosses_below"]
 Severity = Literal["info", "warning", "critical"]
 
 
+def _check_group_by(labels: list[str]) -> list[str]:
+    if "..." in labels and len(labels) > 1:
+        raise ValueError("'...' (no grouping) must be the only entry of group_by")
+    return labels
+
+
+GroupBy = Annotated[list[str], AfterValidator(_check_group_by)]
+
+
 class RuleConfig(_Model):
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$")
     signal: str
@@ -221,6 +231,7 @@ class RuleConfig(_Model):
     repeat_interval: Duration | None = None
     send_resolved: bool = True
     channels: list[str] | None = None
+    group_by: GroupBy | None = Field(None, description="else [alerts].group_by")
 
     @field_validator("for_")
     @classmethod
@@ -263,6 +274,12 @@ class RuleConfig(_Model):
 class AlertsConfig(_Model):
     default_channels: list[str] = Field(default_factory=list)
     repeat_interval: Duration = timedelta(days=7)
+    group_by: GroupBy = Field(["..."], description="labels grouping notifications; '...': none")
+    data_stale_group_by: GroupBy = ["alertname"]
+    group_wait: Duration = Field(timedelta(0), description="wait for more alerts of a new group")
+    group_interval: Duration = Field(
+        timedelta(minutes=5), description="least time between two notifications of a group"
+    )
     max_delivery_age: Duration = timedelta(days=3)
     external_url: str | None = Field(
         None, pattern=r"^https?://", description="dashboard URL put in alert links"
@@ -444,6 +461,10 @@ class Config(_Model):
     def rule_channels(self, rule: RuleConfig) -> list[str]:
         """The channels a rule notifies: its own, else ``[alerts].default_channels``."""
         return list(rule.channels if rule.channels is not None else self.alerts.default_channels)
+
+    def rule_group_by(self, rule: RuleConfig) -> list[str]:
+        """The labels a rule's notifications are grouped by: its own, else ``[alerts]``'s."""
+        return list(rule.group_by if rule.group_by is not None else self.alerts.group_by)
 
 
 def _reject_duplicates(what: str, names: list[str]) -> None:

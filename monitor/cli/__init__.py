@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli import alerts, daemon, data, delivery, query, status
+from monitor.cli import alerts, daemon, data, delivery, notify, query, status
 from monitor.cli import signals as signal_commands
 from monitor.cli.state import CliState
 from monitor.errors import FirealarmError
@@ -56,6 +56,7 @@ data.register(app)
 alerts.register(app)
 status.register(app)
 delivery.register(app)
+notify.register(app)
 signal_commands.register(app)
 query.register(app)
 daemon.register(app)

@@ -26,6 +26,7 @@ from monitor.daemon.schedule import FetchJob, next_fire
 from monitor.delivery.dispatcher import dispatch_due
 from monitor.errors import FirealarmError, SourceError, StoreError
 from monitor.ingest import FetchReport, fetch_source
+from monitor.notify.release import release_ended
 from monitor.pipeline import evaluate as run_pipeline
 from monitor.runtime import Runtime
 from monitor.sources import build_sources
@@ -80,6 +81,8 @@ def default_functions(
         }
 
     def dispatch(rt: Runtime, now: datetime) -> dict[str, object]:
+        with session_scope(rt.engine) as session:  # silences ending between evaluations
+            release_ended(session, rt.config, now)
         return dict(dispatch_due(rt, now=now).counts)
 
     return JobFunctions(fetch=fetch, evaluate=evaluate, dispatch=dispatch)

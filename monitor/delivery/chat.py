@@ -12,8 +12,18 @@ ICONS = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":infor
 
 
 def headline(message: AlertMessage) -> str:
-    """One line: state, severity and rule, e.g. ``[FIRING:critical] btc_vs_ndx``."""
-    return f"[{message.state.upper()}:{message.severity}] {message.rule}"
+    """One line: state, severity and rule, e.g. ``[FIRING:critical] btc_vs_ndx``; a group
+    notification adds how many alerts it lists: ``[FIRING:warning] DataStale (14 alerts)``."""
+    count = len(message.members)
+    more = f" ({count} alerts)" if count > 1 else ""
+    return f"[{message.state.upper()}:{message.severity}] {message.rule}{more}"
+
+
+def alert_lines(message: AlertMessage) -> list[str]:
+    """One line per alert a group notification lists (empty for a single alert)."""
+    if len(message.members) < 2:
+        return []
+    return [f"{alert.state.upper()} {alert.rule}: {alert.summary}" for alert in message.members]
 
 
 def _facts(message: AlertMessage) -> list[tuple[str, str]]:
@@ -42,6 +52,7 @@ def slack_body(message: AlertMessage, receiver: str, external_url: str) -> dict[
                     for name, value in _facts(message)
                 ],
             },
+            *_slack_list(message),
             {
                 "type": "context",
                 "elements": [
@@ -52,6 +63,14 @@ def slack_body(message: AlertMessage, receiver: str, external_url: str) -> dict[
     }
 
 
+def _slack_list(message: AlertMessage) -> list[dict[str, Any]]:
+    lines = alert_lines(message)
+    if not lines:
+        return []
+    text = "\n".join(f"• {line}" for line in lines)
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
 def discord_body(message: AlertMessage, receiver: str, external_url: str) -> dict[str, Any]:
     """A Discord webhook message: ``content`` and one embed."""
     colour = COLOURS["resolved"] if message.resolved else COLOURS.get(message.severity, 0)
@@ -60,7 +79,7 @@ def discord_body(message: AlertMessage, receiver: str, external_url: str) -> dic
         "embeds": [
             {
                 "title": headline(message),
-                "description": message.summary,
+                "description": "\n".join([message.summary, *alert_lines(message)]),
                 "color": colour,
                 "fields": [
                     {"name": name, "value": value, "inline": True}

@@ -25,7 +25,8 @@ from monitor.config import Config
 from monitor.delivery.base import Sender, describe_error
 from monitor.delivery.claims import DEFAULT_LEASE, claim_due, new_owner
 from monitor.delivery.email import ChartRenderer
-from monitor.delivery.message import AlertMessage, message_from_event
+from monitor.delivery.members import listed_events
+from monitor.delivery.message import AlertMessage, group_message, message_from_event
 from monitor.delivery.outcome import SendResult
 from monitor.delivery.record import Attempted, disabled_channels, fail_unsendable, record_results
 from monitor.delivery.senders import build_senders
@@ -120,7 +121,10 @@ class Dispatcher:
         """Messages to send, and why the rest cannot be sent (channel disabled or removed)."""
         with session_scope(self.engine) as session:
             disabled = disabled_channels(session)
-            starts = _firing_starts(session, [event for _, event in claimed])
+            listed = listed_events(session, [delivery.id for delivery, _ in claimed])
+            events = [event for _, event in claimed]
+            events += [event for listing in listed.values() for event in listing.events]
+            starts = _firing_starts(session, events)
         jobs: list[tuple[Delivery, AlertMessage]] = []
         unsendable: dict[str, str] = {}
         for delivery, event in claimed:
@@ -129,6 +133,8 @@ class Dispatcher:
                 unsendable[delivery.id] = f"channel {channel} disabled: {disabled[channel]}"
             elif channel not in self.senders:
                 unsendable[delivery.id] = f"channel {channel} is not configured"
+            elif (listing := listed.get(delivery.id)) is not None:
+                jobs.append((delivery, group_message(listing.events, starts, listing.group_labels)))
             else:
                 jobs.append((delivery, message_from_event(event, starts.get(event.id))))
         return jobs, unsendable

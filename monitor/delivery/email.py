@@ -20,7 +20,7 @@ from email.utils import format_datetime, make_msgid
 
 from monitor.config import EmailChannel
 from monitor.delivery.base import describe_error
-from monitor.delivery.chat import headline
+from monitor.delivery.chat import alert_lines, headline
 from monitor.delivery.message import AlertMessage
 from monitor.delivery.outcome import SendResult, classify_smtp, classify_smtp_refusals
 from monitor.errors import DeliveryError
@@ -64,6 +64,8 @@ def _facts(message: AlertMessage) -> list[tuple[str, str]]:
 
 def _text(message: AlertMessage) -> str:
     lines = [message.summary, "", *(f"{k}: {v}" for k, v in _facts(message))]
+    if listed := alert_lines(message):
+        lines += ["", "Alerts:", *(f"- {line}" for line in listed)]
     return "\n".join(lines) + "\n"
 
 
@@ -77,9 +79,11 @@ def _html(message: AlertMessage, cid: str | None) -> str:
         if cid
         else ""
     )
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in alert_lines(message))
+    listed = f"<h3>Alerts</h3><ul>{items}</ul>" if items else ""
     return (
         f"<html><body><h2>{html.escape(headline(message))}</h2>"
-        f"<p>{html.escape(message.summary)}</p><table>{rows}</table>{image}</body></html>"
+        f"<p>{html.escape(message.summary)}</p><table>{rows}</table>{listed}{image}</body></html>"
     )
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from monitor.store.models import AlertEvent
@@ -26,6 +27,9 @@ class AlertMessage:
     labels: dict[str, str] = field(default_factory=dict)
     event_id: int | None = None
     starts_at: date | None = None  # when the alert began firing (for resolved events)
+    # A group notification: every alert it lists (this one, the lead, first) and its group.
+    alerts: tuple[AlertMessage, ...] = ()
+    group_labels: dict[str, str] | None = None
 
     @property
     def type(self) -> str:
@@ -35,6 +39,11 @@ class AlertMessage:
     @property
     def resolved(self) -> bool:
         return self.state == "resolved"
+
+    @property
+    def members(self) -> tuple[AlertMessage, ...]:
+        """The alerts this notification announces: the group's, or this one alone."""
+        return self.alerts or (self,)
 
 
 def message_from_event(event: AlertEvent, starts_at: date | None = None) -> AlertMessage:
@@ -54,6 +63,14 @@ def message_from_event(event: AlertEvent, starts_at: date | None = None) -> Aler
         event_id=event.id,
         starts_at=starts_at,
     )
+
+
+def group_message(
+    events: Sequence[AlertEvent], starts: Mapping[int, date], group_labels: dict[str, str]
+) -> AlertMessage:
+    """The notification of a group: its first alert leads, every alert is listed."""
+    alerts = tuple(message_from_event(e, starts.get(e.id)) for e in events)
+    return replace(alerts[0], alerts=alerts, group_labels=group_labels)
 
 
 def notify_test_message(channel: str, now: datetime) -> AlertMessage:

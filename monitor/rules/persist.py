@@ -1,9 +1,10 @@
 """Rule states and alert events in the database: exactly-once by a unique key.
 
 Every transition is inserted with ``INSERT ... ON CONFLICT (fingerprint, state, date) DO
-NOTHING``; only the evaluator whose insert took effect queues the deliveries, in the same
-transaction (the outbox). So re-running an evaluation, a crash between writes (the transaction
-rolls back) or two evaluators racing never duplicate an event or a notification. A rule state
+NOTHING``; only the evaluator whose insert took effect queues the notifications, in the same
+transaction (the outbox; grouped by :mod:`monitor.notify.queue`). So re-running an evaluation,
+a crash between writes (the transaction rolls back) or two evaluators racing never duplicate an
+event or a notification. A rule state
 never moves back in time, so a slower racer cannot rewind it; a later judgment of the same date
 (DataStale is judged again when data returns within the day) replaces the earlier one.
 """
@@ -19,9 +20,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
-from monitor.delivery.outbox import queue_deliveries
+from monitor.notify.queue import Notice, queue_notifications
 from monitor.rules.engine import RuleOutcome, Series
-from monitor.rules.evaluator import AlertState
+from monitor.rules.evaluator import FIRING, REPEAT_DUE, RESOLVED, AlertState
 from monitor.store.models import AlertEvent, RuleState, SignalValue
 
 
@@ -90,15 +91,15 @@ def record(
     as_of: date,
     now: datetime,
 ) -> RecordReport:
-    """Store each outcome's transitions (queueing notifications) and its new state.
+    """Store each outcome's transitions and its new state, and queue the notifications.
 
     A transition older than its rule's repeat interval as of ``as_of`` (history evaluated in
     one go, e.g. after a backfill) is stored but not sent: it is no longer news, and a first
     evaluation of 30 years must not page anyone 500 times.
     """
-    events = deliveries = 0
+    events = 0
+    notices: list[Notice] = []
     for outcome in outcomes:
-        channels = config.rule_channels(outcome.rule)
         interval = outcome.rule.repeat_interval or config.alerts.repeat_interval
         news_since = as_of - interval
         for decision in outcome.decisions:
@@ -109,12 +110,21 @@ def record(
             if event_id is None:
                 continue
             events += 1
-            if decision.notify and channels and decision.date > news_since:
-                event = session.get_one(AlertEvent, event_id)
-                deliveries += len(queue_deliveries(session, event, channels, now))
+            if decision.notify and decision.date > news_since:
+                notices.append(
+                    Notice(
+                        event_id,
+                        outcome.fingerprint,
+                        outcome.rule,
+                        resolved=decision.state == RESOLVED,
+                        repeat=decision.reason == REPEAT_DUE,
+                        active_since=outcome.state.active_since,
+                    )
+                )
         if outcome.decisions:
             _save_state(session, outcome, now)
-    return RecordReport(events, deliveries)
+    firing = {o.fingerprint: o.rule for o in outcomes if o.state.state == FIRING}
+    return RecordReport(events, queue_notifications(session, config, notices, firing, now))
 
 
 def _insert_event(session: Session, row: Mapping[str, object]) -> int | None:

@@ -5,7 +5,8 @@ Each instrument feeding a signal that a rule reads is watched by a synthetic rul
 of the evaluation date, of the instrument's latest *available* observation. It fires when the
 age passes the instrument's staleness limit and resolves when data returns. It runs through the
 same evaluator as every rule, so it repeats and resolves like one, and notifies the default
-channels. Meanwhile the signal has no value on stale dates, so rules on it keep their last state.
+channels, grouped by ``[alerts].data_stale_group_by`` (one message for every stale instrument).
+Meanwhile the signal has no value on stale dates, so rules on it keep their last state.
 """
 
 from __future__ import annotations
@@ -36,10 +37,18 @@ def watched_instruments(config: Config) -> list[Instrument]:
     return [i for i in config.instruments if i.symbol in seen]
 
 
-def stale_rule(instrument: Instrument) -> RuleConfig:
-    """The DataStale rule watching ``instrument``."""
+def configured_rules(config: Config) -> dict[str, RuleConfig]:
+    """Every alert the config defines (its rules and DataStale watches), by fingerprint."""
+    group_by = config.alerts.data_stale_group_by
+    rules = [*config.rules, *(stale_rule(i, group_by) for i in watched_instruments(config))]
+    return {rule_fingerprint(rule): rule for rule in rules}
+
+
+def stale_rule(instrument: Instrument, group_by: list[str] | None = None) -> RuleConfig:
+    """The DataStale rule watching ``instrument``, its notifications grouped by ``group_by``."""
     return RuleConfig.model_validate(
         {
+            "group_by": group_by,
             "name": DATA_STALE,
             "signal": instrument.symbol,
             "op": ">",
@@ -64,7 +73,7 @@ def evaluate_stale(
     for instrument in watched_instruments(config):
         if instrument.symbol not in latest:
             continue
-        rule = stale_rule(instrument)
+        rule = stale_rule(instrument, config.alerts.data_stale_group_by)
         age = float((as_of - latest[instrument.symbol]).days)
         judged = _again_on(as_of, rule_fingerprint(rule), states)
         outcomes.append(evaluate_one(config, rule, [(as_of, age)], judged))

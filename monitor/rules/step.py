@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
+from monitor.notify.release import release_ended
 from monitor.rules.engine import evaluate_rules, rule_fingerprint
 from monitor.rules.evaluator import AlertState
 from monitor.rules.persist import (
@@ -20,7 +22,7 @@ from monitor.rules.persist import (
 )
 from monitor.rules.settled import judged_through
 from monitor.rules.stage import settled_stage
-from monitor.rules.stale import evaluate_stale, stale_rule, watched_instruments
+from monitor.rules.stale import configured_rules, evaluate_stale
 from monitor.signals.freshness import instrument_freshness
 
 
@@ -46,13 +48,10 @@ def evaluate_alerts(
     freshness = instrument_freshness(session, config, as_of)
     latest = {f.symbol: f.latest_available for f in freshness if f.latest_available}
     stale = evaluate_stale(config, latest, as_of, states)
-    forget_states(session, keep=_configured_fingerprints(config))
-    return record(session, config, result.outcomes + stale, as_of=as_of, now=now)
-
-
-def _configured_fingerprints(config: Config) -> set[str]:
-    rules = [*config.rules, *(stale_rule(i) for i in watched_instruments(config))]
-    return {rule_fingerprint(rule) for rule in rules}
+    forget_states(session, keep=set(configured_rules(config)))
+    report = record(session, config, result.outcomes + stale, as_of=as_of, now=now)
+    released = release_ended(session, config, now)
+    return replace(report, deliveries=report.deliveries + released)
 
 
 def _new_values(

@@ -1,0 +1,67 @@
+"""Alerts a silence held: notify them once the silence is over, if they still fire.
+
+For each firing alert whose latest firing event was held by a silence that no longer
+matches it (expired, ended, or deleted from the matchers' reach), the event is queued now, once:
+a conditional update of its ``suppressed`` note is the claim, so two replicas releasing at the
+same moment queue it once. Run after every evaluation and by the daemon's dispatch job.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from monitor.config import Config
+from monitor.notify.queue import Notice, queue_notifications, rule_labels
+from monitor.notify.silence_store import active_silences
+from monitor.notify.silences import SILENCED, silencing
+from monitor.rules.evaluator import FIRING
+from monitor.rules.stale import configured_rules
+from monitor.store.models import AlertEvent, RuleState
+
+RELEASED = "; sent when it ended"
+
+
+def release_ended(session: Session, config: Config, now: datetime) -> int:
+    """Queue the held firing alerts no silence holds any more; returns deliveries created."""
+    rules = configured_rules(config)
+    firing = {
+        state.fingerprint: (rules[state.fingerprint], state.active_since)
+        for state in session.scalars(select(RuleState).where(RuleState.state == FIRING))
+        if state.fingerprint in rules
+    }
+    if not firing:
+        return 0
+    silences = active_silences(session, now)
+    notices = []
+    for event_id, fingerprint, note in _latest_firing_events(session, list(firing)):
+        rule, since = firing[fingerprint]
+        if not (note or "").startswith(SILENCED) or note.endswith(RELEASED):
+            continue
+        if silencing(silences, rule_labels(rule), now) is not None:
+            continue
+        claimed = session.execute(
+            update(AlertEvent)
+            .where(AlertEvent.id == event_id, AlertEvent.suppressed == note)
+            .values(suppressed=note + RELEASED)
+        )
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            notices.append(Notice(event_id, fingerprint, rule, active_since=since))
+    by_fingerprint = {fingerprint: rule for fingerprint, (rule, _) in firing.items()}
+    return queue_notifications(session, config, notices, by_fingerprint, now)
+
+
+def _latest_firing_events(
+    session: Session, fingerprints: list[str]
+) -> list[tuple[int, str, str | None]]:
+    latest = (
+        select(func.max(AlertEvent.id))
+        .where(AlertEvent.fingerprint.in_(fingerprints), AlertEvent.state == FIRING)
+        .group_by(AlertEvent.fingerprint)
+    )
+    query = select(AlertEvent.id, AlertEvent.fingerprint, AlertEvent.suppressed).where(
+        AlertEvent.id.in_(latest)
+    )
+    return [(row.id, row.fingerprint, row.suppressed) for row in session.execute(query)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ErrorBody(BaseModel):
@@ -86,6 +86,18 @@ class OpenAlertRow(BaseModel):
     threshold: float | None
     severity: str | None
     summary: str
+    silenced: str = Field(description="the id of the silence holding it, or empty")
+    acknowledged: str = Field(description="the acknowledgement's comment (author), or empty")
+
+
+class SilenceRow(BaseModel):
+    id: str
+    matchers: str
+    starts_at: datetime
+    ends_at: datetime
+    state: str
+    author: str
+    comment: str
 
 
 class EventRow(BaseModel):

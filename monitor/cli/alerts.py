@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -36,7 +37,8 @@ def list_alerts(
     Example: firealarm alerts --all --format json
     """
     with state(ctx).reading() as (_, session):
-        rows = alert_events(session) if all_events else open_alerts(session)
+        now = datetime.now(UTC)
+        rows = alert_events(session) if all_events else open_alerts(session, now=now)
     columns = EVENT_COLUMNS if all_events else OPEN_COLUMNS
     if fmt is Format.json:  # JSON carries every field; tables and CSV the readable ones
         columns = list(rows[0]) if rows else columns

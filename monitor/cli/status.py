@@ -6,6 +6,7 @@ delivery counts), and CSV, one table per file, is what the listings it summarise
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -63,7 +64,7 @@ def status(
         report = {
             "sources": latest_fetch_runs(session),
             "signals": _signal_rows(config, session),
-            "alerts": open_alerts(session),
+            "alerts": open_alerts(session, now=datetime.now(UTC)),
             "deliveries": delivery_counts(session),
             "daemon": job_runs(session),
         }
@@ -108,14 +109,14 @@ def _print_status(report: dict[str, Any]) -> None:
     print_table(signals)
     if report["alerts"]:
         alerts = new_table(
-            ("rule", "state", "since", "value", "severity", "summary"), title="open alerts"
+            ("rule", "state", "since", "value", "severity", "summary", "silenced", "acknowledged"),
+            title="open alerts",
         )
         for row in report["alerts"]:
             alerts.add_row(
                 *(_styled(c, row.get(c)) for c in ("rule", "state", "since")),
                 f"{row['value']:,.2f}",
-                _styled("severity", row["severity"]),
-                _styled("summary", row["summary"]),
+                *(_styled(c, row[c]) for c in ("severity", "summary", "silenced", "acknowledged")),
             )
         print_table(alerts)
     else:

@@ -286,6 +286,28 @@ class AlertsConfig(_Model):
     )
 
 
+def _check_matchers(texts: list[str]) -> list[str]:
+    from monitor.notify.matchers import parse_matchers
+
+    parse_matchers(texts)  # a bad matcher or regex raises ValueError, one line
+    return texts
+
+
+Matchers = Annotated[list[str], AfterValidator(_check_matchers)]
+
+
+class InhibitRule(_Model):
+    """Alertmanager's inhibition: while a source alert fires, matching targets send nothing."""
+
+    source_matchers: Matchers = Field(min_length=1)
+    target_matchers: Matchers = Field(min_length=1)
+    equal: list[str] = Field(default_factory=list, description="labels source and target share")
+    repeats_only: bool = Field(False, description="inhibit only repeats (firealarm's addition)")
+    source_feeds_target: bool = Field(
+        False, description="the source's instrument must feed the target's signal"
+    )
+
+
 class WebhookChannel(_Model):
     type: Literal["webhook"]
     url: str | None = Field(None, pattern=r"^https?://")
@@ -363,6 +385,7 @@ class Config(_Model):
     stage: StageConfig = StageConfig()
     rules: list[RuleConfig] = Field(default_factory=list)
     alerts: AlertsConfig = AlertsConfig()
+    inhibit_rules: list[InhibitRule] = Field(default_factory=list)
     channels: dict[str, Channel] = Field(default_factory=dict)
     schedule: ScheduleConfig = ScheduleConfig()
     server: ServerConfig = ServerConfig()

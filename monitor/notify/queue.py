@@ -24,10 +24,12 @@ from monitor.config import Config, RuleConfig
 from monitor.delivery.outbox import new_delivery_id, queue_deliveries
 from monitor.notify.acks import acknowledged
 from monitor.notify.grouping import GroupState, group_key, group_labels, grouped, plan
+from monitor.notify.inhibit import Inhibitor, Source, inhibitors
 from monitor.notify.labels import alert_labels
 from monitor.notify.silence_store import active_silences
 from monitor.notify.silences import ActiveSilence, silencing
 from monitor.notify.suppress import Candidate, suppression
+from monitor.rules.stale import feeding
 from monitor.store.models import (
     AlertEvent,
     Delivery,
@@ -50,6 +52,14 @@ class Notice:
     @property
     def labels(self) -> dict[str, str]:
         return rule_labels(self.rule)
+
+
+@dataclass(frozen=True)
+class _Context:
+    silences: list[ActiveSilence]
+    acks: set[tuple[str, date | None]]
+    inhibitors: list[Inhibitor]
+    sources: list[Source]
 
 
 @dataclass
@@ -78,7 +88,13 @@ def queue_notifications(
     """
     created = 0
     silences = active_silences(session, now)
-    notices = _unsuppressed(session, notices, silences, now)
+    context = _Context(
+        silences,
+        acknowledged(session, {n.fingerprint for n in notices if n.repeat}),
+        inhibitors(config.inhibit_rules),
+        [Source(fingerprint, rule_labels(rule)) for fingerprint, rule in firing.items()],
+    )
+    notices = _unsuppressed(session, config, notices, context, now)
     buckets: dict[tuple[str, str], _Bucket] = {}
     for notice in notices:
         channels = config.rule_channels(notice.rule)
@@ -106,14 +122,26 @@ def rule_labels(rule: RuleConfig) -> dict[str, str]:
 
 
 def _unsuppressed(
-    session: Session, notices: Sequence[Notice], silences: Sequence[ActiveSilence], now: datetime
+    session: Session, config: Config, notices: Sequence[Notice], context: _Context, now: datetime
 ) -> list[Notice]:
     """The notices to send; the others' events are marked with why they were not."""
-    acks = acknowledged(session, {n.fingerprint for n in notices if n.repeat})
     kept = []
     for notice in notices:
-        candidate = Candidate(notice.fingerprint, notice.labels, notice.repeat, notice.active_since)
-        reason = suppression(candidate, silences=silences, acks=acks, now=now)
+        candidate = Candidate(
+            notice.fingerprint,
+            notice.labels,
+            notice.repeat,
+            notice.active_since,
+            frozenset(feeding(config, [notice.rule.signal])) if context.inhibitors else frozenset(),
+        )
+        reason = suppression(
+            candidate,
+            silences=context.silences,
+            acks=context.acks,
+            inhibitors=context.inhibitors,
+            sources=context.sources,
+            now=now,
+        )
         if reason is None:
             kept.append(notice)
             continue

@@ -11,7 +11,7 @@ Meanwhile the signal has no value on stale dates, so rules on it keep their last
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -24,8 +24,14 @@ DATA_STALE = "DataStale"
 
 def watched_instruments(config: Config) -> list[Instrument]:
     """The instruments that feed, directly or through other signals, a signal a rule reads."""
+    seen = feeding(config, [r.signal for r in config.rules])
+    return [i for i in config.instruments if i.symbol in seen]
+
+
+def feeding(config: Config, names: Iterable[str]) -> set[str]:
+    """``names`` and every signal and instrument they are computed from, transitively."""
     signals = {s.id: s for s in config.signals}
-    pending = [r.signal for r in config.rules if r.signal in signals]
+    pending = list(names)
     seen: set[str] = set()
     while pending:
         name = pending.pop()
@@ -34,7 +40,7 @@ def watched_instruments(config: Config) -> list[Instrument]:
         seen.add(name)
         if name in signals:
             pending.extend(signals[name].inputs)
-    return [i for i in config.instruments if i.symbol in seen]
+    return seen
 
 
 def configured_rules(config: Config) -> dict[str, RuleConfig]:

@@ -264,7 +264,7 @@ async function main() {
     charts.push(await renderSignal(signal, grid));
   }
   const [alerts, deliveries] = await Promise.all([getJSON("/api/alerts"), getJSON("/api/deliveries?limit=20")]);
-  fillTable("alerts", alerts, ["rule", "state", "date", "value", "threshold", "severity"]);
+  fillTable("alerts", alerts, ["rule", "state", "date", "value", "threshold", "severity", "silenced", "acknowledged"]);
   fillTable("deliveries", deliveries, ["id", "channel", "status", "rule", "state", "created_at"]);
   window.addEventListener("resize", () => {
     for (const chart of charts.filter(Boolean)) {

@@ -232,6 +232,7 @@ class RuleConfig(_Model):
     send_resolved: bool = True
     channels: list[str] | None = None
     group_by: GroupBy | None = Field(None, description="else [alerts].group_by")
+    mute_time_intervals: list[str] = Field(default_factory=list)
 
     @field_validator("for_")
     @classmethod
@@ -286,6 +287,39 @@ class AlertsConfig(_Model):
     )
 
 
+class TimeRange(_Model):
+    start_time: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end_time: str = Field(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeRange:
+        if self.end_time <= self.start_time:
+            raise ValueError(f"times: {self.start_time}-{self.end_time} ends before it starts")
+        return self
+
+
+class TimeInterval(_Model):
+    """Alertmanager's time interval: every field given must match (an empty one matches all).
+
+    Ranges are inclusive and written ``"monday:friday"``, ``"1:7"``, ``"-1"`` (the last day of
+    the month), ``"2026:2027"``; times are ``HH:MM`` with the end excluded, in ``location``.
+    """
+
+    weekdays: list[str] = Field(default_factory=list)
+    times: list[TimeRange] = Field(default_factory=list)
+    days_of_month: list[str] = Field(default_factory=list)
+    months: list[str] = Field(default_factory=list)
+    years: list[str] = Field(default_factory=list)
+    location: TimeZoneName = "UTC"
+
+    @model_validator(mode="after")
+    def _ranges_parse(self) -> TimeInterval:
+        from monitor.notify.timeintervals import compile_interval
+
+        compile_interval(self)  # raises ValueError naming the bad range
+        return self
+
+
 def _check_matchers(texts: list[str]) -> list[str]:
     from monitor.notify.matchers import parse_matchers
 
@@ -316,6 +350,7 @@ class WebhookChannel(_Model):
     secret_env: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     timeout: float = Field(10.0, gt=0)
+    mute_time_intervals: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_url(self) -> WebhookChannel:
@@ -342,6 +377,7 @@ class EmailChannel(_Model):
     from_: str = Field(alias="from")
     to: list[str] = Field(min_length=1)
     timeout: float = Field(30.0, gt=0)
+    mute_time_intervals: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _credentials_pair(self) -> EmailChannel:
@@ -386,6 +422,7 @@ class Config(_Model):
     rules: list[RuleConfig] = Field(default_factory=list)
     alerts: AlertsConfig = AlertsConfig()
     inhibit_rules: list[InhibitRule] = Field(default_factory=list)
+    time_intervals: dict[str, TimeInterval] = Field(default_factory=dict)
     channels: dict[str, Channel] = Field(default_factory=dict)
     schedule: ScheduleConfig = ScheduleConfig()
     server: ServerConfig = ServerConfig()
@@ -436,7 +473,17 @@ class Config(_Model):
         for channel in self.alerts.default_channels:
             if channel not in self.channels:
                 raise ValueError(f"alerts.default_channels: unknown channel {channel!r}")
+        self._check_time_interval_names()
         return self
+
+    def _check_time_interval_names(self) -> None:
+        users = [(f"rule {r.name!r}", r.mute_time_intervals) for r in self.rules]
+        users += [(f"channel {n!r}", c.mute_time_intervals) for n, c in self.channels.items()]
+        for who, names in users:
+            for name in names:
+                if name not in self.time_intervals:
+                    known = ", ".join(sorted(self.time_intervals)) or "none defined"
+                    raise ValueError(f"{who}: unknown time interval {name!r} ({known})")
 
     def _check_formula_units(self) -> None:
         """A formula adds inputs after unit conversion, so every unit must be declared."""

@@ -22,9 +22,14 @@ def new_delivery_id() -> str:
 
 
 def queue_deliveries(
-    session: Session, event: AlertEvent, channels: Sequence[str], now: datetime
+    session: Session,
+    event: AlertEvent,
+    channels: Sequence[str],
+    now: datetime,
+    due: datetime | None = None,
 ) -> list[Delivery]:
-    """Queue ``event`` for each channel (once each), in the caller's transaction; due now."""
+    """Queue ``event`` for each channel (once each), in the caller's transaction; due at
+    ``due`` (default now: later for a notification held by a mute interval)."""
     if event.id is None:
         session.flush()
     deliveries = [
@@ -35,7 +40,7 @@ def queue_deliveries(
             status="pending",
             attempts=0,
             created_at=now,
-            next_attempt_at=now,
+            next_attempt_at=due or now,
         )
         for channel in dict.fromkeys(channels)
     ]

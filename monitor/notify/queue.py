@@ -29,6 +29,7 @@ from monitor.notify.labels import alert_labels
 from monitor.notify.silence_store import active_silences
 from monitor.notify.silences import ActiveSilence, silencing
 from monitor.notify.suppress import Candidate, suppression
+from monitor.notify.timeintervals import Compiled, compile_interval, muted_until
 from monitor.rules.stale import feeding
 from monitor.store.models import (
     AlertEvent,
@@ -56,10 +57,29 @@ class Notice:
 
 @dataclass(frozen=True)
 class _Context:
+    """What suppression and muting read, loaded once per queueing."""
+
     silences: list[ActiveSilence]
     acks: set[tuple[str, date | None]]
     inhibitors: list[Inhibitor]
     sources: list[Source]
+    intervals: dict[str, Compiled]
+
+    def unmuted(
+        self, config: Config, channel: str, rules: Sequence[RuleConfig], due: datetime
+    ) -> datetime:
+        """``due``, or the end of the mute interval of the channel or a rule holding it."""
+        names = {*config.channels[channel].mute_time_intervals}
+        names.update(name for rule in rules for name in rule.mute_time_intervals)
+        held = muted_until([self.intervals[name] for name in sorted(names)], due)
+        return held or due
+
+
+@dataclass(frozen=True)
+class _Group:
+    channel: str
+    key: str
+    labels: dict[str, str]
 
 
 @dataclass
@@ -93,6 +113,7 @@ def queue_notifications(
         acknowledged(session, {n.fingerprint for n in notices if n.repeat}),
         inhibitors(config.inhibit_rules),
         [Source(fingerprint, rule_labels(rule)) for fingerprint, rule in firing.items()],
+        {name: compile_interval(ti) for name, ti in config.time_intervals.items()},
     )
     notices = _unsuppressed(session, config, notices, context, now)
     buckets: dict[tuple[str, str], _Bucket] = {}
@@ -101,7 +122,9 @@ def queue_notifications(
         group_by = config.rule_group_by(notice.rule)
         if not grouped(group_by):
             event = session.get_one(AlertEvent, notice.event_id)
-            created += len(queue_deliveries(session, event, channels, now))
+            for channel in dict.fromkeys(channels):
+                due = context.unmuted(config, channel, [notice.rule], now)
+                created += len(queue_deliveries(session, event, [channel], now, due))
             continue
         for channel, key, labels in _groups_of(notice.rule, channels, group_by):
             buckets.setdefault((channel, key), _Bucket(labels)).notices.append(notice)
@@ -112,7 +135,9 @@ def queue_notifications(
     for (channel, key), bucket in buckets.items():
         events = [n.event_id for n in _lead_first(bucket.notices)]
         events += [latest[f] for f in bucket.members if f in latest]
-        created += _queue_group(session, config, channel, key, bucket.labels, events, now)
+        rules = [n.rule for n in bucket.notices]
+        group = _Group(channel, key, bucket.labels)
+        created += _queue_group(session, config, group, events, context, rules, now)
     return created
 
 
@@ -197,14 +222,15 @@ def _latest_firing(session: Session, fingerprints: set[str]) -> dict[str, int]:
 def _queue_group(
     session: Session,
     config: Config,
-    channel: str,
-    key: str,
-    labels: Mapping[str, str],
+    group: _Group,
     events: list[int],
+    context: _Context,
+    rules: Sequence[RuleConfig],
     now: datetime,
 ) -> int:
     """Join the group's open delivery or queue a new one; returns 1 if one was created."""
-    row = _locked_group(session, channel, key, labels, now)
+    channel, key = group.channel, group.key
+    row = _locked_group(session, channel, key, group.labels, now)
     decision = plan(
         GroupState(row.seq, row.last_due_at, _joinable(session, row.open_delivery_id)),
         now,
@@ -214,6 +240,7 @@ def _queue_group(
     delivery_id = decision.delivery_id
     if delivery_id is None:
         delivery_id = new_delivery_id()
+        due = context.unmuted(config, channel, rules, decision.due_at)
         session.add(
             Delivery(
                 id=delivery_id,
@@ -222,13 +249,13 @@ def _queue_group(
                 status="pending",
                 attempts=0,
                 created_at=now,
-                next_attempt_at=decision.due_at,
+                next_attempt_at=due,
                 group_key=key,
                 group_seq=decision.seq,
             )
         )
         session.flush()
-        row.seq, row.open_delivery_id, row.last_due_at = decision.seq, delivery_id, decision.due_at
+        row.seq, row.open_delivery_id, row.last_due_at = decision.seq, delivery_id, due
     row.updated_at = now
     rows = [{"delivery_id": delivery_id, "event_id": e} for e in dict.fromkeys(events)]
     session.execute(_insert(session, DeliveryEvent).on_conflict_do_nothing(), rows)

@@ -25,8 +25,11 @@ USER, PASSWORD = "firealarm", "s3cret"
 ENVIRON = {"FA_SMTP_USER": USER, "FA_SMTP_PASSWORD": PASSWORD}
 
 
-def channels_config(url: str, receiver: Receiver, smtp: SmtpServer, extra: str = "") -> Config:
-    """The packaged defaults notifying a native webhook, an Alertmanager one and an email."""
+def channels_config(
+    url: str, receiver: Receiver, smtp: SmtpServer, extra: str = "", native: str = ""
+) -> Config:
+    """The packaged defaults notifying a native webhook, an Alertmanager one and an email;
+    ``extra`` is appended, ``native`` goes into the native channel's table."""
     text = default_config_text().replace(
         "default_channels = []", 'default_channels = ["native", "am", "team"]'
     )
@@ -34,6 +37,7 @@ def channels_config(url: str, receiver: Receiver, smtp: SmtpServer, extra: str =
 [channels.native]
 type = "webhook"
 url = "{receiver.url}/native"
+{native}
 
 [channels.am]
 type = "webhook"

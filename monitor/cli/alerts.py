@@ -10,13 +10,15 @@ import typer
 from monitor.cli.options import FormatOption, SinceOption, UntilOption, check_range
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
+from monitor.errors import ConfigError
+from monitor.notify.backtest import NOTIFICATION_COLUMNS, backtest_notifications
 from monitor.queries.alerts import (
     EVENT_COLUMNS,
     OPEN_COLUMNS,
     alert_events,
     open_alerts,
 )
-from monitor.rules.backtest import backtest
+from monitor.rules.backtest import backtest, replay
 
 
 def register(app: typer.Typer) -> None:
@@ -52,6 +54,12 @@ def run_backtest(
     rule: Annotated[
         list[str] | None, typer.Option("--rule", help="Only this rule's transitions (repeatable).")
     ] = None,
+    notifications: Annotated[
+        bool,
+        typer.Option(
+            "--notifications", help="The grouped notifications instead (honouring inhibition)."
+        ),
+    ] = False,
     fmt: FormatOption = Format.table,
 ) -> None:
     """Replay the rules over stored signal history from an empty state; store and send nothing.
@@ -59,6 +67,14 @@ def run_backtest(
     Example: firealarm backtest --since 2020-01-01 --until 2020-12-31 --rule btc_vs_ndx
     """
     check_range(since, until)
+    if notifications:
+        if rule:
+            raise ConfigError("--notifications shows every rule's notifications: drop --rule")
+        with state(ctx).reading() as (config, session):
+            outcomes = replay(session, config, since=since, until=until).outcomes
+        rows = backtest_notifications(config, outcomes)
+        emit(rows, NOTIFICATION_COLUMNS, fmt, title=f"backtest: {len(rows)} notifications")
+        return
     with state(ctx).reading() as (config, session):
         rows = backtest(session, config, since=since, until=until, rules=rule or ())
     emit(rows, EVENT_COLUMNS, fmt, title=f"backtest: {len(rows)} transitions")

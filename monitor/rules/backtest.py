@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config import Config
 from monitor.errors import ConfigError
-from monitor.rules.engine import evaluate_rules
+from monitor.rules.engine import EngineResult, evaluate_rules
 from monitor.rules.persist import load_series
 
 
@@ -32,10 +32,7 @@ def backtest(
         raise ConfigError(
             f"--rule: unknown rule(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
         )
-    signals = sorted({r.signal for r in config.rules} - {config.stage.id})
-    start = since - timedelta(days=1) if since else None
-    series = load_series(session, signals, since=start, until=until or date.max)
-    result = evaluate_rules(config, series, {})
+    result = replay(session, config, since=since, until=until)
     events = [
         event
         for outcome in result.outcomes
@@ -43,3 +40,13 @@ def backtest(
         for event in outcome.events()
     ]
     return sorted(events, key=lambda e: (e["date"], e["rule"]))
+
+
+def replay(
+    session: Session, config: Config, *, since: date | None, until: date | None
+) -> EngineResult:
+    """Every rule evaluated over the stored history in (``since`` - 1 day, ``until``]."""
+    signals = sorted({r.signal for r in config.rules} - {config.stage.id})
+    start = since - timedelta(days=1) if since else None
+    series = load_series(session, signals, since=start, until=until or date.max)
+    return evaluate_rules(config, series, {})

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from monitor.config import Config, parse_config
+from monitor.config import Config, RuleConfig, parse_config
 from monitor.notify.queue import Notice, queue_notifications
 from monitor.rules.engine import rule_fingerprint
 from monitor.rules.step import evaluate_alerts
@@ -71,23 +71,7 @@ def _queue_only(folder: Path, name: str, config: Config) -> float:
     upgrade(engine)
     rules = {rule_fingerprint(rule): rule for rule in config.rules}
     with session_scope(engine) as session:
-        events = [
-            AlertEvent(
-                rule=rule.name,
-                fingerprint=fp,
-                state="firing",
-                reason="first firing",
-                date=DAY,
-                signal="s",
-                value=-1.0,
-                threshold=0.0,
-                severity="warning",
-                labels=json.dumps(rule.labels),
-                summary="",
-                recorded_at=NOW,
-            )  # fmt: skip
-            for fp, rule in rules.items()
-        ]
+        events = [_event(fp, rule) for fp, rule in rules.items()]
         session.add_all(events)
         session.flush()
         notices = [Notice(e.id, e.fingerprint, rules[e.fingerprint]) for e in events]
@@ -97,6 +81,23 @@ def _queue_only(folder: Path, name: str, config: Config) -> float:
     elapsed = time.perf_counter() - started
     engine.dispose()
     return elapsed
+
+
+def _event(fingerprint: str, rule: RuleConfig) -> AlertEvent:
+    return AlertEvent(
+        rule=rule.name,
+        fingerprint=fingerprint,
+        state="firing",
+        reason="first firing",
+        date=DAY,
+        signal="s",
+        value=-1.0,
+        threshold=0.0,
+        severity="warning",
+        labels=json.dumps(rule.labels),
+        summary="",
+        recorded_at=NOW,
+    )
 
 
 def _report(times: dict[str, list[float]], what: str) -> None:

@@ -119,6 +119,8 @@ def queue_notifications(
     buckets: dict[tuple[str, str], _Bucket] = {}
     for notice in notices:
         channels = config.rule_channels(notice.rule)
+        if not channels:
+            continue
         group_by = config.rule_group_by(notice.rule)
         if not grouped(group_by):
             event = session.get_one(AlertEvent, notice.event_id)

@@ -22,11 +22,18 @@ from sqlalchemy import func, select
 
 from monitor.config import Config, RuleConfig, parse_config
 from monitor.notify.queue import Notice, queue_notifications
+from monitor.notify.release import release_ended
 from monitor.rules.engine import rule_fingerprint
 from monitor.rules.step import evaluate_alerts
 from monitor.store.database import create_db_engine, session_scope
 from monitor.store.migrate import upgrade
-from monitor.store.models import AlertEvent, Delivery, DeliveryEvent, SignalValue
+from monitor.store.models import (
+    AlertEvent,
+    Delivery,
+    DeliveryEvent,
+    RuleState,
+    SignalValue,
+)
 
 COUNT, GROUPS, RUNS = 1000, 10, 5
 NOW = datetime(2026, 3, 2, 22, 0, tzinfo=UTC)
@@ -66,18 +73,21 @@ def _run(folder: Path, name: str, config: Config) -> tuple[float, int, int]:
 
 
 def _queue_only(folder: Path, name: str, config: Config) -> float:
-    """Seconds to queue the notifications of 1,000 stored firing transitions."""
+    """Seconds to queue the notifications of 1,000 stored firing transitions, and to check
+    them for ended silences (what every evaluation now does after recording)."""
     engine = create_db_engine(f"sqlite:///{folder / name}.db")
     upgrade(engine)
     rules = {rule_fingerprint(rule): rule for rule in config.rules}
     with session_scope(engine) as session:
         events = [_event(fp, rule) for fp, rule in rules.items()]
         session.add_all(events)
+        session.add_all(_firing_state(fp, rule) for fp, rule in rules.items())
         session.flush()
         notices = [Notice(e.id, e.fingerprint, rules[e.fingerprint]) for e in events]
     started = time.perf_counter()
     with session_scope(engine) as session:
         queue_notifications(session, config, notices, rules, NOW)
+        release_ended(session, config, NOW)
     elapsed = time.perf_counter() - started
     engine.dispose()
     return elapsed
@@ -97,6 +107,21 @@ def _event(fingerprint: str, rule: RuleConfig) -> AlertEvent:
         labels=json.dumps(rule.labels),
         summary="",
         recorded_at=NOW,
+    )
+
+
+def _firing_state(fingerprint: str, rule: RuleConfig) -> RuleState:
+    return RuleState(
+        fingerprint=fingerprint,
+        rule=rule.name,
+        state="firing",
+        last_date=DAY,
+        last_value=-1.0,
+        true_count=1,
+        false_count=0,
+        active_since=DAY,
+        last_notified_date=DAY,
+        updated_at=NOW,
     )
 
 

@@ -26,20 +26,25 @@ RELEASED = "; sent when it ended"
 
 def release_ended(session: Session, config: Config, now: datetime) -> int:
     """Queue the held firing alerts no silence holds any more; returns deliveries created."""
+    held = _held(session)
+    if not held:
+        return 0
     rules = configured_rules(config)
     firing = {
         state.fingerprint: (rules[state.fingerprint], state.active_since)
-        for state in session.scalars(select(RuleState).where(RuleState.state == FIRING))
+        for state in session.scalars(
+            select(RuleState).where(
+                RuleState.state == FIRING, RuleState.fingerprint.in_({f for _, f, _ in held})
+            )
+        )
         if state.fingerprint in rules
     }
-    if not firing:
-        return 0
     silences = active_silences(session, now)
     notices = []
-    for event_id, fingerprint, note in _latest_firing_events(session, list(firing)):
-        rule, since = firing[fingerprint]
-        if not (note or "").startswith(SILENCED) or note.endswith(RELEASED):
+    for event_id, fingerprint, note in held:
+        if fingerprint not in firing:
             continue
+        rule, since = firing[fingerprint]
         if silencing(silences, rule_labels(rule), now) is not None:
             continue
         claimed = session.execute(
@@ -53,15 +58,28 @@ def release_ended(session: Session, config: Config, now: datetime) -> int:
     return queue_notifications(session, config, notices, by_fingerprint, now)
 
 
-def _latest_firing_events(
-    session: Session, fingerprints: list[str]
-) -> list[tuple[int, str, str | None]]:
-    latest = (
-        select(func.max(AlertEvent.id))
-        .where(AlertEvent.fingerprint.in_(fingerprints), AlertEvent.state == FIRING)
-        .group_by(AlertEvent.fingerprint)
-    )
+def _held(session: Session) -> list[tuple[int, str, str]]:
+    """Firing events a silence held and nothing has released, each its alert's latest firing."""
     query = select(AlertEvent.id, AlertEvent.fingerprint, AlertEvent.suppressed).where(
-        AlertEvent.id.in_(latest)
+        AlertEvent.state == FIRING,
+        AlertEvent.suppressed.startswith(SILENCED),
+        AlertEvent.suppressed.not_like(f"%{RELEASED}"),
     )
-    return [(row.id, row.fingerprint, row.suppressed) for row in session.execute(query)]
+    held = session.execute(query).all()
+    if not held:
+        return []
+    latest = dict(
+        session.execute(
+            select(AlertEvent.fingerprint, func.max(AlertEvent.id))
+            .where(
+                AlertEvent.fingerprint.in_({row.fingerprint for row in held}),
+                AlertEvent.state == FIRING,
+            )
+            .group_by(AlertEvent.fingerprint)
+        ).all()
+    )
+    return [
+        (row.id, row.fingerprint, row.suppressed)
+        for row in held
+        if latest[row.fingerprint] == row.id
+    ]

@@ -13,12 +13,13 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from monitor import ingest, pipeline
+from monitor import evaluation
+from monitor.bundled import snapshot_files
+from monitor.ingest import fetch as ingest
 from monitor.rules.backtest import backtest
 from monitor.rules.engine import evaluate_rules
-from monitor.rules.persist import load_series
 from monitor.runtime import open_runtime
-from monitor.snapshot import snapshot_files
+from monitor.signals.store import load_series
 from monitor.store.database import session_scope
 
 NOW = datetime(2025, 7, 1, 12, tzinfo=UTC)
@@ -38,7 +39,7 @@ def main() -> None:
         runtime = open_runtime(None, f"sqlite:///{Path(folder) / 'bench.db'}")
         config = runtime.config
         ingest.import_files(config, runtime.engine, snapshot_files())
-        pipeline.evaluate(runtime, as_of=date(2025, 6, 30), now=NOW)
+        evaluation.evaluate(runtime, as_of=date(2025, 6, 30), now=NOW)
         signals = sorted({r.signal for r in config.rules} - {config.stage.id})
 
         def read() -> dict:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import psutil
 
+from monitor.bundled import snapshot_dir
 from monitor.config import default_config_text
-from monitor.snapshot import snapshot_dir
 
 TARGET_MB = 250.0
 IDLE_SECONDS = 5.0

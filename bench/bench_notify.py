@@ -21,10 +21,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from monitor.config import Config, RuleConfig, parse_config
+from monitor.evaluation import evaluate_alerts
 from monitor.notify.queue import Notice, queue_notifications
 from monitor.notify.release import release_ended
 from monitor.rules.engine import rule_fingerprint
-from monitor.rules.step import evaluate_alerts
 from monitor.store.database import create_db_engine, session_scope
 from monitor.store.migrate import upgrade
 from monitor.store.models import (

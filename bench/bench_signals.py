@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from monitor.calendars import available_date
+from monitor.availability import available_date
 from monitor.config import Config, load_config
-from monitor.ingest import store_observations
-from monitor.pipeline import evaluate
+from monitor.evaluation import evaluate
+from monitor.ingest.fetch import store_observations
 from monitor.runtime import Runtime, open_runtime
 from monitor.signals.align import InputSeries
 from monitor.signals.compute import compute_signal

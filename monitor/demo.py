@@ -7,11 +7,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from monitor import ingest
-from monitor.pipeline import evaluate
+from monitor.bundled import snapshot_files
+from monitor.evaluation import evaluate
+from monitor.ingest import fetch as ingest
 from monitor.rules.backtest import backtest
 from monitor.runtime import Runtime, open_runtime
-from monitor.snapshot import snapshot_files
 from monitor.store.database import session_scope
 
 DEMO_DATABASE = Path("firealarm-demo.db")

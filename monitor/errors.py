@@ -2,16 +2,25 @@
 
 ::
 
-    FirealarmError                 exit 1 unless stated
-    ├── ConfigError                exit 2: fix the config file or the command line
-    ├── DataError                  bad input data (a CSV file, a row); nothing was written
-    ├── SourceError                a fetch failed; stored data is untouched
+    FirealarmError                 exit 1, HTTP 500 unless stated
+    ├── ConfigError                exit 2, 400: fix the config file or the command line
+    │   ├── ParameterError         exit 2, 422: one parameter of a call is wrong (``parameter``)
+    │   └── NotFoundError          exit 2, 404: an unknown signal, instrument or rule
+    ├── DataError                  exit 1, 422: bad input data (a CSV file, a row); nothing written
+    ├── SourceError                exit 1, 502: a fetch failed; stored data is untouched
     │   ├── TransientSourceError   retry later (timeouts, 5xx, connection errors)
     │   │   └── RateLimitedError   retry after ``retry_after`` seconds
     │   └── EmptyResponseError     the source answered with no rows: an error, never "no change"
-    ├── StoreError                 the database is unreachable, locked or not migrated
-    ├── QueryError                 exit 2: a user's SQL is invalid or tries to write
-    └── DeliveryError              a channel could not be used (see monitor.delivery)
+    ├── StoreError                 exit 1, 503: the database is unreachable, locked, not migrated
+    │   └── AlreadyRunningError    another daemon already runs on this SQLite database
+    ├── QueryError                 exit 2, 400: a user's SQL is invalid or tries to write
+    ├── DeliveryError              exit 1, 502: a channel could not be used (monitor.delivery)
+    └── JobFailed                  a daemon job's work reported failure without raising
+
+Each class carries its exit status (``exit_code``, for the CLI) and HTTP status
+(``http_status``, for the API), so both shells render any error without a table of their own.
+Messages never name a shell's spelling of a parameter (``--as-of``): a
+:class:`ParameterError` names the parameter and each shell writes it its own way.
 
 Vendor exceptions (yfinance, httpx, SQLAlchemy) are translated where they enter, with
 ``raise ... from exc`` so the cause is kept.
@@ -24,20 +33,42 @@ class FirealarmError(Exception):
     """Base of every error firealarm raises on purpose."""
 
     exit_code = 1
+    http_status = 500
 
 
 class ConfigError(FirealarmError):
     """The config file or the command line is wrong; the message names file, key and problem."""
 
     exit_code = 2
+    http_status = 400
+
+
+class ParameterError(ConfigError):
+    """One parameter of a call is wrong; ``parameter`` is its name in the library's API."""
+
+    http_status = 422
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+class NotFoundError(ConfigError):
+    """A signal, instrument or rule that the config does not define."""
+
+    http_status = 404
 
 
 class DataError(FirealarmError):
     """Input data is malformed; the message names the file and line. Nothing was written."""
 
+    http_status = 422
+
 
 class SourceError(FirealarmError):
     """A data source failed to deliver; stored data is left as it was."""
+
+    http_status = 502
 
 
 class TransientSourceError(SourceError):
@@ -59,12 +90,25 @@ class EmptyResponseError(SourceError):
 class StoreError(FirealarmError):
     """The database cannot be used: unreachable, locked, or its schema is not current."""
 
+    http_status = 503
+
+
+class AlreadyRunningError(StoreError):
+    """Another daemon already runs on this SQLite database."""
+
 
 class QueryError(FirealarmError):
     """A user's read-only SQL is invalid or tries to write; nothing was changed."""
 
     exit_code = 2
+    http_status = 400
 
 
 class DeliveryError(FirealarmError):
     """A delivery channel cannot be used as configured."""
+
+    http_status = 502
+
+
+class JobFailed(FirealarmError):
+    """A daemon job's work reported failure without raising (e.g. a failed fetch run)."""

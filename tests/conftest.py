@@ -12,9 +12,9 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+from monitor.bundled import snapshot_dir
 from monitor.config import Config, load_config
 from monitor.runtime import Runtime, open_runtime
-from monitor.snapshot import snapshot_dir
 from monitor.store.database import create_db_engine
 from monitor.store.migrate import upgrade
 

@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from matplotlib.image import imread
 
-from monitor.charts import firing_periods, render_signal_chart
+from monitor.charts.data import render_signal_chart
 from monitor.config import load_config
 from monitor.errors import DataError
+from monitor.queries.periods import firing_periods
 from monitor.store.database import create_db_engine, session_scope
 from monitor.store.migrate import upgrade
 from monitor.store.models import AlertEvent, Observation, SignalValue

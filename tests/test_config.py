@@ -101,6 +101,31 @@ def _break(old: str, new: str) -> str:
             "rule 'btc_vs_ndx': clear_threshold -35.0 must be >= threshold -25.0",
         ),
         (_break("for = 3", "for = -1"), "rules.0.for: must be 1 or more, got -1"),
+        (
+            _break('name = "btc_vs_ndx"', f'name = "{"r" * 129}"'),
+            "rules.0.name: String should have at most 128 characters",
+        ),
+        (
+            _break('labels = { stage = "1" }', 'labels = { "bad-label name" = "1" }'),
+            "rules.0.labels: label name 'bad-label name' is not a valid label name",
+        ),
+        (
+            _break('labels = { stage = "1" }', 'labels = { 1stage = "1" }'),
+            "label name '1stage' is not a valid label name",
+        ),
+        (
+            _break('labels = { stage = "1" }', 'labels = { __name__ = "1" }'),
+            "label name '__name__': names starting with __ are reserved",
+        ),
+        (
+            _break('labels = { stage = "1" }', 'labels = { alertname = "x" }'),
+            "rules.0.labels: label name 'alertname' is reserved: firealarm sets it to the rule's "
+            "name (rule 'btc_vs_ndx')",
+        ),
+        (
+            _break('labels = { stage = "1" }', 'labels = { severity = "page" }'),
+            "label name 'severity' is reserved: firealarm sets it to the rule's severity",
+        ),
         (_break("default_channels = []", 'default_channels = ["ops"]'), "unknown channel 'ops'"),
         ("[database\nurl=1", "not valid TOML"),
         (

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from monitor import ingest
+from monitor.ingest import fetch as ingest
 from monitor.queries.prices import prices
 from monitor.runtime import Runtime
 from monitor.sources.base import normalised

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor import ingest
 from monitor.errors import DataError
+from monitor.ingest import fetch as ingest
 from monitor.queries.prices import prices
 from monitor.runtime import Runtime
 from monitor.store.database import session_scope

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from monitor import ingest
-from monitor.pipeline import evaluate
+from monitor.evaluation import evaluate
+from monitor.ingest import fetch as ingest
 from monitor.runtime import Runtime, open_runtime
 from monitor.sources.yahoo import YahooSource
 from monitor.store.database import session_scope
@@ -82,7 +82,7 @@ def test_rescaled_history_is_downloaded_again(
     later["GLD"] = _rescale(later["GLD"], "2025-06-23", 0.5)  # a 2-for-1 split
     yahoo.history = later
     calls = len(yahoo.calls)
-    with caplog.at_level(logging.INFO, logger="monitor.ingest"):
+    with caplog.at_level(logging.INFO, logger="monitor.ingest.fetch"):
         report = _fetch(runtime, yahoo, NOW)
     assert (report.status, report.rescaled) == ("ok", ["IGV", "GLD"])
     assert [(c["tickers"], c["start"]) for c in yahoo.calls[calls:]] == [

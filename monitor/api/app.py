@@ -21,6 +21,7 @@ from monitor.api.auth import TOKEN_ENV, BearerAuth
 from monitor.api.cache import ResponseCache
 from monitor.api.errors import install_error_handlers
 from monitor.api.responses import json_response
+from monitor.queries.signals import require_signal
 from monitor.runtime import Runtime
 from monitor.store.database import create_db_engine
 
@@ -112,7 +113,7 @@ def _add_dashboard(app: FastAPI) -> None:
     @app.get("/signals/{signal_id}", include_in_schema=False)
     def signal_page(request: Request, signal_id: str) -> RedirectResponse:
         """Where alerts link (``{external_url}/signals/<id>``): the dashboard at its card."""
-        routes.known_signal(request.app.state.config, signal_id)
+        require_signal(request.app.state.config, signal_id)
         return RedirectResponse(f"/#card-{quote(signal_id)}", status_code=303)
 
     @app.get("/docs", include_in_schema=False)

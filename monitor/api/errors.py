@@ -1,8 +1,9 @@
-"""HTTP errors: each exception carries its status, and one handler renders every one the same way.
+"""HTTP errors: one handler renders every error the same way.
 
 The body is always ``{"error": message, "status": code}`` (a 422 adds FastAPI's ``detail``
-list), for an unknown path or method too. Domain errors raised below the API map to a status
-here (a database that cannot be reached is 503), so a bad request is never a 500.
+list), for an unknown path or method too. Every firealarm error carries its HTTP status
+(:mod:`monitor.errors`: a database that cannot be reached is 503, an unknown signal 404), so a
+bad request is never a 500.
 """
 
 from __future__ import annotations
@@ -15,32 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from monitor.errors import ConfigError, FirealarmError, QueryError, StoreError
-
-
-class ApiError(Exception):
-    """An error with the HTTP status it is answered with."""
-
-    status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class NotFound(ApiError):
-    status = 404
-
-
-class Unauthorized(ApiError):
-    status = 401
-
-
-DOMAIN_STATUS: list[tuple[type[FirealarmError], int]] = [
-    (StoreError, 503),
-    (QueryError, 400),
-    (ConfigError, 400),
-]
+from monitor.errors import FirealarmError, ParameterError
 
 
 def error_response(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -50,21 +26,13 @@ def error_response(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
 
 
-def status_of(exc: Exception) -> int:
-    """The HTTP status for an exception raised while answering."""
-    if isinstance(exc, ApiError):
-        return exc.status
-    for kind, status in DOMAIN_STATUS:
-        if isinstance(exc, kind):
-            return status
-    return 500
-
-
 def install_error_handlers(app: FastAPI) -> None:
-    """Render :class:`ApiError` and domain errors as JSON with their status."""
+    """Render firealarm's errors, routing errors and invalid parameters as JSON."""
 
     async def handle(_request: Request, exc: Exception) -> JSONResponse:
-        return error_response(status_of(exc), str(exc))
+        assert isinstance(exc, FirealarmError)
+        message = f"{exc.parameter}: {exc}" if isinstance(exc, ParameterError) else str(exc)
+        return error_response(exc.http_status, message)
 
     async def invalid(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -81,7 +49,6 @@ def install_error_handlers(app: FastAPI) -> None:
         response.headers.update(exc.headers or {})  # e.g. Allow on a 405
         return response
 
-    app.add_exception_handler(ApiError, handle)
     app.add_exception_handler(HTTPException, routing)
     app.add_exception_handler(FirealarmError, handle)
     app.add_exception_handler(RequestValidationError, invalid)

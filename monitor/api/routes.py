@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from monitor.api import schemas
 from monitor.api.cache import ResponseCache, cached_response
-from monitor.api.errors import NotFound
 from monitor.api.responses import FormatQuery, json_response, table_response, wants_csv
 from monitor.config import Config
 from monitor.notify.silence_store import SILENCE_COLUMNS, list_silences
@@ -26,8 +25,8 @@ from monitor.queries.signals import (
     SIGNAL_COLUMNS,
     history_version,
     latest_signals,
+    require_signal,
     signal_history,
-    signal_ids,
 )
 from monitor.store.database import session_scope
 
@@ -62,13 +61,6 @@ Cfg = Annotated[Config, Depends(config)]
 Cache = Annotated[ResponseCache, Depends(response_cache)]
 
 
-def known_signal(cfg: Config, signal_id: str) -> None:
-    """Raise a 404 naming the configured ids unless ``signal_id`` is one of them."""
-    ids = signal_ids(cfg)
-    if signal_id not in ids:
-        raise NotFound(f"unknown signal {signal_id!r} (configured: {', '.join(ids)})")
-
-
 @router.get("/instruments", responses=schemas.table_of(schemas.InstrumentRow))
 def list_instruments(request: Request, db: Db, cfg: Cfg, fmt: FormatQuery = None) -> Response:
     """Configured instruments with their stored date range and number of observations."""
@@ -89,8 +81,7 @@ async def list_prices(
     fmt: FormatQuery = None,
 ) -> Response:
     """Stored observations of one instrument, by date (like `firealarm prices`)."""
-    if symbol not in {i.symbol for i in cfg.instruments}:
-        raise NotFound(f"unknown instrument {symbol!r}")
+    cfg.instrument(symbol)  # a 404 naming the configured ones
 
     def build(db: Session) -> Response:
         rows = prices(db, symbol, since, until, limit=limit, offset=offset)
@@ -115,7 +106,7 @@ def list_signals(request: Request, db: Db, cfg: Cfg, fmt: FormatQuery = None) ->
 )
 def signal_detail(db: Db, cfg: Cfg, signal_id: SignalId) -> Response:
     """A signal's definition, its rules' thresholds and the periods they were firing."""
-    known_signal(cfg, signal_id)
+    require_signal(cfg, signal_id)
     found = next((s for s in cfg.signals if s.id == signal_id), None)
     symbols = {i.symbol for i in cfg.instruments}
     detail: dict[str, Any] = {
@@ -160,7 +151,7 @@ async def history(
     fmt: FormatQuery = None,
 ) -> Response:
     """Stored values of one signal in date order (like `firealarm history`)."""
-    known_signal(cfg, signal_id)
+    require_signal(cfg, signal_id)
 
     def build(db: Session) -> Response:
         rows = signal_history(db, signal_id, since, until, limit=limit, offset=offset)

@@ -13,10 +13,10 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli import alerts, daemon, data, delivery, notify, query, status
+from monitor.cli import alerts, daemon, data, delivery, demo, notify, query, status
 from monitor.cli import signals as signal_commands
 from monitor.cli.state import CliState
-from monitor.errors import FirealarmError
+from monitor.errors import FirealarmError, ParameterError
 
 app = typer.Typer(
     name="firealarm",
@@ -59,6 +59,7 @@ delivery.register(app)
 notify.register(app)
 signal_commands.register(app)
 query.register(app)
+demo.register(app)
 daemon.register(app)
 
 
@@ -72,13 +73,20 @@ def run(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except FirealarmError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {error_line(exc)}", file=sys.stderr)
         return exc.exit_code
     except typer.TyperException as exc:  # typer's usage errors: bad option, missing argument...
         if type(exc).__name__ != "NoArgsIsHelpError":  # else typer has printed the help
             print(f"error: {usage_line(exc)}", file=sys.stderr)
         return exc.exit_code
     return status if isinstance(status, int) else 0
+
+
+def error_line(exc: FirealarmError) -> str:
+    """A library error as the CLI says it: a bad parameter named by its option (``--as-of``)."""
+    if isinstance(exc, ParameterError):
+        return f"--{exc.parameter.replace('_', '-')}: {exc}"
+    return str(exc)
 
 
 def usage_line(exc: typer.TyperException) -> str:

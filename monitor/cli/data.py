@@ -10,13 +10,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import make_url
 
-from monitor import ingest
 from monitor.cli.files import write_output
 from monitor.cli.options import FormatOption, SinceOption
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
 from monitor.config import default_config_text, load_config, with_database_url
 from monitor.errors import ConfigError
+from monitor.ingest import fetch as ingest
 from monitor.queries.prices import PRICE_COLUMNS, prices
 from monitor.sources import build_sources
 from monitor.store.database import create_db_engine, normalize_url, redact_url
@@ -163,8 +163,6 @@ def import_files(
 
     Example: firealarm import data/yahoo/*.csv data/fred/*.csv
     """
-    if symbol and len(files) > 1:
-        raise ConfigError("--symbol names one series: give one file with it")
     runtime = state(ctx).runtime()
     try:
         reports = ingest.import_files(runtime.config, runtime.engine, files, symbol=symbol)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
@@ -10,11 +11,12 @@ import httpx
 import typer
 from rich.console import Console
 
+from monitor.charts.data import alert_chart_renderer
 from monitor.cli.options import FormatOption
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
 from monitor.delivery.dispatcher import dispatch_due
-from monitor.delivery.replay import notify_test, requeue
+from monitor.delivery.replay import RESOLVE_AFTER, notify_test, requeue
 from monitor.errors import ConfigError
 from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries, delivery_exists
 from monitor.store.database import session_scope
@@ -50,7 +52,9 @@ def deliver(
     """
     runtime = state(ctx).runtime()
     try:
-        report = dispatch_due(runtime, limit=limit)
+        report = dispatch_due(
+            runtime, limit=limit, chart=alert_chart_renderer(runtime.config, runtime.engine)
+        )
     finally:
         runtime.close()
     err.print(report.summary())
@@ -95,7 +99,8 @@ def redeliver(
                 )
         now = datetime.now(UTC)
         requeue(runtime.engine, delivery_id, now)
-        report = dispatch_due(runtime, now=now, ids=[delivery_id])
+        chart = alert_chart_renderer(runtime.config, runtime.engine)
+        report = dispatch_due(runtime, now=now, ids=[delivery_id], chart=chart)
     finally:
         runtime.close()
     status = report.statuses.get(delivery_id, "pending")
@@ -107,20 +112,36 @@ def redeliver(
 def notify_test_command(
     ctx: typer.Context,
     channel: Annotated[str, typer.Argument(help=r"Channel name from \[channels.*] in the config.")],
+    resolve_after: Annotated[
+        float,
+        typer.Option(
+            "--resolve-after", min=0, help="Seconds before the test alert's resolve is sent."
+        ),
+    ] = RESOLVE_AFTER,
 ) -> None:
-    """Send an `alert.test` through CHANNEL's real sender and signing; exit 1 if it fails.
+    """Send a test alert through CHANNEL's outbox, real sender and signing; exit 1 if it fails.
 
+    Alertmanager-format receivers also get the test's resolve a few seconds later.
     Example: firealarm notify-test ops
     """
-    runtime = state(ctx).runtime(migrate=False)
+    runtime = state(ctx).runtime()
     try:
         with httpx.Client() as client:
-            delivery_id, result = notify_test(runtime.config, channel, client, datetime.now(UTC))
+            results = notify_test(
+                runtime,
+                channel,
+                client,
+                clock=lambda: datetime.now(UTC),
+                sleep=time.sleep,
+                resolve_after=resolve_after,
+            )
     finally:
         runtime.close()
-    code = f" {result.status_code}" if result.status_code is not None else ""
-    line = f"{channel}: {result.outcome}{code} in {result.duration_ms:.0f} ms (id {delivery_id})"
-    if not result.ok:
-        err.print(f"{line}: {result.error}")
+    for result in results:
+        what = "" if result.state == "test" else "resolve "
+        code = f" {result.status_code}" if result.status_code is not None else ""
+        took = f" in {result.duration_ms:.0f} ms" if result.duration_ms is not None else ""
+        line = f"{channel}: {what}{result.status}{code}{took} (id {result.delivery_id})"
+        err.print(line if result.ok else f"{line}: {result.error or 'not sent yet'}")
+    if not all(result.ok for result in results):
         raise typer.Exit(1)
-    err.print(line)

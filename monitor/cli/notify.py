@@ -13,7 +13,7 @@ from monitor.cli.options import FormatOption
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
 from monitor.config import parse_duration
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, ParameterError
 from monitor.notify.acks import acknowledge
 from monitor.notify.release import release_ended
 from monitor.notify.silence_store import (
@@ -140,12 +140,12 @@ def _end(now: datetime, duration: str | None, until: str | None) -> datetime:
         try:
             return now + parse_duration(duration)
         except ValueError as exc:
-            raise ConfigError(f"--for: {exc}") from None
+            raise ParameterError("for", str(exc)) from None
     assert until is not None
     try:
         moment = datetime.fromisoformat(until)
     except ValueError:
-        raise ConfigError(f"--until: {until!r} is not a date or ISO time") from None
+        raise ParameterError("until", f"{until!r} is not a date or ISO time") from None
     if len(until) == 10:  # a plain date: midnight UTC starting that day
         moment = datetime.combine(date.fromisoformat(until), datetime.min.time())
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -154,7 +154,7 @@ def _end(now: datetime, duration: str | None, until: str | None) -> datetime:
 def _pair(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name:
-        raise ConfigError(f"--label {text!r}: use name=value")
+        raise ParameterError("label", f"{text!r}: use name=value")
     return name, value
 
 

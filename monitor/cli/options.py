@@ -34,3 +34,17 @@ def check_range(since: date | None, until: date | None) -> None:
     """Refuse ``--since`` after ``--until`` (bad usage) rather than print nothing."""
     if since and until and since > until:
         raise ConfigError(f"--since {since} is after --until {until}")
+
+
+HostOption = Annotated[
+    str | None,
+    typer.Option(
+        "--host", help="Interface to bind (default: server.host in the config, 127.0.0.1)."
+    ),
+]
+PortOption = Annotated[
+    int | None,
+    typer.Option(
+        "--port", min=0, max=65535, help="Port (default: server.port in the config, 8787)."
+    ),
+]

@@ -1,9 +1,7 @@
-"""Commands that read: sql (read-only SQL), serve (API and dashboard), chart, demo."""
+"""Commands that read: sql (read-only SQL), serve (API and dashboard), chart."""
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,30 +11,20 @@ from rich.console import Console
 from monitor.api import create_app
 from monitor.api.server import serve_forever
 from monitor.cli.files import write_output
-from monitor.cli.options import FormatOption, SinceOption, UntilOption, check_range
+from monitor.cli.options import (
+    FormatOption,
+    HostOption,
+    PortOption,
+    SinceOption,
+    UntilOption,
+    check_range,
+)
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
-from monitor.demo import DEMO_DATABASE, build_demo
-from monitor.queries.signals import SIGNAL_COLUMNS, latest_signals, require_signal
+from monitor.queries.signals import require_signal
 from monitor.queries.sql import run_sql
-from monitor.store.database import session_scope
 
 err = Console(stderr=True)
-BACKTEST_SHOWN = 40
-DEMO_COLUMNS = ["date", "rule", "state", "value", "threshold", "severity"]
-
-HostOption = Annotated[
-    str | None,
-    typer.Option(
-        "--host", help="Interface to bind (default: server.host in the config, 127.0.0.1)."
-    ),
-]
-PortOption = Annotated[
-    int | None,
-    typer.Option(
-        "--port", min=0, max=65535, help="Port (default: server.port in the config, 8787)."
-    ),
-]
 
 
 def register(app: typer.Typer) -> None:
@@ -44,7 +32,6 @@ def register(app: typer.Typer) -> None:
     app.command("sql")(sql)
     app.command("serve")(serve)
     app.command("chart")(chart)
-    app.command("demo")(demo)
 
 
 def sql(
@@ -96,7 +83,7 @@ def chart(
 
     Example: firealarm chart btc_vs_ndx -o btc_vs_ndx.png --since 2024-01-01
     """
-    from monitor.charts import render_signal_chart  # matplotlib only for this command
+    from monitor.charts.data import render_signal_chart  # matplotlib only for this command
 
     check_range(since, until)
     with state(ctx).reading(read_only=True) as (config, session):
@@ -111,52 +98,3 @@ def chart(
         )
     write_output(output, png)
     err.print(f"wrote {output}")
-
-
-def demo(
-    ctx: typer.Context,
-    port: PortOption = None,
-    serve: Annotated[
-        bool, typer.Option("--serve/--no-serve", help="Serve the dashboard afterwards.")
-    ] = True,
-) -> None:
-    """Offline demo: the bundled real history, evaluated, backtested and on the dashboard.
-
-    It loads into ./firealarm-demo.db, evaluated as of the snapshot's last date.
-
-    The demo database is replaced on every run; nothing else is touched.
-
-    Nothing is fetched and nothing is sent.
-
-    Example: firealarm demo --port 8787
-    """
-    started = time.monotonic()
-    err.print(f"loading the bundled history into {DEMO_DATABASE} (replaced on every run)…")
-    built = build_demo(state(ctx).config_path, DEMO_DATABASE, now=datetime.now(UTC))
-    err.print(
-        f"{built.observations} observations imported, {built.signal_values} signal values "
-        f"computed as of {built.as_of} (the snapshot's last date) in "
-        f"{time.monotonic() - started:.1f} s",
-        soft_wrap=True,
-    )
-    alarms = [t for t in built.transitions if t["state"] in ("firing", "resolved")]
-    shown = alarms[-BACKTEST_SHOWN:]
-    title = (
-        f"backtest: {len(built.transitions)} transitions over the history, "
-        f"the last {len(shown)} firing/resolved shown (all: firealarm backtest)"
-    )
-    emit(shown, DEMO_COLUMNS, Format.table, title=title)
-    with session_scope(built.runtime.engine) as session:
-        emit(latest_signals(session, built.runtime.config), SIGNAL_COLUMNS, Format.table)
-    err.print(
-        f"query it: firealarm --db sqlite:///{DEMO_DATABASE} backtest --since 2020-01-01, or\n"
-        f'          firealarm --db sqlite:///{DEMO_DATABASE} sql "SELECT * FROM open_alerts"',
-        soft_wrap=True,
-    )
-    try:
-        if serve:
-            host, port = built.runtime.config.server.host, port or built.runtime.config.server.port
-            err.print(f"serving the dashboard on http://{host}:{port}/  (Ctrl-C stops)")
-            serve_forever(create_app(built.runtime), host, port)
-    finally:
-        built.runtime.close()

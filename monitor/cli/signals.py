@@ -19,7 +19,7 @@ from monitor.cli.options import (
 )
 from monitor.cli.output import Format, emit, new_table, print_table
 from monitor.cli.state import state
-from monitor.pipeline import evaluate as run_evaluation
+from monitor.evaluation import evaluate as run_evaluation
 from monitor.queries.signals import (
     HISTORY_COLUMNS,
     SIGNAL_COLUMNS,

@@ -19,15 +19,16 @@ from functools import partial
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import Engine, select
 
+from monitor.charts.data import alert_chart_renderer
 from monitor.config import Instrument
 from monitor.daemon.metrics import DaemonMetrics
 from monitor.daemon.runs import record_finish, record_start
 from monitor.daemon.schedule import FetchJob, next_fire
 from monitor.delivery.dispatcher import dispatch_due
-from monitor.errors import FirealarmError, SourceError, StoreError
-from monitor.ingest import FetchReport, fetch_source
+from monitor.errors import FirealarmError, JobFailed, SourceError, StoreError
+from monitor.evaluation import evaluate as run_pipeline
+from monitor.ingest.fetch import FetchReport, fetch_source
 from monitor.notify.release import release_ended
-from monitor.pipeline import evaluate as run_pipeline
 from monitor.runtime import Runtime
 from monitor.sources import build_sources
 from monitor.sources.base import Source
@@ -83,7 +84,8 @@ def default_functions(
     def dispatch(rt: Runtime, now: datetime) -> dict[str, object]:
         with session_scope(rt.engine) as session:  # silences ending between evaluations
             release_ended(session, rt.config, now)
-        return dict(dispatch_due(rt, now=now).counts)
+        chart = alert_chart_renderer(rt.config, rt.engine)
+        return dict(dispatch_due(rt, now=now, chart=chart).counts)
 
     return JobFunctions(fetch=fetch, evaluate=evaluate, dispatch=dispatch)
 
@@ -111,10 +113,6 @@ def retry_sleep(stopping: threading.Event) -> Callable[[float], None]:
             raise SourceError("daemon stopping: retry abandoned")
 
     return sleep
-
-
-class JobFailed(FirealarmError):
-    """A job's work reported failure without raising (e.g. a failed fetch run)."""
 
 
 class JobRunner:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Engine, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.store.database import session_scope
 from monitor.store.models import JobRun
+from monitor.store.upsert import dialect_insert
 
 _ERROR_LIMIT = 2000
 
@@ -20,9 +20,9 @@ _ERROR_LIMIT = 2000
 def record_start(engine: Engine, job: str, runner: str, now: datetime) -> None:
     """Mark ``job`` as running on ``runner`` since ``now`` (creating its row if new)."""
     with session_scope(engine) as session:
-        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         # Replicas may create the same row at once: insert-or-ignore, then update.
-        session.execute(insert(JobRun).values(job=job, runs=0).on_conflict_do_nothing())
+        insert = dialect_insert(session, JobRun).values(job=job, runs=0)
+        session.execute(insert.on_conflict_do_nothing())
         session.execute(
             update(JobRun)
             .where(JobRun.job == job)

@@ -20,8 +20,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.api.app import create_app
 from monitor.daemon.health import make_health_check
-from monitor.daemon.instance import Leadership, leadership_for, migration_lock, runner_name
 from monitor.daemon.jobs import JobFunctions, JobRunner
+from monitor.daemon.leader import Leadership, leadership_for, runner_name
 from monitor.daemon.metrics import DaemonMetrics
 from monitor.daemon.schedule import fetch_jobs, missed_run
 from monitor.daemon.server import HttpServer
@@ -29,6 +29,7 @@ from monitor.errors import StoreError
 from monitor.queries.jobs import last_successes
 from monitor.runtime import Runtime
 from monitor.store.database import redact_url, session_scope
+from monitor.store.locks import migration_lock
 from monitor.store.migrate import upgrade
 
 log = logging.getLogger("monitor.daemon")

@@ -1,10 +1,26 @@
-"""Chat incoming-webhook bodies: Slack (text + Block Kit blocks) and Discord (content + embeds)."""
+"""Chat incoming-webhook bodies: Slack (text + Block Kit blocks) and Discord (content + embeds).
+
+Every text goes through :mod:`monitor.delivery.limits`, so a body is within its consumer's
+limits and a summary cannot mention anyone, whatever the rule's summary says.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from monitor.delivery.message import AlertMessage
+from monitor.delivery.limits import (
+    DISCORD_CONTENT,
+    DISCORD_NO_MENTIONS,
+    SLACK_FIELD,
+    SLACK_TEXT,
+    discord_embeds,
+    slack_blocks,
+    slack_escape,
+    slack_mrkdwn,
+    slack_plain,
+    truncate,
+)
+from monitor.delivery.message import AlertMessage, signal_url
 
 # Discord embed colours by severity (and green for resolved).
 COLOURS = {"critical": 0xD32F2F, "warning": 0xF9A825, "info": 0x1976D2, "resolved": 0x2E7D32}
@@ -40,26 +56,30 @@ def slack_body(message: AlertMessage, receiver: str, external_url: str) -> dict[
     """A Slack incoming-webhook message: ``text`` (the fallback) and ``blocks``."""
     icon = ":white_check_mark:" if message.resolved else ICONS.get(message.severity, "")
     text = f"{icon} {headline(message)}: {message.summary}".strip()
+    link = f"<{slack_escape(signal_url(external_url, message.signal))}|dashboard>"
     return {
-        "text": text,
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": headline(message)}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": message.summary or "-"}},
-            {
-                "type": "section",
-                "fields": [
-                    {"type": "mrkdwn", "text": f"*{name}*\n{value}"}
-                    for name, value in _facts(message)
-                ],
-            },
-            *_slack_list(message),
-            {
-                "type": "context",
-                "elements": [
-                    {"type": "mrkdwn", "text": f"firealarm · {message.fingerprint} · {receiver}"}
-                ],
-            },
-        ],
+        "text": slack_mrkdwn(text, SLACK_TEXT)["text"],
+        "blocks": slack_blocks(
+            [
+                {"type": "header", "text": slack_plain(headline(message))},
+                {"type": "section", "text": slack_mrkdwn(message.summary or "-")},
+                {
+                    "type": "section",
+                    "fields": [
+                        slack_mrkdwn(f"*{name}*\n{value}", SLACK_FIELD)
+                        for name, value in _facts(message)
+                    ],
+                },
+                *_slack_list(message),
+                {
+                    "type": "context",
+                    "elements": [
+                        slack_mrkdwn(f"firealarm · {message.fingerprint} · {receiver}"),
+                        {"type": "mrkdwn", "text": link},
+                    ],
+                },
+            ]
+        ),
     }
 
 
@@ -68,25 +88,24 @@ def _slack_list(message: AlertMessage) -> list[dict[str, Any]]:
     if not lines:
         return []
     text = "\n".join(f"• {line}" for line in lines)
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    return [{"type": "section", "text": slack_mrkdwn(text)}]
 
 
 def discord_body(message: AlertMessage, receiver: str, external_url: str) -> dict[str, Any]:
-    """A Discord webhook message: ``content`` and one embed."""
+    """A Discord webhook message: ``content`` and one embed, mentioning no one."""
     colour = COLOURS["resolved"] if message.resolved else COLOURS.get(message.severity, 0)
-    return {
-        "content": headline(message),
-        "embeds": [
-            {
-                "title": headline(message),
-                "description": "\n".join([message.summary, *alert_lines(message)]),
-                "color": colour,
-                "fields": [
-                    {"name": name, "value": value, "inline": True}
-                    for name, value in _facts(message)
-                ],
-                "footer": {"text": f"firealarm · {receiver}"},
-                "timestamp": message.timestamp.isoformat(),
-            }
+    embed = {
+        "title": headline(message),
+        "description": "\n".join([message.summary or "-", *alert_lines(message)]),
+        "color": colour,
+        "fields": [
+            {"name": name, "value": value, "inline": True} for name, value in _facts(message)
         ],
+        "footer": {"text": f"firealarm · {receiver}"},
+        "timestamp": message.timestamp.isoformat(),
+    }
+    return {
+        "content": truncate(headline(message), DISCORD_CONTENT),
+        "allowed_mentions": DISCORD_NO_MENTIONS,
+        "embeds": discord_embeds([embed]),
     }

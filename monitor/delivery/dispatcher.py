@@ -15,18 +15,17 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
 from monitor.config import Config
 from monitor.delivery.base import Sender, describe_error
 from monitor.delivery.claims import DEFAULT_LEASE, claim_due, new_owner
-from monitor.delivery.email import ChartRenderer
+from monitor.delivery.email import ChartRenderer, SignalChart
 from monitor.delivery.members import listed_events
-from monitor.delivery.message import AlertMessage, group_message, message_from_event
+from monitor.delivery.message import AlertMessage, firing_since, group_message, message_from_event
 from monitor.delivery.outcome import SendResult
 from monitor.delivery.record import Attempted, disabled_channels, fail_unsendable, record_results
 from monitor.delivery.senders import build_senders
@@ -35,7 +34,6 @@ from monitor.store.database import session_scope
 from monitor.store.models import AlertEvent, Delivery
 
 log = logging.getLogger(__name__)
-CHART_DAYS = 365
 
 
 @dataclass
@@ -124,7 +122,7 @@ class Dispatcher:
             listed = listed_events(session, [delivery.id for delivery, _ in claimed])
             events = [event for _, event in claimed]
             events += [event for listing in listed.values() for event in listing.events]
-            starts = _firing_starts(session, events)
+            starts = {event.id: firing_since(session, event) for event in events}
         jobs: list[tuple[Delivery, AlertMessage]] = []
         unsendable: dict[str, str] = {}
         for delivery, event in claimed:
@@ -163,41 +161,13 @@ class Dispatcher:
             return list(pool.map(send, jobs))
 
 
-def _firing_starts(session: Session, events: Sequence[AlertEvent]) -> dict[int, date]:
-    """For resolved events: the date the alert they end began firing."""
-    starts: dict[int, date] = {}
-    for event in events:
-        if event.state != "resolved":
-            continue
-        start = session.scalar(
-            select(AlertEvent.date)
-            .where(AlertEvent.fingerprint == event.fingerprint, AlertEvent.state == "firing")
-            .where(AlertEvent.date <= event.date)
-            .order_by(AlertEvent.date.desc())
-            .limit(1)
-        )
-        if start is not None:
-            starts[event.id] = start
-    return starts
-
-
-def chart_renderer(config: Config, engine: Engine) -> ChartRenderer:
-    """The email chart: the alert's signal over the last year up to the alert's date."""
+def alert_charts(chart: SignalChart | None) -> ChartRenderer:
+    """The chart an email carries, from the injected signal-chart seam (none for a test)."""
 
     def render(message: AlertMessage) -> bytes | None:
-        if message.state == "test":
+        if chart is None or message.is_test:
             return None
-        # matplotlib is tens of MB: load it only when an email actually needs a chart.
-        from monitor.charts import render_signal_chart
-
-        with session_scope(engine) as session:
-            return render_signal_chart(
-                session,
-                config,
-                message.signal,
-                since=message.date - timedelta(days=CHART_DAYS),
-                until=message.date,
-            )
+        return chart(message.signal, message.date)
 
     return render
 
@@ -208,13 +178,18 @@ def open_dispatcher(
     *,
     environ: Mapping[str, str] | None = None,
     rng: random.Random | None = None,
+    chart: SignalChart | None = None,
 ) -> Dispatcher:
-    """A dispatcher with the real senders of ``runtime``'s channels."""
+    """A dispatcher with the real senders of ``runtime``'s channels.
+
+    ``chart`` draws a signal's chart up to a date for the notifications that carry one (the
+    caller wires :func:`monitor.charts.data.alert_chart_renderer`; delivery reads no charts).
+    """
     senders = build_senders(
         runtime.config,
         client=client,
         environ=os.environ if environ is None else environ,
-        chart=chart_renderer(runtime.config, runtime.engine),
+        chart=alert_charts(chart),
     )
     return Dispatcher(runtime.config, runtime.engine, senders, rng=rng)
 
@@ -225,8 +200,10 @@ def dispatch_due(
     now: datetime | None = None,
     limit: int = 100,
     ids: Sequence[str] | None = None,
+    chart: SignalChart | None = None,
 ) -> DispatchReport:
     """Send the deliveries due at ``now`` (default: the current time) once."""
     now = now or datetime.now(UTC)
     with httpx.Client() as client:
-        return open_dispatcher(runtime, client).dispatch_due(now, limit=limit, ids=ids)
+        dispatcher = open_dispatcher(runtime, client, chart=chart)
+        return dispatcher.dispatch_due(now, limit=limit, ids=ids)

@@ -1,52 +1,114 @@
 """The email sender: one SMTP submission (STARTTLS, implicit TLS or plain) with smtplib.
 
 The message is multipart/alternative: a text part, and an HTML part that shows the signal's chart
-inline (multipart/related, ``cid:``). SMTP 4xx replies and connection problems are recoverable,
-5xx replies and TLS/authentication failures are not. A message some recipients accepted is sent
-(trying again would repeat it to them); the refused ones are named in the result's error.
+inline (multipart/related, ``cid:``, ``Content-Disposition: inline``) and links to the signal on
+the dashboard when ``external_url`` is set. SMTP 4xx replies and connection problems are
+recoverable, 5xx replies and TLS/authentication failures are not. A message some recipients
+accepted is sent (trying again would repeat it to them); the refused ones are named in the
+result's error.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+import re
 import smtplib
 import ssl
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
+from email.header import Header
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid
+from typing import Any
+from urllib.parse import urlsplit
 
 from monitor.config import EmailChannel
 from monitor.delivery.base import describe_error
 from monitor.delivery.chat import alert_lines, headline
-from monitor.delivery.message import AlertMessage
+from monitor.delivery.limits import truncate
+from monitor.delivery.message import AlertMessage, signal_url
 from monitor.delivery.outcome import SendResult, classify_smtp, classify_smtp_refusals
 from monitor.errors import DeliveryError
 
 log = logging.getLogger(__name__)
 ChartRenderer = Callable[[AlertMessage], bytes | None]
+# A signal's chart up to a date, as PNG bytes (injected: delivery does not read the store).
+SignalChart = Callable[[str, date], bytes | None]
+
+
+SUBJECT_LENGTH = 200
+FALLBACK_DOMAIN = "firealarm.invalid"  # RFC 2606: a domain that is never anyone's
+_PLAIN_WORD = 60  # a longer word could not be folded into 78-character lines: encode it
+_HOST = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
+class _MailPolicy(EmailPolicy):
+    """The default policy, except that the subject is folded by ``email.header``: CPython
+    3.11's folder can put a subject on an empty first line (before ``<`` or ``(``) and emit
+    empty encoded words (``=?utf-8?q??=``) next to an emoji.
+    """
+
+    def fold(self, name: str, value: Any) -> str:
+        if name.lower() != "subject":
+            return super().fold(name, value)
+        text = str(value)
+        plain = text.isascii() and all(len(word) <= _PLAIN_WORD for word in text.split())
+        encoded = Header(text, "us-ascii" if plain else "utf-8", header_name=name)
+        return f"{name}: {encoded.encode(linesep=self.linesep)}{self.linesep}"
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if name.lower() != "subject":
+            return super().fold_binary(name, value)
+        return self.fold(name, value).encode("ascii")
+
+
+MAIL_POLICY = _MailPolicy()
 
 
 def build_email(
-    message: AlertMessage, channel: EmailChannel, delivery_id: str, chart: bytes | None
+    message: AlertMessage,
+    channel: EmailChannel,
+    delivery_id: str,
+    chart: bytes | None,
+    external_url: str | None = None,
 ) -> EmailMessage:
-    """The email for ``message``; ``delivery_id`` becomes the Message-ID (stable on retries)."""
-    email = EmailMessage()
-    email["Subject"] = f"{headline(message)}: {message.summary}"[:200]
+    """The email for ``message``; ``delivery_id`` becomes the Message-ID (stable on retries).
+
+    ``external_url`` (the dashboard's, when configured) gives the signal link and the
+    Message-ID's domain.
+    """
+    domain = message_domain(external_url)
+    link = signal_url(external_url, message.signal) if external_url else None
+    email = EmailMessage(policy=MAIL_POLICY)
+    email["Subject"] = subject(message)
     email["From"] = channel.from_
     email["To"] = ", ".join(channel.to)
     email["Date"] = format_datetime(message.timestamp)
-    email["Message-ID"] = f"<{delivery_id}@firealarm>"
+    email["Message-ID"] = f"<{delivery_id}@{domain}>"
     email["X-Firealarm-Fingerprint"] = message.fingerprint
-    email.set_content(_text(message))
-    cid = make_msgid(domain="firealarm")
-    email.add_alternative(_html(message, cid if chart else None), subtype="html")
+    email.set_content(_text(message, link))
+    cid = make_msgid(domain=domain)
+    email.add_alternative(_html(message, cid if chart else None, link), subtype="html")
     if chart:
         html_part = email.get_payload()[1]
-        html_part.add_related(chart, "image", "png", cid=cid, filename=f"{message.signal}.png")
+        html_part.add_related(
+            chart, "image", "png", cid=cid, disposition="inline", filename=f"{message.signal}.png"
+        )
     return email
+
+
+def subject(message: AlertMessage) -> str:
+    """One line (whitespace collapsed, so a summary cannot add a header), at most 200 chars."""
+    return truncate(" ".join(f"{headline(message)}: {message.summary}".split()), SUBJECT_LENGTH)
+
+
+def message_domain(external_url: str | None) -> str:
+    """The dashboard's host name when it is a dotted one, else ``firealarm.invalid``."""
+    host = urlsplit(external_url).hostname if external_url else None
+    return host if host and _HOST.match(host) else FALLBACK_DOMAIN
 
 
 def _facts(message: AlertMessage) -> list[tuple[str, str]]:
@@ -62,14 +124,16 @@ def _facts(message: AlertMessage) -> list[tuple[str, str]]:
     ]
 
 
-def _text(message: AlertMessage) -> str:
+def _text(message: AlertMessage, link: str | None) -> str:
     lines = [message.summary, "", *(f"{k}: {v}" for k, v in _facts(message))]
     if listed := alert_lines(message):
         lines += ["", "Alerts:", *(f"- {line}" for line in listed)]
+    if link:
+        lines += ["", f"Dashboard: {link}"]
     return "\n".join(lines) + "\n"
 
 
-def _html(message: AlertMessage, cid: str | None) -> str:
+def _html(message: AlertMessage, cid: str | None, link: str | None) -> str:
     rows = "".join(
         f"<tr><th align='left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
         for k, v in _facts(message)
@@ -81,9 +145,14 @@ def _html(message: AlertMessage, cid: str | None) -> str:
     )
     items = "".join(f"<li>{html.escape(line)}</li>" for line in alert_lines(message))
     listed = f"<h3>Alerts</h3><ul>{items}</ul>" if items else ""
+    anchor = (
+        f"<p><a href='{html.escape(link)}'>{html.escape(message.signal)} on the dashboard</a></p>"
+        if link
+        else ""
+    )
     return (
         f"<html><body><h2>{html.escape(headline(message))}</h2>"
-        f"<p>{html.escape(message.summary)}</p><table>{rows}</table>{listed}{image}</body></html>"
+        f"<p>{html.escape(message.summary)}</p><table>{rows}</table>{listed}{image}{anchor}</body></html>"
     )
 
 
@@ -97,12 +166,14 @@ class EmailSender:
         environ: Mapping[str, str],
         chart: ChartRenderer,
         ssl_context: ssl.SSLContext | None = None,
+        external_url: str | None = None,
     ) -> None:
         self.name = name
         self.channel = channel
         self.environ = environ
         self.chart = chart
         self.ssl_context = ssl_context or ssl.create_default_context()
+        self.external_url = external_url
 
     def send(self, message: AlertMessage, delivery_id: str, now: datetime) -> SendResult:
         """Submit once and classify the SMTP outcome."""
@@ -111,7 +182,8 @@ class EmailSender:
             credentials = self._credentials()
         except DeliveryError as exc:
             return SendResult("failed", error=str(exc))
-        email = build_email(message, self.channel, delivery_id, self._chart(message))
+        chart = self._chart(message)
+        email = build_email(message, self.channel, delivery_id, chart, self.external_url)
         secrets = tuple(credentials or ())
         try:
             with self._connect() as smtp:

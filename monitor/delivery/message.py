@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
+
 from monitor.store.models import AlertEvent
+
+TEST_RULE = "firealarm_test"
+# States an alert is firing in, for its receivers: a test alert is sent as firing.
+FIRING_STATES = ("firing", "test")
 
 
 @dataclass(frozen=True)
@@ -26,7 +34,7 @@ class AlertMessage:
     timestamp: datetime  # when the event was recorded: stable across retries
     labels: dict[str, str] = field(default_factory=dict)
     event_id: int | None = None
-    starts_at: date | None = None  # when the alert began firing (for resolved events)
+    starts_at: date | None = None  # when the alert entered firing (stable across its repeats)
     # A group notification: every alert it lists (this one, the lead, first) and its group.
     alerts: tuple[AlertMessage, ...] = ()
     group_labels: dict[str, str] | None = None
@@ -44,6 +52,11 @@ class AlertMessage:
     def members(self) -> tuple[AlertMessage, ...]:
         """The alerts this notification announces: the group's, or this one alone."""
         return self.alerts or (self,)
+
+    @property
+    def is_test(self) -> bool:
+        """Whether this is a ``firealarm notify-test`` message (its signal is none)."""
+        return self.rule == TEST_RULE
 
 
 def message_from_event(event: AlertEvent, starts_at: date | None = None) -> AlertMessage:
@@ -66,25 +79,65 @@ def message_from_event(event: AlertEvent, starts_at: date | None = None) -> Aler
 
 
 def group_message(
-    events: Sequence[AlertEvent], starts: Mapping[int, date], group_labels: dict[str, str]
+    events: Sequence[AlertEvent],
+    starts: Mapping[int, date | None],
+    group_labels: dict[str, str],
 ) -> AlertMessage:
     """The notification of a group: its first alert leads, every alert is listed."""
     alerts = tuple(message_from_event(e, starts.get(e.id)) for e in events)
     return replace(alerts[0], alerts=alerts, group_labels=group_labels)
 
 
-def notify_test_message(channel: str, now: datetime) -> AlertMessage:
-    """The ``alert.test`` message ``firealarm notify-test`` sends."""
-    return AlertMessage(
-        rule="firealarm_test",
-        state="test",
-        date=now.date(),
-        signal="none",
-        value=None,
-        threshold=0.0,
-        severity="info",
-        summary=f"Test notification from firealarm to channel {channel!r}",
-        fingerprint="test",
-        timestamp=now.astimezone(UTC),
-        labels={"channel": channel},
+def firing_since(session: Session, event: AlertEvent) -> date | None:
+    """The date the alert ``event`` is about entered firing: its first firing date after its
+    last resolve before ``event``. The same for the first firing, every repeat and the resolve.
+    """
+    if event.state not in (*FIRING_STATES, "resolved"):
+        return None
+    earlier = aliased(AlertEvent)
+    last_resolve = (
+        select(func.max(earlier.date))
+        .where(earlier.fingerprint == event.fingerprint, earlier.state == "resolved")
+        .where(earlier.date < event.date)
+        .scalar_subquery()
     )
+    return session.scalar(
+        select(func.min(AlertEvent.date))
+        .where(AlertEvent.fingerprint == event.fingerprint)
+        .where(AlertEvent.state.in_(FIRING_STATES), AlertEvent.date <= event.date)
+        .where(or_(last_resolve.is_(None), AlertEvent.date > last_resolve))
+    )
+
+
+def probe_events(channel: str, now: datetime, resolve_at: datetime | None) -> list[AlertEvent]:
+    """The events of one ``firealarm notify-test``: a ``test`` alert (sent as firing) and, if
+    ``resolve_at`` is given, its ``resolved`` event then. A fingerprint of its own per test lets
+    receivers that track alerts match the resolve to its firing.
+    """
+    fingerprint = f"test_{uuid.uuid4().hex[:16]}"
+    summary = f"Test notification from firealarm to channel {channel!r}"
+    moments = [("test", now, summary)]
+    if resolve_at is not None:
+        moments.append(("resolved", resolve_at, f"{summary}: resolved"))
+    return [
+        AlertEvent(
+            rule=TEST_RULE,
+            fingerprint=fingerprint,
+            state=state,
+            reason="notify-test",
+            date=now.astimezone(UTC).date(),
+            signal="none",
+            value=None,
+            threshold=0.0,
+            severity="info",
+            labels=json.dumps({"channel": channel}),
+            summary=text,
+            recorded_at=moment.astimezone(UTC),
+        )
+        for state, moment, text in moments
+    ]
+
+
+def signal_url(external_url: str, signal: str) -> str:
+    """Where the dashboard shows ``signal``."""
+    return f"{external_url.rstrip('/')}/signals/{signal}"

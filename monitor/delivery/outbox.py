@@ -26,10 +26,11 @@ def queue_deliveries(
     event: AlertEvent,
     channels: Sequence[str],
     now: datetime,
+    *,
     due: datetime | None = None,
 ) -> list[Delivery]:
     """Queue ``event`` for each channel (once each), in the caller's transaction; due at
-    ``due`` (default now: later for a notification held by a mute interval)."""
+    ``due`` (default: now)."""
     if event.id is None:
         session.flush()
     deliveries = [

@@ -1,7 +1,7 @@
 """What an attempt came to, and the one classifier of HTTP statuses every webhook shares.
 
 Senders only send and return a :class:`SendResult`; deciding when to try again is the retry
-schedule's job (:mod:`monitor.delivery.schedule`), as in Alertmanager's ``Retrier``/``RetryStage``.
+schedule's job (:mod:`monitor.delivery.backoff`), as in Alertmanager's ``Retrier``/``RetryStage``.
 
 ==========  =============================================================
 outcome     meaning

@@ -7,15 +7,16 @@ retry of a delivery carries the same body; those exact bytes are signed and sent
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
 from monitor.delivery.chat import discord_body, slack_body
-from monitor.delivery.message import AlertMessage
-from monitor.notify.grouping import display_key
+from monitor.delivery.message import AlertMessage, signal_url
 
 ZERO_TIME = "0001-01-01T00:00:00Z"  # Alertmanager's endsAt for an alert still firing
+# Formats whose receivers track an alert until it resolves: a test alert resolves there too.
+RESOLVING_FORMATS = frozenset({"alertmanager"})
 
 
 def to_json_bytes(body: dict[str, Any]) -> bytes:
@@ -61,6 +62,8 @@ def alertmanager_body(message: AlertMessage, receiver: str, external_url: str) -
 
     ``alerts`` lists every alert of the notification; the group is firing while any alert in
     it fires; ``commonLabels``/``commonAnnotations`` are what all its alerts share.
+    ``startsAt`` is the date an alert entered firing, the same in every repeat and in the
+    resolve; ``endsAt`` is the resolve date.
     """
     alerts = [_am_alert(alert, external_url) for alert in message.members]
     firing = any(not alert.resolved for alert in message.members)
@@ -99,6 +102,12 @@ def _common(mappings: list[dict[str, str]]) -> dict[str, str]:
     return {k: v for k, v in first.items() if all(m.get(k) == v for m in rest)}
 
 
+def display_key(labels: Mapping[str, str]) -> str:
+    """Alertmanager's ``groupKey`` text: ``{}:{alertname="DataStale"}``."""
+    inner = ",".join(f"{k}={json.dumps(v)}" for k, v in sorted(labels.items()))
+    return "{}:{" + inner + "}"
+
+
 Renderer = Callable[[AlertMessage, str, str], dict[str, Any]]
 
 RENDERERS: dict[str, Renderer] = {
@@ -112,11 +121,6 @@ RENDERERS: dict[str, Renderer] = {
 def render_body(fmt: str, message: AlertMessage, receiver: str, external_url: str) -> bytes:
     """The body of ``message`` in format ``fmt`` as the exact bytes to sign and send."""
     return to_json_bytes(RENDERERS[fmt](message, receiver, external_url))
-
-
-def signal_url(external_url: str, signal: str) -> str:
-    """Where the dashboard shows ``signal``."""
-    return f"{external_url.rstrip('/')}/signals/{signal}"
 
 
 def _iso(moment: datetime) -> str:

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from monitor.delivery.backoff import next_attempt
 from monitor.delivery.outcome import SendResult
-from monitor.delivery.schedule import next_attempt
 from monitor.store.database import session_scope
 from monitor.store.models import ChannelState, Delivery, DeliveryAttempt
 

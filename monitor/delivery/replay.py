@@ -1,23 +1,31 @@
-"""Replaying a delivery (``firealarm redeliver ID``) and probing a channel (``notify-test``)."""
+"""Replaying a delivery (``firealarm redeliver ID``) and probing a channel (``notify-test``).
+
+A test alert goes through the outbox like any alert, so a receiver that is down gets it on a
+later retry. Receivers that track alerts until they resolve (Alertmanager's format) get its
+resolve a few seconds later, so the incident a test opens behind them closes again.
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from monitor.config import Config
-from monitor.delivery.message import notify_test_message
-from monitor.delivery.outbox import new_delivery_id
-from monitor.delivery.outcome import SendResult
+from monitor.config import Channel, WebhookChannel
+from monitor.delivery.dispatcher import Dispatcher, open_dispatcher
+from monitor.delivery.message import probe_events
+from monitor.delivery.outbox import queue_deliveries
+from monitor.delivery.payloads import RESOLVING_FORMATS
 from monitor.delivery.record import enable_channel
-from monitor.delivery.senders import build_senders
 from monitor.errors import ConfigError, DeliveryError
+from monitor.runtime import Runtime
 from monitor.store.database import session_scope
-from monitor.store.models import Delivery
+from monitor.store.models import Delivery, DeliveryAttempt
+
+RESOLVE_AFTER = 5.0  # seconds between a test alert and its resolve
 
 
 def requeue(engine: Engine, delivery_id: str, now: datetime) -> str:
@@ -41,23 +49,104 @@ def requeue(engine: Engine, delivery_id: str, now: datetime) -> str:
         return delivery.channel
 
 
+@dataclass(frozen=True)
+class ProbeResult:
+    """Where one delivery of a test alert stands after ``notify-test`` tried it."""
+
+    delivery_id: str
+    state: str  # test | resolved
+    status: str  # sent | pending | failed | dead
+    status_code: int | None = None
+    error: str | None = None
+    duration_ms: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "sent"
+
+
+def resolves(channel: Channel) -> bool:
+    """Whether ``channel``'s receiver tracks an alert until it resolves (so a test resolves)."""
+    return isinstance(channel, WebhookChannel) and channel.format in RESOLVING_FORMATS
+
+
 def notify_test(
-    config: Config,
+    runtime: Runtime,
     channel: str,
     client: httpx.Client,
-    now: datetime,
     *,
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None],
+    resolve_after: float = RESOLVE_AFTER,
     environ: Mapping[str, str] | None = None,
-) -> tuple[str, SendResult]:
-    """Send an ``alert.test`` to ``channel`` through its real sender; returns (id, result)."""
+) -> list[ProbeResult]:
+    """Queue a test alert for ``channel`` and send it now through its real sender; where the
+    receiver tracks alerts, then its resolve ``resolve_after`` seconds later.
+
+    A resolve whose test alert was not sent waits in the outbox until after the test's retry
+    (or fails with it), so a receiver never sees the resolve first.
+    """
+    config = runtime.config
     if channel not in config.channels:
         known = ", ".join(sorted(config.channels)) or "none configured"
         raise ConfigError(f"unknown channel {channel!r} (channels: {known})")
-    senders = build_senders(
-        config,
-        client=client,
-        environ=os.environ if environ is None else environ,
-        chart=lambda message: None,
-    )
-    delivery_id = new_delivery_id()
-    return delivery_id, senders[channel].send(notify_test_message(channel, now), delivery_id, now)
+    now = clock()
+    wait = timedelta(seconds=resolve_after)
+    resolve_at = now + wait if resolves(config.channels[channel]) else None
+    ids = _queue(runtime.engine, channel, now, resolve_at)
+    dispatcher = open_dispatcher(runtime, client, environ=environ)
+    results = [_send(dispatcher, ids[0], "test", now)]
+    if resolve_at is None:
+        return results
+    if results[0].ok:
+        sleep(resolve_after)
+        return [*results, _send(dispatcher, ids[1], "resolved", clock())]
+    _hold(runtime.engine, ids[0], ids[1], wait)
+    return [*results, _result(runtime.engine, ids[1], "resolved")]
+
+
+def _queue(engine: Engine, channel: str, now: datetime, resolve_at: datetime | None) -> list[str]:
+    """Store the test's events and queue one delivery each; returns the delivery ids."""
+    ids = []
+    with session_scope(engine) as session:
+        for event in probe_events(channel, now, resolve_at):
+            session.add(event)
+            due = event.recorded_at
+            ids += [d.id for d in queue_deliveries(session, event, [channel], now, due=due)]
+    return ids
+
+
+def _send(dispatcher: Dispatcher, delivery_id: str, state: str, now: datetime) -> ProbeResult:
+    dispatcher.dispatch_due(now, limit=1, ids=[delivery_id])
+    return _result(dispatcher.engine, delivery_id, state)
+
+
+def _result(engine: Engine, delivery_id: str, state: str) -> ProbeResult:
+    with session_scope(engine) as session:
+        delivery = session.get_one(Delivery, delivery_id)
+        duration = session.scalar(
+            select(DeliveryAttempt.duration_ms)
+            .where(DeliveryAttempt.delivery_id == delivery_id)
+            .order_by(DeliveryAttempt.id.desc())
+            .limit(1)
+        )
+        return ProbeResult(
+            delivery_id,
+            state,
+            delivery.status,
+            delivery.last_status_code,
+            delivery.last_error,
+            duration,
+        )
+
+
+def _hold(engine: Engine, test_id: str, resolve_id: str, wait: timedelta) -> None:
+    """Keep the resolve behind its unsent test: due after the test's retry, or failed with it."""
+    with session_scope(engine) as session:
+        test = session.get_one(Delivery, test_id)
+        resolve = session.get_one(Delivery, resolve_id)
+        if test.status == "pending":
+            resolve.next_attempt_at = test.next_attempt_at + wait
+        else:
+            resolve.status = "failed"
+            resolve.last_error = f"its test alert {test_id} was not delivered ({test.status})"

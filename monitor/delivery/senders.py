@@ -28,7 +28,9 @@ def build_senders(
     senders: dict[str, Sender] = {}
     for name, channel in config.channels.items():
         if isinstance(channel, EmailChannel):
-            senders[name] = EmailSender(name, channel, environ, chart, ssl_context)
+            senders[name] = EmailSender(
+                name, channel, environ, chart, ssl_context, config.alerts.external_url
+            )
         else:
             senders[name] = WebhookSender(name, channel, client, environ, config.external_url())
     return senders

@@ -2,7 +2,7 @@
 
 An ack names the firing it acknowledges by the alert's ``active_since``; when the alert
 resolves or fires anew that start changes, so the ack no longer applies. Stored, so every
-replica honours it. Acking an alert that is not firing is a ConfigError (exit 2).
+replica honours it. Acking an alert that is not firing is a NotFoundError (exit 2).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, NotFoundError
 from monitor.rules.evaluator import FIRING
 from monitor.store.models import Acknowledgement, AlertEvent, RuleState
 
@@ -36,14 +36,14 @@ def acknowledge(
     Returns their fingerprints; none firing is a ConfigError and nothing is stored.
     """
     if not comment.strip():
-        raise ConfigError("an acknowledgement needs a --comment")
+        raise ConfigError("an acknowledgement needs a comment")
     firing = session.scalars(
         select(RuleState).where(RuleState.rule == rule, RuleState.state == FIRING)
     ).all()
     chosen = [s for s in firing if labels.items() <= _labels(session, s.fingerprint).items()]
     if not chosen:
         wanted = "".join(f" {k}={v}" for k, v in labels.items())
-        raise ConfigError(f"no firing alert of rule {rule!r}{wanted} to acknowledge")
+        raise NotFoundError(f"no firing alert of rule {rule!r}{wanted} to acknowledge")
     session.add_all(
         Acknowledgement(
             fingerprint=state.fingerprint,

@@ -14,7 +14,8 @@ from datetime import date
 from typing import Any
 
 from monitor.config import Config, RuleConfig
-from monitor.notify.grouping import display_key, group_labels, grouped
+from monitor.delivery.payloads import display_key
+from monitor.notify.grouping import group_labels, grouped
 from monitor.notify.inhibit import Source, inhibiting, inhibitors
 from monitor.notify.queue import rule_labels
 from monitor.rules.engine import RuleOutcome

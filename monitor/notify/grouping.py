@@ -59,12 +59,6 @@ def group_key(labels: Mapping[str, str]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def display_key(labels: Mapping[str, str]) -> str:
-    """Alertmanager's ``groupKey`` text: ``{}:{alertname="DataStale"}``."""
-    inner = ",".join(f"{k}={json.dumps(v)}" for k, v in sorted(labels.items()))
-    return "{}:{" + inner + "}"
-
-
 def plan(state: GroupState, now: datetime, *, wait: timedelta, interval: timedelta) -> Plan:
     """Join the group's open notification, or queue the next one (needsUpdate's role)."""
     if state.joinable is not None and state.last_due_at is not None:

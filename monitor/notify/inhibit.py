@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from monitor.config import InhibitRule
-from monitor.notify.matchers import Matcher, match_all, parse_matchers
+from monitor.config.matchers import Matcher, match_all, parse_matchers
 
 
 @dataclass(frozen=True)

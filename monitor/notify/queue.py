@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from monitor.config import Config, RuleConfig
+from monitor.config.timeintervals import Compiled, compile_interval, muted_until
 from monitor.delivery.outbox import new_delivery_id, queue_deliveries
 from monitor.notify.acks import acknowledged
 from monitor.notify.grouping import GroupState, group_key, group_labels, grouped, plan
@@ -29,7 +30,6 @@ from monitor.notify.labels import alert_labels
 from monitor.notify.silence_store import active_silences
 from monitor.notify.silences import ActiveSilence, silencing
 from monitor.notify.suppress import Candidate, suppression
-from monitor.notify.timeintervals import Compiled, compile_interval, muted_until
 from monitor.rules.stale import feeding
 from monitor.store.models import (
     AlertEvent,
@@ -126,7 +126,7 @@ def queue_notifications(
             event = session.get_one(AlertEvent, notice.event_id)
             for channel in dict.fromkeys(channels):
                 due = context.unmuted(config, channel, [notice.rule], now)
-                created += len(queue_deliveries(session, event, [channel], now, due))
+                created += len(queue_deliveries(session, event, [channel], now, due=due))
             continue
         for channel, key, labels in _groups_of(notice.rule, channels, group_by):
             buckets.setdefault((channel, key), _Bucket(labels)).notices.append(notice)

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.errors import ConfigError
-from monitor.notify.matchers import parse_matchers
+from monitor.config.matchers import parse_matchers
+from monitor.errors import ConfigError, NotFoundError
 from monitor.notify.silences import ActiveSilence, from_row
 from monitor.store.models import Silence
 
@@ -34,7 +34,7 @@ def add_silence(
 ) -> str:
     """Store a silence active from ``now`` to ``ends_at``; returns its id (``sil_...``)."""
     if not matchers:
-        raise ConfigError("a silence needs at least one --match")
+        raise ConfigError("a silence needs at least one matcher")
     try:
         parse_matchers(matchers)
     except ValueError as exc:
@@ -42,7 +42,7 @@ def add_silence(
     if ends_at <= now:
         raise ConfigError(f"the silence would end at {ends_at.isoformat()}, which is not after now")
     if not comment.strip():
-        raise ConfigError("a silence needs a --comment saying why")
+        raise ConfigError("a silence needs a comment saying why")
     silence_id = f"sil_{uuid.uuid4().hex[:16]}"
     session.add(
         Silence(
@@ -62,7 +62,7 @@ def expire_silence(session: Session, silence_id: str, now: datetime) -> None:
     """End a silence now; an unknown or already ended one is a ConfigError."""
     silence = session.get(Silence, silence_id)
     if silence is None:
-        raise ConfigError(f"no silence with id {silence_id!r}")
+        raise NotFoundError(f"no silence with id {silence_id!r}")
     if silence.ends_at <= now:
         raise ConfigError(f"silence {silence_id} already ended at {silence.ends_at.isoformat()}")
     silence.ends_at = now

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from monitor.notify.matchers import Matcher, match_all, parse_matchers
+from monitor.config.matchers import Matcher, match_all, parse_matchers
 
 SILENCED = "silenced by "
 

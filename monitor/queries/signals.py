@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
-from monitor.errors import ConfigError
+from monitor.errors import NotFoundError
 from monitor.queries.paging import paged
 from monitor.store.models import RuleState, SignalValue
 
@@ -27,10 +27,10 @@ def signal_ids(config: Config) -> list[str]:
 
 
 def require_signal(config: Config, signal: str) -> None:
-    """Raise a ConfigError naming the known ids when ``signal`` is not one of them."""
+    """Raise a NotFoundError naming the configured ids when ``signal`` is not one of them."""
     known = signal_ids(config)
     if signal not in known:
-        raise ConfigError(f"unknown signal {signal!r} (known: {', '.join(known)})")
+        raise NotFoundError(f"unknown signal {signal!r} (configured: {', '.join(known)})")
 
 
 def latest_signals(session: Session, config: Config) -> list[dict[str, Any]]:

@@ -4,8 +4,11 @@
   state, returning the new state and every decision with its reason. Pure.
 - :mod:`monitor.rules.engine`: every rule of a config plus the ``fire_alarm_stage`` composite.
   Pure; the backtest and the persisted evaluation both run it.
+- :mod:`monitor.rules.stage`: the stage composite from the staged rules' outcomes. Pure.
 - :mod:`monitor.rules.stale`: ``DataStale`` alerts for inputs that stopped updating.
-- :mod:`monitor.rules.persist`: rule states and alert events, exactly-once by a unique key.
-- :mod:`monitor.rules.step`: the evaluation step the pipeline runs after the signals.
+- :mod:`monitor.rules.events`: alert events and rule states, exactly-once by a unique key.
 - :mod:`monitor.rules.backtest`: the same engine over stored history, storing nothing.
+
+The persisted evaluation that reads what the rules judge and records what they decided is
+:mod:`monitor.evaluation`. Rules read signal values only through :mod:`monitor.signals.store`.
 """

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
-from monitor.errors import ConfigError
+from monitor.errors import ParameterError
 from monitor.rules.engine import EngineResult, evaluate_rules
-from monitor.rules.persist import load_series
+from monitor.signals.store import load_series
 
 
 def backtest(
@@ -29,8 +29,8 @@ def backtest(
     """
     known = {r.name for r in config.rules}
     if unknown := [name for name in rules if name not in known]:
-        raise ConfigError(
-            f"--rule: unknown rule(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+        raise ParameterError(
+            "rule", f"unknown rule(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
         )
     result = replay(session, config, since=since, until=until)
     events = [

@@ -1,25 +1,25 @@
 """Every rule of a config, plus the ``fire_alarm_stage`` composite, in evaluation order. Pure.
 
 Order: the rules on ordinary signals first; then the stage (per date, the highest stage k with
-a rule of stage k firing on that date, 0 if none); then the rules that read the stage. Both the
-persisted evaluation (:mod:`monitor.rules.step`) and the backtest run this same function; the
-persisted one computes the stage only through dates every staged rule has judged
-(:mod:`monitor.rules.stage`).
+a rule of stage k firing on that date, 0 if none; :mod:`monitor.rules.stage`); then the rules
+that read the stage. Both the persisted evaluation (:mod:`monitor.evaluation`) and the backtest
+run this same function; the persisted one passes what it read of the stored stage, so the stage
+is computed only through dates every staged rule has judged. No database, no callbacks.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import groupby
 from typing import Any
 
-from monitor.config import Config, RuleConfig, StageConfig
-from monitor.rules.evaluator import FIRING, AlertState, Decision, evaluate_rule
+from monitor.config import Config, RuleConfig
+from monitor.config.templates import render_summary
+from monitor.rules.evaluator import AlertState, Decision, evaluate_rule
 from monitor.rules.fingerprint import fingerprint
-from monitor.rules.template import render_summary
+from monitor.rules.stage import StoredStage, settled_stage, stage_series
 
 Series = Sequence[tuple[date, float]]
 
@@ -85,14 +85,14 @@ def evaluate_rules(
     series: Mapping[str, Series],
     states: Mapping[str, AlertState],
     *,
-    stage_of: Callable[[Sequence[RuleOutcome]], Series] | None = None,
+    stored_stage: StoredStage | None = None,
 ) -> EngineResult:
     """Evaluate every rule on ``series`` (signal id → values in date order) from ``states``.
 
     ``states`` maps fingerprints to where each alert stood; a missing one starts inactive.
-    ``stage_of`` computes the stage from the rules' outcomes (default :func:`stage_series`, from
-    this evaluation's decisions alone, which is exact when every rule judged the same dates,
-    as in a backtest; a persisted evaluation passes :func:`monitor.rules.stage.settled_stage`).
+    Without ``stored_stage`` the stage comes from this evaluation's decisions alone, which is
+    exact when every rule judged the same dates, as in a backtest; a persisted evaluation passes
+    the stage dates and stored transitions it read (:func:`monitor.rules.stage.settled_stage`).
     """
     stage_id = config.stage.id if config.stage.stages else None
     outcomes = [
@@ -100,9 +100,13 @@ def evaluate_rules(
         for rule in config.rules
         if rule.signal != stage_id
     ]
-    stage: Series = []
+    stage: list[tuple[date, float]] = []
     if stage_id is not None:
-        stage = (stage_of or (lambda o: stage_series(config.stage, o, states)))(outcomes)
+        stage = (
+            stage_series(config.stage, outcomes, states)
+            if stored_stage is None
+            else settled_stage(config.stage, outcomes, stored_stage)
+        )
         outcomes += [
             evaluate_one(config, rule, stage, states)
             for rule in config.rules
@@ -120,21 +124,3 @@ def evaluate_one(
         rule, values, states.get(key, AlertState()), repeat_interval=config.alerts.repeat_interval
     )
     return RuleOutcome(rule, key, state, decisions)
-
-
-def stage_series(
-    stage: StageConfig, outcomes: Sequence[RuleOutcome], states: Mapping[str, AlertState]
-) -> list[tuple[date, float]]:
-    """Per evaluated date, the highest stage with a firing rule (a rule keeps its last state
-    on dates its signal has no value)."""
-    level = {name: k for k, names in enumerate(stage.stages, start=1) for name in names}
-    staged = [o for o in outcomes if o.rule.name in level]
-    current = {o.rule.name: states.get(o.fingerprint, AlertState()).state for o in staged}
-    timeline = sorted((d.date, o.rule.name, d.state) for o in staged for d in o.decisions)
-    values: list[tuple[date, float]] = []
-    for day, group in groupby(timeline, key=lambda item: item[0]):
-        for _, name, state in group:
-            current[name] = state
-        reached = [level[name] for name, state in current.items() if state == FIRING]
-        values.append((day, float(max(reached, default=0))))
-    return values

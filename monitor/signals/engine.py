@@ -9,7 +9,7 @@ the staleness limit), and the all-history drawdown gets its prior peak from one 
 so a daily run costs the same with 1 or 30 years of history.
 
 A signal is recomputed over all history when it has nothing stored yet, when its definition's
-fingerprint (:mod:`monitor.signals.definitions`) differs from the one its values were computed
+fingerprint (:mod:`monitor.signals.fingerprints`) differs from the one its values were computed
 under, when a signal it reads is, or with ``full=True``.
 """
 
@@ -23,7 +23,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from monitor.config import Config, SignalConfig
-from monitor.signals import definitions, store
+from monitor.signals import fingerprints, store
 from monitor.signals.align import InputSeries
 from monitor.signals.compute import compute_signal, lookback_days
 from monitor.signals.freshness import staleness_limit
@@ -59,7 +59,7 @@ def compute_signals(
     values after ``as_of``: an evaluation of the past leaves what it did not recompute pending.
     """
     pending = changes.read(session, as_of)
-    current, previous = definitions.fingerprints(config), definitions.stored(session)
+    current, previous = fingerprints.of_config(config), fingerprints.stored(session)
     starts: dict[str, date | None] = {}
     reports = []
     for signal in config.signal_order():
@@ -73,7 +73,7 @@ def compute_signals(
         reports.append(_evaluate_one(session, config, signal, since, as_of, now))
     if as_of is None or not _values_after(session, config, as_of):
         changes.consume(session, pending)
-        definitions.save(session, current, previous, now)
+        fingerprints.save(session, current, previous, now)
     return reports
 
 

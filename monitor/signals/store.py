@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date, datetime
 
 import pandas as pd
@@ -110,3 +111,40 @@ def _stored(session: Session, signal: str, since: date | None, until: date | Non
 def _same(old: float, new: float) -> bool:
     # Rolling sums started at a different date differ in the last bits; that is no change.
     return math.isclose(old, new, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def load_series(
+    session: Session, signals: Sequence[str], *, since: date | None, until: date
+) -> dict[str, list[tuple[date, float]]]:
+    """Stored values of ``signals`` in (``since``, ``until``], in date order (what rules judge)."""
+    query = (
+        select(SignalValue.signal, SignalValue.date, SignalValue.value)
+        .where(SignalValue.signal.in_(signals), SignalValue.date <= until)
+        .order_by(SignalValue.signal, SignalValue.date)
+    )
+    if since is not None:
+        query = query.where(SignalValue.date > since)
+    series: dict[str, list[tuple[date, float]]] = {name: [] for name in signals}
+    for signal, day, value in session.execute(query):
+        series[signal].append((day, value))
+    return series
+
+
+def store_series(
+    session: Session, signal: str, values: Sequence[tuple[date, float]], now: datetime
+) -> None:
+    """Upsert values computed outside the signal engine (the stage) into ``signal_values``."""
+    rows = [{"signal": signal, "date": d, "value": v, "computed_at": now} for d, v in values]
+    upsert(session, SignalValue.__table__, rows, key=("signal", "date"))
+
+
+def dates_with_values(
+    session: Session, signals: Sequence[str], *, after: date | None, through: date
+) -> list[date]:
+    """The distinct dates in (``after``, ``through``] on which any of ``signals`` has a value."""
+    query = select(SignalValue.date).where(
+        SignalValue.signal.in_(signals), SignalValue.date <= through
+    )
+    if after is not None:
+        query = query.where(SignalValue.date > after)
+    return list(session.scalars(query.distinct().order_by(SignalValue.date)))

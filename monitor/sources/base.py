@@ -31,11 +31,6 @@ class Source(Protocol):
         ...
 
 
-def empty_frame() -> pd.DataFrame:
-    """A frame with the normalised columns and no rows."""
-    return pd.DataFrame({column: pd.Series(dtype=object) for column in COLUMNS})
-
-
 def normalised(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with exactly :data:`COLUMNS`, absent value columns filled with NaN."""
     for column in COLUMNS:

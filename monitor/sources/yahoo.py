@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from monitor.calendars import NEW_YORK, UTC
+from monitor.availability import NEW_YORK, UTC
 from monitor.config import Instrument
 from monitor.errors import EmptyResponseError, RateLimitedError, TransientSourceError
 from monitor.sources.base import normalised

@@ -7,7 +7,19 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.orm import Session
+
+
+def dialect_insert(session: Session, table: Any) -> PostgresInsert | SqliteInsert:
+    """An ``INSERT`` for ``table`` in the session's dialect, which has ``ON CONFLICT`` clauses.
+
+    The one place that chooses between SQLite's and PostgreSQL's insert constructs.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def upsert(
@@ -23,9 +35,7 @@ def upsert(
     """
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table)
+    statement = dialect_insert(session, table)
     updates = {c: statement.excluded[c] for c in rows[0] if c not in key}
     statement = statement.on_conflict_do_update(index_elements=list(key), set_=updates)
     session.connection().execute(statement, list(rows))

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from monitor.api import create_app
 from monitor.api.cache import ENTRY_OVERHEAD, Encoded, ResponseCache, entry_size
-from monitor.ingest import store_observations
+from monitor.ingest.fetch import store_observations
 from monitor.runtime import Runtime
 from monitor.signals import store
 from monitor.store.database import session_scope

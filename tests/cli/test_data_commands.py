@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from monitor import ingest
 from monitor.cli import run
 from monitor.config import load_config
 from monitor.errors import StoreError
+from monitor.ingest import fetch as ingest
 from monitor.runtime import open_runtime
 from monitor.store.database import create_db_engine
 

@@ -154,7 +154,7 @@ def test_evaluate_refuses_a_future_as_of_and_writes_nothing(sqlite_url: str, cap
     tomorrow = datetime.now(UTC).date() + timedelta(days=1)
     code, _, err = _cli(capsys, "--db", sqlite_url, "evaluate", "--as-of", str(tomorrow))
     assert code == 2
-    assert f"--as-of {tomorrow} is in the future" in err
+    assert f"--as-of: {tomorrow} is in the future" in err
     assert "Traceback" not in err
     code, out, _ = _cli(capsys, "--db", sqlite_url, "alerts", "--all", "-f", "json")
     assert code == 0 and json.loads(out) == []

@@ -75,7 +75,7 @@ def test_symbol_with_several_files_is_bad_usage(db: list[str], tmp_path: Path, c
     for file in files:
         file.write_text("Date,Close\n2024-01-02,10\n")
     code, _, err = _cli(capsys, *db, "import", "--symbol", "IGV", *map(str, files))
-    assert (code, err) == (2, "error: --symbol names one series: give one file with it\n")
+    assert (code, err) == (2, "error: --symbol: names one series: give one file with it\n")
 
 
 def test_help_shows_brackets_as_text(capsys) -> None:

@@ -13,7 +13,7 @@ from monitor.config import parse_config
 from monitor.daemon.health import make_health_check
 from monitor.daemon.jobs import JobFunctions, JobRunner
 from monitor.daemon.metrics import DaemonMetrics
-from monitor.ingest import FetchReport
+from monitor.ingest.fetch import FetchReport
 from monitor.runtime import Runtime
 from monitor.store.database import create_db_engine, session_scope
 from monitor.store.models import AlertEvent, Delivery, FetchRun, RuleState

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from monitor.config import Config, parse_config
 from monitor.delivery.dispatcher import Dispatcher
+from monitor.delivery.message import AlertMessage, message_from_event, probe_events
 from monitor.delivery.outbox import queue_deliveries
 from monitor.delivery.senders import build_senders
 from monitor.store.database import create_db_engine, session_scope
@@ -37,6 +38,10 @@ class Clock:
 
     def timestamp(self) -> float:
         return self.now.timestamp()
+
+    def sleep(self, seconds: float) -> None:
+        """Pass ``seconds`` at once (the ``sleep`` seam)."""
+        self.advance(seconds=seconds)
 
 
 def webhook_config(
@@ -121,3 +126,8 @@ def queue_event(
         )
         session.add(event)
         return [d.id for d in queue_deliveries(session, event, list(channels), now)]
+
+
+def probe_message(channel: str, now: datetime) -> AlertMessage:
+    """The message of a ``notify-test`` alert to ``channel`` (not stored)."""
+    return message_from_event(probe_events(channel, now, None)[0])

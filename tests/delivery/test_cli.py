@@ -6,10 +6,12 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from monitor.cli import run
-from monitor.store.database import create_db_engine
+from monitor.store.database import create_db_engine, session_scope
 from monitor.store.migrate import upgrade
+from monitor.store.models import AlertEvent, Delivery
 from tests.delivery.conftest import SECRET, SECRET_ENV, queue_event
 from tests.delivery.receiver import Receiver, Reply
 
@@ -110,3 +112,64 @@ def test_notify_test_reports_and_sets_exit_status(setup, capsys):
 
     assert run([*args, "notify-test", "nope"]) == 2
     assert "unknown channel 'nope' (channels: hook)" in capsys.readouterr().err
+
+
+@pytest.fixture
+def am_setup(setup, tmp_path):
+    """``setup`` plus a channel ``am`` in Alertmanager's format on the same receiver."""
+    args, engine, receiver = setup
+    config = tmp_path / "firealarm.toml"
+    config.write_text(
+        config.read_text()
+        + f'\n[channels.am]\ntype = "webhook"\nurl = "{receiver.url}"\n'
+        + f'format = "alertmanager"\nsecret_env = "{SECRET_ENV}"\n'
+    )
+    return args, engine, receiver
+
+
+def test_notify_test_in_alertmanager_format_fires_then_resolves(am_setup, capsys):
+    args, _, receiver = am_setup
+    assert run([*args, "notify-test", "am", "--resolve-after", "0.2"]) == 0
+    err = capsys.readouterr().err
+    assert "am: sent 200" in err and "am: resolve sent 200" in err
+
+    firing, resolved = (json.loads(r.body) for r in receiver.requests)
+    assert (firing["status"], resolved["status"]) == ("firing", "resolved")
+    [first], [last] = firing["alerts"], resolved["alerts"]
+    labels = {"alertname": "firealarm_test", "severity": "info", "channel": "am"}
+    assert first["labels"] == last["labels"] == labels
+    assert first["fingerprint"] == last["fingerprint"]
+    assert first["startsAt"] == last["startsAt"] and first["endsAt"] == "0001-01-01T00:00:00Z"
+    assert last["endsAt"] >= last["startsAt"]
+    assert all(r.signature_ok for r in receiver.requests)
+    assert run([*args, "deliveries", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert sorted((r["rule"], r["state"], r["status"]) for r in rows) == [
+        ("firealarm_test", "resolved", "sent"),
+        ("firealarm_test", "test", "sent"),
+    ]
+
+
+def test_a_test_alert_in_the_native_format_does_not_resolve(setup, capsys):
+    args, _, receiver = setup
+    assert run([*args, "notify-test", "hook", "--resolve-after", "0"]) == 0
+    assert [json.loads(r.body)["type"] for r in receiver.requests] == ["alert.test"]
+
+
+@pytest.mark.parametrize(("status", "resolve"), [(503, "pending"), (422, "failed")])
+def test_a_resolve_never_overtakes_its_unsent_test_alert(am_setup, capsys, status, resolve):
+    args, engine, receiver = am_setup
+    receiver.script.append(Reply(status))
+    assert run([*args, "notify-test", "am", "--resolve-after", "30"]) == 1  # no 30 s wait
+    err = capsys.readouterr().err
+    assert f"HTTP {status}" in err and f"am: resolve {resolve}" in err
+    assert len(receiver.requests) == 1
+    with session_scope(engine) as session:
+        test, held = session.scalars(
+            select(Delivery).join(AlertEvent).order_by(AlertEvent.id)
+        ).all()
+    assert held.status == resolve and held.attempts == 0
+    if resolve == "pending":  # the test is retried first, the resolve 30 s after that
+        assert held.next_attempt_at == test.next_attempt_at + timedelta(seconds=30)
+    else:
+        assert held.last_error == f"its test alert {test.id} was not delivered (failed)"

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
+from email import policy
+from email.header import decode_header, make_header
+from email.parser import BytesParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
+from monitor.charts.data import alert_chart_renderer
 from monitor.config import parse_config
-from monitor.delivery.dispatcher import Dispatcher, chart_renderer
-from monitor.delivery.email import EmailSender
-from monitor.delivery.message import notify_test_message
+from monitor.delivery.dispatcher import Dispatcher, alert_charts
+from monitor.delivery.email import EmailSender, build_email, subject
+from monitor.delivery.limits import ELLIPSIS, text_length
 from monitor.delivery.senders import build_senders
 from monitor.store.database import session_scope
 from monitor.store.models import Delivery, SignalValue
-from tests.delivery.conftest import T0, queue_event
+from tests.delivery.conftest import T0, probe_message, queue_event
 from tests.delivery.smtp_server import SmtpServer
 
 # aiosmtpd counts only STARTTLS as TLS; under implicit TLS it warns that AUTH lacks TLS.
@@ -24,9 +31,10 @@ USER, PASSWORD = "alerts@example.com", "s3cret-smtp-pass"
 ENV = {"TEST_SMTP_USER": USER, "TEST_SMTP_PASSWORD": PASSWORD}
 
 
-def email_config(port: int, security: str):
+def email_config(port: int, security: str, external_url: str | None = None):
+    alerts = f'[alerts]\nexternal_url = "{external_url}"\n' if external_url else ""
     return parse_config(
-        f"""
+        f"""{alerts}
 [[rules]]
 name = "btc_vs_ndx"
 signal = "btc_vs_ndx"
@@ -78,15 +86,15 @@ def _store_signal(engine, last: date) -> None:
             )
 
 
-def test_alert_email_has_text_html_and_inline_chart(smtp, sqlite_engine, clock):
-    config = email_config(smtp.port, smtp.security)
+def test_alert_email_has_text_html_inline_chart_and_dashboard_link(smtp, sqlite_engine, clock):
+    config = email_config(smtp.port, smtp.security, "https://alerts.example.com/fa/")
     _store_signal(sqlite_engine, date(2026, 3, 2))
     [delivery_id] = queue_event(sqlite_engine, clock.now, channels=("team",))
     senders = build_senders(
         config,
         client=None,  # type: ignore[arg-type]  # no webhook channel here
         environ=ENV,
-        chart=chart_renderer(config, sqlite_engine),
+        chart=alert_charts(alert_chart_renderer(config, sqlite_engine)),
         ssl_context=smtp.client_context,
     )
     report = Dispatcher(config, sqlite_engine, senders).dispatch_due(clock.now)
@@ -97,7 +105,7 @@ def test_alert_email_has_text_html_and_inline_chart(smtp, sqlite_engine, clock):
         ("firealarm@example.com", ["me@example.com", "you@example.com"])
     ]
     assert message["Subject"].startswith("[FIRING:critical] btc_vs_ndx: Bitcoin trails")
-    assert message["Message-ID"] == f"<{delivery_id}@firealarm>"
+    assert message["Message-ID"] == f"<{delivery_id}@alerts.example.com>"
     assert message.get_content_type() == "multipart/alternative"
     text = message.get_body(("plain",)).get_content()
     assert "Threshold: -25" in text and "Value: -31.4" in text
@@ -109,6 +117,10 @@ def test_alert_email_has_text_html_and_inline_chart(smtp, sqlite_engine, clock):
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5_000
     cid = image["Content-ID"].strip("<>")
     assert f"cid:{cid}" in html_part.get_content()
+    assert image.get_content_disposition() == "inline"  # shown in the HTML, not an attachment
+    link = "https://alerts.example.com/fa/signals/btc_vs_ndx"
+    assert f"<a href='{link}'>btc_vs_ndx on the dashboard</a>" in html_part.get_content()
+    assert f"Dashboard: {link}" in text
     with session_scope(sqlite_engine) as session:
         assert session.scalar(select(Delivery.last_status_code)) == 250
 
@@ -121,7 +133,7 @@ def _sender(smtp: SmtpServer, environ: dict[str, str], port: int | None = None) 
 
 def test_wrong_password_fails_without_leaking_it(smtp, clock):
     result = _sender(smtp, {**ENV, "TEST_SMTP_PASSWORD": "wrong-pass"}).send(
-        notify_test_message("team", clock.now), "msg_x", clock.now
+        probe_message("team", clock.now), "msg_x", clock.now
     )
     assert (result.outcome, result.status_code) == ("failed", 535)
     assert "wrong-pass" not in (result.error or "")
@@ -130,7 +142,7 @@ def test_wrong_password_fails_without_leaking_it(smtp, clock):
 
 def test_missing_credentials_variable_is_named(smtp, clock):
     result = _sender(smtp, {"TEST_SMTP_USER": USER}).send(
-        notify_test_message("team", clock.now), "msg_x", clock.now
+        probe_message("team", clock.now), "msg_x", clock.now
     )
     assert result.outcome == "failed"
     assert result.error == "smtp credentials: environment variable TEST_SMTP_PASSWORD is not set"
@@ -140,7 +152,7 @@ def test_server_down_is_retried(smtp, clock):
     from tests.delivery.smtp_server import free_port
 
     result = _sender(smtp, ENV, port=free_port()).send(
-        notify_test_message("team", clock.now), "msg_x", clock.now
+        probe_message("team", clock.now), "msg_x", clock.now
     )
     assert result.outcome == "retry"
     assert "ConnectionRefusedError" in (result.error or "")
@@ -149,7 +161,7 @@ def test_server_down_is_retried(smtp, clock):
 def test_untrusted_certificate_fails(smtp, clock):
     config = email_config(smtp.port, smtp.security)
     sender = EmailSender("team", config.channels["team"], ENV, lambda m: None)  # system CAs
-    result = sender.send(notify_test_message("team", clock.now), "msg_x", clock.now)
+    result = sender.send(probe_message("team", clock.now), "msg_x", clock.now)
     assert result.outcome == "failed"
     assert "CERTIFICATE_VERIFY_FAILED" in (result.error or "")
 
@@ -171,7 +183,7 @@ def test_every_recipient_refused_is_retried_if_any_refusal_is_temporary(
     smtp, clock, me, you, outcome, code
 ):
     smtp.mailbox.refuse = {"me@example.com": me, "you@example.com": you}
-    result = _sender(smtp, ENV).send(notify_test_message("team", clock.now), "msg_x", clock.now)
+    result = _sender(smtp, ENV).send(probe_message("team", clock.now), "msg_x", clock.now)
     assert (result.outcome, result.status_code) == (outcome, code)
     assert "me@example.com" in (result.error or "") and str(code) in (result.error or "")
     assert smtp.mailbox.messages == []
@@ -180,7 +192,7 @@ def test_every_recipient_refused_is_retried_if_any_refusal_is_temporary(
 @pytest.mark.parametrize("refusal", [NO_SUCH_USER, MAILBOX_FULL])
 def test_some_recipients_refused_is_sent_to_the_others_and_names_the_refused(smtp, clock, refusal):
     smtp.mailbox.refuse = {"you@example.com": refusal}
-    result = _sender(smtp, ENV).send(notify_test_message("team", clock.now), "msg_x", clock.now)
+    result = _sender(smtp, ENV).send(probe_message("team", clock.now), "msg_x", clock.now)
     assert (result.outcome, result.status_code) == ("sent", 250)
     assert result.error == f"recipients refused: you@example.com: {refusal}"
     assert smtp.mailbox.envelopes == [("firealarm@example.com", ["me@example.com"])]
@@ -208,3 +220,58 @@ def test_temporary_refusal_follows_the_retry_schedule_until_accepted(smtp, sqlit
     assert delivery.next_attempt_at - delivery.last_attempt_at <= timedelta(seconds=7)
     assert second.statuses == {delivery_id: "sent"}
     assert len(smtp.mailbox.messages) == 1
+
+
+SUMMARIES = st.lists(
+    st.sampled_from(["<!channel>", "(< -10.0)", "@everyone", "&", "🚀", "🔥🔥", "é", "x" * 75])
+    | st.text(max_size=30),
+    max_size=12,
+).map(" ".join)
+
+
+@settings(max_examples=100, deadline=None)
+@given(summary=SUMMARIES)
+def test_subject_is_one_valid_header_whatever_the_summary(summary):
+    message = replace(probe_message("team", T0), summary=summary)
+    raw = build_email(message, _channel(), "msg_x", None).as_bytes()
+    lines = _header_lines(raw, b"Subject")
+    assert all(line.isascii() and len(line) <= 78 for line in lines)
+    assert lines[0].removeprefix(b"Subject:").strip()  # not folded on an empty first line
+    assert all(line.strip() for line in lines) and b"??=" not in b"".join(lines)
+    assert "\n" not in subject(message) and text_length(subject(message)) <= 200
+    unfolded = b"".join(lines).decode().removeprefix("Subject:").strip()
+    assert str(make_header(decode_header(unfolded))) == subject(message)  # parser one
+    parsed = BytesParser(policy=policy.default).parsebytes(raw)
+    assert parsed["Subject"] == subject(message)  # and parser two
+    whole = " ".join(f"[TEST:info] firealarm_test: {summary}".split())
+    assert whole.startswith(subject(message).removesuffix(ELLIPSIS))
+
+
+@pytest.mark.parametrize(
+    ("external_url", "domain"),
+    [
+        (None, "firealarm.invalid"),
+        ("http://alerts:8787", "firealarm.invalid"),  # a name with no dot is not a domain
+        ("https://alerts.example.com/fa", "alerts.example.com"),
+    ],
+)
+def test_message_id_is_on_a_dotted_domain(external_url, domain):
+    email = build_email(probe_message("team", T0), _channel(), "msg_x", b"png", external_url)
+    assert email["Message-ID"] == f"<msg_x@{domain}>"
+    image = next(p for p in email.walk() if p.get_content_type() == "image/png")
+    assert image["Content-ID"].endswith(f"@{domain}>")
+    assert image.get_content_disposition() == "inline"
+    html_part = email.get_body(("html",)).get_content()
+    assert ("on the dashboard</a>" in html_part) == (external_url is not None)
+
+
+def _channel():
+    return email_config(2525, "starttls").channels["team"]
+
+
+def _header_lines(raw: bytes, name: bytes) -> list[bytes]:
+    """The raw lines of header ``name``: its first line and its continuation lines."""
+    head = raw.split(b"\n\n", 1)[0].split(b"\n")
+    start = next(i for i, line in enumerate(head) if line.startswith(name + b":"))
+    end = next((i for i in range(start + 1, len(head)) if not head[i][:1].isspace()), len(head))
+    return [line.rstrip(b"\r") for line in head[start:end]]

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from monitor.delivery.message import AlertMessage, notify_test_message
+from monitor.delivery.message import AlertMessage
 from monitor.delivery.payloads import render_body
+from tests.delivery.conftest import probe_message
 
 FIRING = AlertMessage(
     rule="btc_vs_ndx",
@@ -80,7 +81,7 @@ def test_firealarm_body_is_a_standard_webhooks_event():
     }
     assert got["data"] == {**alert, "channel": "ops", "alerts": [alert]}
     assert body("firealarm", RESOLVED)["type"] == "alert.resolved"
-    assert body("firealarm", notify_test_message("ops", FIRING.timestamp))["type"] == "alert.test"
+    assert body("firealarm", probe_message("ops", FIRING.timestamp))["type"] == "alert.test"
 
 
 def test_alertmanager_body_has_every_v4_field():

@@ -5,19 +5,25 @@ from __future__ import annotations
 import httpx
 
 from monitor.delivery.replay import notify_test
+from monitor.runtime import Runtime
 from tests.delivery.conftest import SECRET, SECRET_ENV, webhook_config
 from tests.delivery.readme_code import readme_verify
 from tests.delivery.receiver import Receiver
 
 
-def test_readme_verifier_accepts_a_real_request_and_rejects_a_forged_one(clock):
+def test_readme_verifier_accepts_a_real_request_and_rejects_a_forged_one(clock, sqlite_engine):
     receiver = Receiver(secret=SECRET)  # verifies every request with the README's code
     receiver.clock = clock.timestamp
     try:
-        config = webhook_config(receiver.url)
+        runtime = Runtime(webhook_config(receiver.url), sqlite_engine)
         with httpx.Client() as client:
-            delivery_id, result = notify_test(
-                config, "hook", client, clock.now, environ={SECRET_ENV: SECRET}
+            [result] = notify_test(
+                runtime,
+                "hook",
+                client,
+                clock=lambda: clock.now,
+                sleep=clock.sleep,
+                environ={SECRET_ENV: SECRET},
             )
             forged = client.post(
                 receiver.url,
@@ -31,7 +37,7 @@ def test_readme_verifier_accepts_a_real_request_and_rejects_a_forged_one(clock):
     finally:
         receiver.close()
     assert result.ok and result.status_code == 200
-    assert receiver.accepted_ids == [delivery_id]
+    assert receiver.accepted_ids == [result.delivery_id]
     assert receiver.requests[0].signature_ok is True
     assert forged.status_code == 401 and receiver.requests[1].signature_ok is False
 

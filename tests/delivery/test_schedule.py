@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from monitor.delivery.backoff import BACKOFF, next_attempt
 from monitor.delivery.outcome import classify_smtp, classify_status, parse_retry_after
-from monitor.delivery.schedule import BACKOFF, next_attempt
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 EXPECTED = [

@@ -12,7 +12,7 @@ import pytest
 from monitor.config import Config, default_config_text, parse_config
 from monitor.delivery.dispatcher import Dispatcher
 from monitor.delivery.senders import build_senders
-from monitor.rules.step import evaluate_alerts
+from monitor.evaluation import evaluate_alerts
 from monitor.runtime import Runtime, open_runtime
 from monitor.store.database import session_scope
 from monitor.store.models import Observation

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from monitor.config import TimeInterval, parse_config
+from monitor.config.timeintervals import compile_interval, contains, muted_until
 from monitor.errors import ConfigError
-from monitor.notify.timeintervals import compile_interval, contains, muted_until
 from tests.delivery.receiver import Receiver
 from tests.delivery.smtp_server import SmtpServer
 from tests.notify.conftest import (

@@ -106,7 +106,7 @@ def test_a_silence_that_ends_by_time_releases_the_alert(
         (["rule"], timedelta(days=1), "bad matcher 'rule'"),
         (["rule=~("], timedelta(days=1), "bad regex in matcher"),
         (["rule=x"], timedelta(seconds=-1), "not after now"),
-        ([], timedelta(days=1), "at least one --match"),
+        ([], timedelta(days=1), "at least one matcher"),
     ],
 )
 def test_bad_silences_are_refused_and_nothing_is_stored(

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import delete
 
 from monitor.config import Config, parse_config
-from monitor.rules.step import evaluate_alerts
+from monitor.evaluation import evaluate_alerts
 from monitor.runtime import Runtime, open_runtime
 from monitor.store.database import session_scope
 from monitor.store.models import SignalValue

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from monitor import ingest, pipeline
+from monitor import evaluation
+from monitor.bundled import snapshot_files
+from monitor.ingest import fetch as ingest
 from monitor.queries.alerts import alert_events, open_alerts
 from monitor.rules.backtest import backtest
 from monitor.runtime import Runtime, open_runtime
-from monitor.snapshot import snapshot_files
 from monitor.store.database import session_scope
 
 NOW = datetime(2025, 7, 1, 12, tzinfo=UTC)
@@ -24,7 +25,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     path: Path = tmp_path_factory.mktemp("history") / "firealarm.db"
     rt = open_runtime(None, f"sqlite:///{path}")
     ingest.import_files(rt.config, rt.engine, snapshot_files())
-    pipeline.evaluate(rt, as_of=date(2025, 6, 30), now=NOW)
+    evaluation.evaluate(rt, as_of=date(2025, 6, 30), now=NOW)
     yield rt
     rt.close()
 
@@ -84,7 +85,7 @@ def test_one_evaluation_stores_what_the_backtest_prints(
 
 
 def test_evaluating_later_without_new_data_flags_every_input_as_stale(history: Runtime) -> None:
-    report = pipeline.evaluate(history, now=datetime(2025, 7, 20, 12, tzinfo=UTC))
+    report = evaluation.evaluate(history, now=datetime(2025, 7, 20, 12, tzinfo=UTC))
     with session_scope(history.engine) as session:
         stale = sorted(
             a["labels"]["instrument"] for a in open_alerts(session) if a["rule"] == "DataStale"

@@ -8,7 +8,7 @@ import time
 from sqlalchemy import func, select
 
 from monitor.config import parse_config
-from monitor.rules.step import evaluate_alerts
+from monitor.evaluation import evaluate_alerts
 from monitor.runtime import open_runtime
 from monitor.store.database import create_db_engine, session_scope
 from monitor.store.models import AlertEvent, Delivery

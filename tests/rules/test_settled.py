@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from monitor.calendars import settled_through
+from monitor.availability import settled_through
 from monitor.config import Instrument, parse_config
-from monitor.pipeline import evaluate
+from monitor.evaluation import evaluate
 from monitor.queries.alerts import alert_events
 from monitor.rules.backtest import backtest
 from monitor.runtime import Runtime

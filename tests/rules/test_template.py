@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from monitor.config.templates import render_summary
 from monitor.errors import ConfigError
-from monitor.rules.template import render_summary
 
 
 def render(template: str) -> str:

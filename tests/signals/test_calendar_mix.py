@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor import ingest
-from monitor.pipeline import evaluate
+from monitor.evaluation import evaluate
+from monitor.ingest import fetch as ingest
 from monitor.runtime import open_runtime
 from tests.signals.conftest import write_config
 from tests.signals.helpers import stored_values

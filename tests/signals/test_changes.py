@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, func, select
 
-from monitor import ingest
 from monitor.config import default_config_text
-from monitor.pipeline import EvaluationReport, evaluate
+from monitor.evaluation import EvaluationReport, evaluate
+from monitor.ingest import fetch as ingest
 from monitor.runtime import Runtime, open_runtime
 from monitor.store.database import create_db_engine, session_scope
 from monitor.store.models import PendingChange

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from monitor import ingest
 from monitor.config import default_config_text, parse_config
+from monitor.ingest import fetch as ingest
 from monitor.runtime import Runtime
 from monitor.signals.freshness import instrument_freshness, instruments_of
 from monitor.store.database import session_scope

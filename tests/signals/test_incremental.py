@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor import ingest
 from monitor.config import default_config_text
-from monitor.pipeline import evaluate
+from monitor.evaluation import evaluate
+from monitor.ingest import fetch as ingest
 from monitor.runtime import Runtime, open_runtime
 from tests.signals.helpers import computed_at, real_slice, stored_values
 

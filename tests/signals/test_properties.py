@@ -11,13 +11,13 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor import ingest
+from monitor.bundled import snapshot_dir
 from monitor.config import SignalConfig
-from monitor.pipeline import evaluate
+from monitor.evaluation import evaluate
+from monitor.ingest import fetch as ingest
 from monitor.runtime import open_runtime
 from monitor.signals.align import InputSeries
 from monitor.signals.compute import compute_signal
-from monitor.snapshot import snapshot_dir
 from tests.signals.helpers import real_slice, stored_values
 
 SYMBOLS = ["BTC-USD", "^NDX", "GLD", "WALCL", "WTREGEN", "RRPONTSYD"]

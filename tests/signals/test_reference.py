@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitor import ingest
-from monitor.pipeline import evaluate
+from monitor.evaluation import evaluate
+from monitor.ingest import fetch as ingest
 from monitor.queries.signals import signal_history
 from monitor.runtime import open_runtime
 from monitor.store.database import session_scope

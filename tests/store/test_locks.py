@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import create_engine, text
 
-from monitor.pipeline import evaluate
+from monitor.evaluation import evaluate
 from monitor.runtime import Runtime
 from monitor.store.locks import EVALUATION_LOCK_KEY
 

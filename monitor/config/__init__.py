@@ -28,7 +28,8 @@ from pydantic import (
     model_validator,
 )
 
-from monitor.errors import ConfigError
+from monitor.config.templates import check_summary
+from monitor.errors import ConfigError, NotFoundError
 
 DEFAULT_CONFIG_RESOURCE = "firealarm.toml"
 DATABASE_URL_ENV = "FIREALARM_DATABASE_URL"
@@ -205,6 +206,9 @@ class StageConfig(_Model):
 
 
 Op = Literal[">", ">=", "<", "<=", "crosses_above", "crosses_below"]
+# Prometheus' label name grammar, so Alertmanager receivers accept every label.
+_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_RESERVED_LABELS = {"alertname": "name", "severity": "severity"}
 Severity = Literal["info", "warning", "critical"]
 
 
@@ -218,7 +222,8 @@ GroupBy = Annotated[list[str], AfterValidator(_check_group_by)]
 
 
 class RuleConfig(_Model):
-    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$")
+    # At most what alert_events.rule holds (PostgreSQL would refuse a longer one mid-evaluation).
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=128)
     signal: str
     op: Op
     threshold: float
@@ -244,10 +249,26 @@ class RuleConfig(_Model):
             )
         return value
 
+    @field_validator("labels")
+    @classmethod
+    def _label_names(cls, labels: dict[str, str]) -> dict[str, str]:
+        for name in labels:
+            if not _LABEL_NAME.match(name):
+                raise ValueError(
+                    f"label name {name!r} is not a valid label name "
+                    "(letters, digits and _, not starting with a digit)"
+                )
+            if name.startswith("__"):
+                raise ValueError(f"label name {name!r}: names starting with __ are reserved")
+            if name in _RESERVED_LABELS:
+                raise ValueError(
+                    f"label name {name!r} is reserved: firealarm sets it to the rule's "
+                    f"{_RESERVED_LABELS[name]}"
+                )
+        return labels
+
     @model_validator(mode="after")
     def _summary_renders(self) -> RuleConfig:
-        from monitor.rules.template import check_summary
-
         try:
             check_summary(self.summary, rule=self.name, labels=self.labels)
         except ConfigError as exc:
@@ -314,14 +335,14 @@ class TimeInterval(_Model):
 
     @model_validator(mode="after")
     def _ranges_parse(self) -> TimeInterval:
-        from monitor.notify.timeintervals import compile_interval
+        from monitor.config.timeintervals import compile_interval
 
         compile_interval(self)  # raises ValueError naming the bad range
         return self
 
 
 def _check_matchers(texts: list[str]) -> list[str]:
-    from monitor.notify.matchers import parse_matchers
+    from monitor.config.matchers import parse_matchers
 
     parse_matchers(texts)  # a bad matcher or regex raises ValueError, one line
     return texts
@@ -517,12 +538,12 @@ class Config(_Model):
         return [by_id[i] for i in order]
 
     def instrument(self, symbol: str) -> Instrument:
-        """The instrument named ``symbol``; a ConfigError names the known ones otherwise."""
+        """The instrument named ``symbol``; a NotFoundError names the known ones otherwise."""
         for instrument in self.instruments:
             if instrument.symbol == symbol:
                 return instrument
         known = ", ".join(i.symbol for i in self.instruments)
-        raise ConfigError(f"unknown instrument {symbol!r} (configured: {known})")
+        raise NotFoundError(f"unknown instrument {symbol!r} (configured: {known})")
 
     def external_url(self) -> str:
         """The base URL of the dashboard, for links in alerts."""

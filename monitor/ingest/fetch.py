@@ -4,7 +4,7 @@ Every fetch of a source is a recorded :class:`~monitor.store.models.FetchRun`. A
 the revision window so late corrections land, writes with idempotent upserts, keeps only closed
 bars, and records rows that fail validation with their reason instead of storing them. A failed
 or empty fetch writes no observation and records the failure. When the re-read window shows the
-stored closes of a symbol rescaled (:mod:`monitor.rescale`), its whole history is downloaded
+stored closes of a symbol rescaled (:mod:`monitor.ingest.rescale`), its whole history is downloaded
 again. Every write also records, in its transaction, from which date each symbol changed, for
 the next evaluation (:mod:`monitor.store.changes`).
 """
@@ -22,11 +22,11 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitor import rescale
-from monitor.calendars import available_date, is_closed
+from monitor.availability import available_date, is_closed
 from monitor.config import Config, Instrument
-from monitor.errors import DataError, EmptyResponseError, SourceError
-from monitor.retry import with_retries
+from monitor.errors import DataError, EmptyResponseError, ParameterError, SourceError
+from monitor.ingest import rescale
+from monitor.ingest.retry import with_retries
 from monitor.sources.base import Source
 from monitor.sources.csvfile import read_csv_file
 from monitor.store import changes
@@ -353,7 +353,7 @@ def import_files(
     """
     now = now or datetime.now(UTC)
     if symbol and len(paths) > 1:
-        raise DataError("--symbol names one series: give one file with it")
+        raise ParameterError("symbol", "names one series: give one file with it")
     parsed = []
     for path in paths:
         series = read_csv_file(path)

@@ -24,7 +24,7 @@ from monitor.store.models import SignalDefinition
 from monitor.store.upsert import upsert
 
 
-def fingerprints(config: Config) -> dict[str, str]:
+def of_config(config: Config) -> dict[str, str]:
     """The fingerprint of every configured signal, by id."""
     result: dict[str, str] = {}
     for signal in config.signal_order():

@@ -5,7 +5,7 @@ deliver a bar for: in the daemon the US equities close (and are evaluated) hours
 day's Bitcoin bar closes at 00:00 UTC, and a rule judging ``btc_vs_ndx`` then would use the
 previous day's Bitcoin price and never look again. So a signal's values are judged only through
 the date its least advanced input is settled through (see
-:func:`monitor.calendars.settled_through`); later dates wait for the next evaluation. A backtest,
+:func:`monitor.availability.settled_through`); later dates wait for the next evaluation. A backtest,
 which sees every bar, then makes the same decisions as the live run.
 """
 
@@ -17,7 +17,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.calendars import settled_through
+from monitor.availability import settled_through
 from monitor.config import Config
 from monitor.signals.freshness import instruments_of
 from monitor.store.models import Observation

@@ -14,26 +14,16 @@ import fcntl
 import json
 import os
 import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
-from monitor.errors import StoreError
-from monitor.store.database import describe_operational_error
-
-# An arbitrary constant naming "the firealarm scheduler" among advisory locks.
-ADVISORY_LOCK_KEY = 0x46495245  # "FIRE"
-MIGRATION_LOCK_KEY = ADVISORY_LOCK_KEY + 1
-
-
-class AlreadyRunningError(StoreError):
-    """Another daemon already runs on this SQLite database."""
+from monitor.errors import AlreadyRunningError, StoreError
+from monitor.store.locks import LEADER_LOCK_KEY
 
 
 def runner_name() -> str:
@@ -106,7 +96,7 @@ def _describe_holder(content: str) -> str:
 class AdvisoryLeadership:
     """PostgreSQL leader election on a dedicated connection (session-level advisory lock)."""
 
-    def __init__(self, engine: Engine, key: int = ADVISORY_LOCK_KEY) -> None:
+    def __init__(self, engine: Engine, key: int = LEADER_LOCK_KEY) -> None:
         self._engine = engine
         self._key = key
         self._connection: Connection | None = None
@@ -156,23 +146,3 @@ def leadership_for(engine: Engine, now: datetime) -> Leadership:
         lock.acquire()
         return lock
     return AdvisoryLeadership(engine)
-
-
-@contextmanager
-def migration_lock(engine: Engine) -> Iterator[None]:
-    """Serialise schema upgrades of replicas starting together (PostgreSQL); no-op on SQLite."""
-    if engine.dialect.name == "sqlite":
-        yield
-        return
-    try:
-        connection = engine.connect()
-    except OperationalError as exc:
-        raise StoreError(describe_operational_error(engine, exc)) from exc
-    with connection:
-        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
-        connection.commit()
-        try:
-            yield
-        finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
-            connection.commit()

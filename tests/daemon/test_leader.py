@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from monitor.daemon.instance import AdvisoryLeadership, AlreadyRunningError, leadership_for
-from monitor.errors import StoreError
+from monitor.daemon.leader import AdvisoryLeadership, leadership_for
+from monitor.errors import AlreadyRunningError, StoreError
 from monitor.store.database import create_db_engine
 from tests.conftest import Bystander
 

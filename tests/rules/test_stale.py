@@ -57,7 +57,7 @@ def test_stale_input_fires_and_resolves_while_the_rule_keeps_firing(small: Runti
         ("GLD", "firing", day(20), 11.0, "No new GLD data for 11 days (limit 5)"),
     ]
     with session_scope(small.engine) as session:
-        open_rules = sorted(a["rule"] for a in open_alerts(session))
+        open_rules = sorted(a["rule"] for a in open_alerts(session, now=NOW))
         resolved = [e for e in alert_events(session) if e["state"] == "resolved"]
     assert open_rules == ["DataStale", "DataStale", "deep"]  # no silent resolve
     assert resolved == []
@@ -66,7 +66,7 @@ def test_stale_input_fires_and_resolves_while_the_rule_keeps_firing(small: Runti
     evaluate(small, day(21))
     assert stale_events(small)[-1][:3] == ("BTC-USD", "resolved", day(21))
     with session_scope(small.engine) as session:
-        still = [a["labels"] for a in open_alerts(session) if a["rule"] == "DataStale"]
+        still = [a["labels"] for a in open_alerts(session, now=NOW) if a["rule"] == "DataStale"]
     assert still == [{"instrument": "GLD"}]
 
 
@@ -108,4 +108,4 @@ def test_data_returning_on_the_day_it_was_found_stale_resolves_that_day(small: R
     evaluate(small, day(20))
     assert len(stale_events(small)) == 2
     with session_scope(small.engine) as session:
-        assert [a for a in open_alerts(session) if a["rule"] == "DataStale"] == []
+        assert [a for a in open_alerts(session, now=NOW) if a["rule"] == "DataStale"] == []

@@ -24,6 +24,41 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 
 
+# Tests (node id prefixes: a file, or a file::test) that start processes, a browser or a fuzzer,
+# or load and evaluate the whole bundled history: seconds each on a quiet machine.
+SLOW = (
+    "tests/web/test_dashboard.py",
+    "tests/daemon/test_process.py",
+    "tests/daemon/test_replicas.py",
+    "tests/daemon/test_outage.py",
+    "tests/daemon/test_logs.py",
+    "tests/api/test_fuzz.py",
+    "tests/cli/test_demo_and_chart.py",
+    "tests/cli/test_serve.py",
+    "tests/cli/test_output.py::test_a_reader_that_stops_early",
+    "tests/cli/test_data_commands.py::test_console_script_runs",
+    "tests/rules/test_defaults.py",
+    "tests/scoring/test_history.py",
+    "tests/scoring/test_surfaces.py",
+    "tests/rules/test_properties.py",
+    "tests/signals/test_reference.py",
+    "tests/signals/test_properties.py",
+    "tests/test_import.py::test_shared_data_imports_exactly",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test on PostgreSQL or listed in :data:`SLOW`, so that
+    ``pytest -m "not slow"`` is the fast half to iterate with (``make test`` runs all)."""
+    for item in items:
+        params = getattr(item, "callspec", None)
+        on_postgres = {"postgres_url", "bystander"} & set(getattr(item, "fixturenames", ()))
+        if params is not None and params.params.get("db_url") == "postgresql":
+            on_postgres = {"db_url"}
+        if on_postgres or item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+
+
 def _postgres_database() -> Iterator[str]:
     name = f"fa_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")

@@ -23,6 +23,7 @@ LAYERS = [
     {"ingest"},
     {"signals"},
     {"rules"},
+    {"scoring"},  # alarm quality: the rules' episodes against what prices did next
     {"delivery"},
     {"notify"},
     {"evaluation"},

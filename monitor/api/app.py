@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -16,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.api import routes, scenario, schemas
+from monitor.api import routes, scenario, schemas, score
 from monitor.api.auth import TOKEN_ENV, BearerAuth
 from monitor.api.cache import ResponseCache
 from monitor.api.errors import install_error_handlers
@@ -25,7 +26,7 @@ from monitor.queries.signals import require_signal
 from monitor.runtime import Runtime
 from monitor.store.database import create_db_engine
 
-HealthCheck = Callable[[], tuple[bool, dict]]
+HealthCheck = Callable[[], tuple[bool, dict[str, Any]]]
 
 
 def web_dir() -> Path:
@@ -67,6 +68,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(routes.router)
     app.include_router(scenario.router)
+    app.include_router(score.router)
     for router in routers:
         app.include_router(router)
     _add_health(app, health_check)

@@ -48,12 +48,14 @@ def session(request: Request) -> Iterator[Session]:
 
 async def config(request: Request) -> Config:
     """The config the app was created with."""
-    return request.app.state.config
+    config: Config = request.app.state.config
+    return config
 
 
 async def response_cache(request: Request) -> ResponseCache:
     """The app's cache of encoded long listings (histories and prices)."""
-    return request.app.state.response_cache
+    cache: ResponseCache = request.app.state.response_cache
+    return cache
 
 
 Db = Annotated[Session, Depends(session)]

@@ -28,12 +28,12 @@ def _bounds(name: str) -> dict[str, float]:
 
 
 # The bounds are in the OpenAPI document, so a request the model cannot use is a 422 up front.
-ScenarioQuery: type[BaseModel] = create_model(
+ScenarioQuery: type[BaseModel] = create_model(  # type: ignore[call-overload]
     "ScenarioQuery",
     **{
         f.name: (
             float,
-            Field(_DEFAULTS[f.name], description=INPUT_HELP[f.name], **_bounds(f.name)),
+            Field(_DEFAULTS[f.name], description=INPUT_HELP[f.name], **_bounds(f.name)),  # type: ignore[call-overload]
         )
         for f in fields(ScenarioInputs)
     },
@@ -49,12 +49,12 @@ ScenarioQuery: type[BaseModel] = create_model(
 )
 def scenario(
     request: Request,
-    params: Annotated[ScenarioQuery, Query()],  # type: ignore[valid-type]
+    params: Annotated[ScenarioQuery, Query()],
     fmt: FormatQuery = None,
 ) -> Response:
     """The essay's credit-loss scenario: each input, each loss, the bank capital write-down and
     the essay's reference figures beside them (like `firealarm scenario`)."""
-    inputs = ScenarioInputs(**params.model_dump())  # type: ignore[attr-defined]
+    inputs = ScenarioInputs(**params.model_dump())
     result = run_scenario(inputs)
     record = scenario_record(inputs, result)
     if wants_csv(request, fmt):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -15,7 +17,7 @@ class ErrorBody(BaseModel):
 class Health(BaseModel):
     status: str
     database: str
-    checks: dict
+    checks: dict[str, Any]
 
 
 class InstrumentRow(BaseModel):
@@ -37,7 +39,7 @@ class PriceRow(BaseModel):
     low: float | None
     adj_close: float | None
     volume: float | None
-    available_date: date
+    available_date: dt.date
 
 
 class SignalRow(BaseModel):
@@ -125,17 +127,42 @@ class DeliveryRow(BaseModel):
     last_error: str | None
 
 
-ERRORS: dict[int | str, dict] = {
+class ScoreRow(BaseModel):
+    rule: str
+    target: str
+    episodes: int
+    incomplete: int
+    hits: int
+    hit_rate: float | None
+    base_rate: float | None
+    lift: float | None
+    median_drawdown_pct: float | None
+    median_lead_days: float | None
+    false_alarms_per_year: float | None
+    firing_share: float
+
+
+class EpisodeRow(BaseModel):
+    rule: str
+    target: str
+    start: date
+    end: date | None
+    drawdown_pct: float | None
+    lead_days: int | None
+    hit: bool | None
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown symbol or signal"},
     503: {"model": ErrorBody, "description": "The database cannot be reached"},
 }
 
 
-def table_of(model: type[BaseModel]) -> dict[int | str, dict]:
-    """OpenAPI for a listing: a JSON array of ``model``, or CSV."""
+def table_of(model: Any) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI for a listing: a JSON array of ``model`` (a model or a union of models), or CSV."""
     return {
         200: {
-            "model": list[model],  # type: ignore[valid-type]
+            "model": list[model],
             "content": {"text/csv": {"schema": {"type": "string"}}},
         },
         **ERRORS,

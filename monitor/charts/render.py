@@ -15,7 +15,7 @@ from datetime import date
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 
 from monitor.config import RuleConfig
@@ -92,5 +92,12 @@ def _firing_spans(axis: Axes, spans: Sequence[tuple[date, date]], first: date) -
     label = "firing"
     for start, end in spans:
         if end >= first:
-            axis.axvspan(max(start, first), end, color="#c62828", alpha=0.15, lw=0, label=label)
+            axis.axvspan(
+                date2num(max(start, first)),
+                date2num(end),
+                color="#c62828",
+                alpha=0.15,
+                lw=0,
+                label=label,
+            )
             label = "_nolegend_"

@@ -1,4 +1,4 @@
-"""Commands about alerts: alerts and backtest."""
+"""Commands about alerts: alerts and backtest (with its score)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from monitor.queries.alerts import (
     alert_events,
     open_alerts,
 )
+from monitor.queries.score import EPISODE_COLUMNS, SCORE_COLUMNS, ScoreRequest, backtest_score
 from monitor.rules.backtest import backtest, replay
 
 
@@ -52,7 +53,7 @@ def run_backtest(
     since: SinceOption = None,
     until: UntilOption = None,
     rule: Annotated[
-        list[str] | None, typer.Option("--rule", help="Only this rule's transitions (repeatable).")
+        list[str] | None, typer.Option("--rule", help="Only this rule (repeatable).")
     ] = None,
     notifications: Annotated[
         bool,
@@ -60,21 +61,71 @@ def run_backtest(
             "--notifications", help="The grouped notifications instead (honouring inhibition)."
         ),
     ] = False,
+    score: Annotated[
+        bool, typer.Option("--score", help="Score each rule's episodes against the targets.")
+    ] = False,
+    target: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--target",
+            help="With --score: instrument to score against (repeatable; default ^NDX and KRE).",
+        ),
+    ] = None,
+    drawdown: Annotated[
+        float | None,
+        typer.Option("--drawdown", help="With --score: a fall of this % is a hit (default 10)."),
+    ] = None,
+    horizon: Annotated[
+        int | None,
+        typer.Option("--horizon", help="With --score: calendar days looked ahead (default 90)."),
+    ] = None,
+    episodes: Annotated[
+        bool, typer.Option("--episodes", help="With --score: list each episode instead.")
+    ] = False,
     fmt: FormatOption = Format.table,
 ) -> None:
     """Replay the rules over stored signal history from an empty state; store and send nothing.
 
+    With --score, each rule's firing episodes are scored against what the targets did next
+    (definitions in the README, "Backtest scoring").
+
     Example: firealarm backtest --since 2020-01-01 --until 2020-12-31 --rule btc_vs_ndx
+
+    Example: firealarm backtest --score --since 2010-01-01 --target KRE --drawdown 15
+
+    Example: firealarm backtest --notifications --since 2023-03-01 --until 2023-03-31
     """
     check_range(since, until)
     if notifications:
-        if rule:
-            raise ConfigError("--notifications shows every rule's notifications: drop --rule")
+        if rule or score:
+            raise ConfigError("--notifications lists every rule: it takes no --rule or --score")
         with state(ctx).reading() as (config, session):
             outcomes = replay(session, config, since=since, until=until).outcomes
         rows = backtest_notifications(config, outcomes)
         emit(rows, NOTIFICATION_COLUMNS, fmt, title=f"backtest: {len(rows)} notifications")
         return
+    if not score:
+        if target or drawdown is not None or horizon is not None or episodes:
+            raise ConfigError("--target, --drawdown, --horizon and --episodes need --score")
+        with state(ctx).reading() as (config, session):
+            rows = backtest(session, config, since=since, until=until, rules=rule or ())
+        emit(rows, EVENT_COLUMNS, fmt, title=f"backtest: {len(rows)} transitions")
+        return
+    request = ScoreRequest(
+        targets=target or (),
+        drawdown=ScoreRequest.drawdown if drawdown is None else drawdown,
+        horizon=ScoreRequest.horizon if horizon is None else horizon,
+        since=since,
+        until=until,
+        rules=rule or (),
+    )
     with state(ctx).reading() as (config, session):
-        rows = backtest(session, config, since=since, until=until, rules=rule or ())
-    emit(rows, EVENT_COLUMNS, fmt, title=f"backtest: {len(rows)} transitions")
+        scores, listed = backtest_score(session, config, request)
+    if episodes:
+        emit(listed, EPISODE_COLUMNS, fmt, title=f"backtest episodes: {len(listed)}")
+    else:
+        title = (
+            f"backtest score: a hit is a fall of {request.drawdown:g} % "
+            f"within {request.horizon} days"
+        )
+        emit(scores, SCORE_COLUMNS, fmt, title=title)

@@ -23,7 +23,10 @@ def parse_day(value: str) -> date:
 
 def day_option(name: str, help_text: str) -> typer.models.OptionInfo:
     """A date option parsed by :func:`parse_day`."""
-    return typer.Option(name, parser=parse_day, metavar="YYYY-MM-DD", help=help_text)
+    option: typer.models.OptionInfo = typer.Option(
+        name, parser=parse_day, metavar="YYYY-MM-DD", help=help_text
+    )
+    return option
 
 
 SinceOption = Annotated[date | None, day_option("--since", "First date.")]

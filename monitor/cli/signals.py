@@ -104,7 +104,10 @@ def history(
 def _input_option(name: str) -> typer.models.OptionInfo:
     low, high = credit.input_bounds(name)
     option = "--" + name.replace("_", "-")
-    return typer.Option(option, min=low, max=high, help=credit.INPUT_HELP[name])
+    info: typer.models.OptionInfo = typer.Option(
+        option, min=low, max=high, help=credit.INPUT_HELP[name]
+    )
+    return info
 
 
 def scenario(

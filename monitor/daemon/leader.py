@@ -16,7 +16,7 @@ import os
 import socket
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TextIO
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
@@ -49,7 +49,7 @@ class InstanceLock:
     def __init__(self, database: Path, now: datetime) -> None:
         self.path = database.with_name(database.name + ".lock")
         self._started = now
-        self._file = None
+        self._file: TextIO | None = None
 
     def acquire(self) -> None:
         """Take the lock or raise :class:`AlreadyRunningError` naming the holder."""

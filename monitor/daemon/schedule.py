@@ -79,4 +79,5 @@ def missed_run(trigger: BaseTrigger, last_success: datetime | None, now: datetim
 
 def next_fire(trigger: BaseTrigger, now: datetime) -> datetime | None:
     """The trigger's first fire time after ``now``."""
-    return trigger.get_next_fire_time(None, now + timedelta(microseconds=1))
+    fire: datetime | None = trigger.get_next_fire_time(None, now + timedelta(microseconds=1))
+    return fire

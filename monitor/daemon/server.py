@@ -34,7 +34,8 @@ class HttpServer:
                 host, port = self._server.config.host, self._server.config.port
                 raise FirealarmError(f"cannot serve HTTP on {host}:{port} (address in use?)")
             time.sleep(0.02)
-        return self._server.servers[0].sockets[0].getsockname()[1]
+        bound: int = self._server.servers[0].sockets[0].getsockname()[1]
+        return bound
 
     def stop(self) -> None:
         """Stop accepting requests and wait for the server thread."""

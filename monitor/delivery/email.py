@@ -53,7 +53,8 @@ class _MailPolicy(EmailPolicy):
 
     def fold(self, name: str, value: Any) -> str:
         if name.lower() != "subject":
-            return super().fold(name, value)
+            folded: str = super().fold(name, value)
+            return folded
         text = str(value)
         plain = text.isascii() and all(len(word) <= _PLAIN_WORD for word in text.split())
         encoded = Header(text, "us-ascii" if plain else "utf-8", header_name=name)
@@ -93,8 +94,8 @@ def build_email(
     cid = make_msgid(domain=domain)
     email.add_alternative(_html(message, cid if chart else None, link), subtype="html")
     if chart:
-        html_part = email.get_payload()[1]
-        html_part.add_related(
+        html_part = email.get_payload()[1]  # type: ignore[index]  # multipart: a list of parts
+        html_part.add_related(  # type: ignore[union-attr]
             chart, "image", "png", cid=cid, disposition="inline", filename=f"{message.signal}.png"
         )
     return email

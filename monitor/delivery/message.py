@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Mapping, Sequence
@@ -34,7 +35,7 @@ class AlertMessage:
     timestamp: datetime  # when the event was recorded: stable across retries
     labels: dict[str, str] = field(default_factory=dict)
     event_id: int | None = None
-    starts_at: date | None = None  # when the alert entered firing (stable across its repeats)
+    starts_at: dt.date | None = None  # when the alert entered firing (stable across its repeats)
     # A group notification: every alert it lists (this one, the lead, first) and its group.
     alerts: tuple[AlertMessage, ...] = ()
     group_labels: dict[str, str] | None = None

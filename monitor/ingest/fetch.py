@@ -132,7 +132,7 @@ def store_observations(
     recompute from which date, in the same transaction as the rows.
     """
     changed = changes.earliest_changes(session, rows)
-    written = upsert(session, Observation.__table__, rows, key=("symbol", "date"))
+    written = upsert(session, Observation, rows, key=("symbol", "date"))
     changes.record(session, changed, now or datetime.now(UTC))
     return written
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Select
 
-S = TypeVar("S", bound=Select)
+S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 
 
 def paged(query: S, limit: int | None = None, offset: int = 0) -> S:

@@ -14,6 +14,27 @@ from monitor.rules.engine import EngineResult, evaluate_rules
 from monitor.signals.store import load_series
 
 
+def unknown_rules(config: Config, rules: Sequence[str]) -> str | None:
+    """What is wrong with ``rules`` (names the config does not have), None if nothing."""
+    known = {r.name for r in config.rules}
+    if unknown := [name for name in rules if name not in known]:
+        return f"unknown rule(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+    return None
+
+
+def replay(
+    session: Session, config: Config, *, since: date | None = None, until: date | None = None
+) -> EngineResult:
+    """Every rule evaluated on the stored history in [since, until] from an empty state.
+
+    The stage is recomputed from the rules as configured, never read back from storage.
+    """
+    signals = sorted({r.signal for r in config.rules} - {config.stage.id})
+    start = since - timedelta(days=1) if since else None
+    series = load_series(session, signals, since=start, until=until or date.max)
+    return evaluate_rules(config, series, {})
+
+
 def backtest(
     session: Session,
     config: Config,
@@ -24,14 +45,10 @@ def backtest(
 ) -> list[dict[str, Any]]:
     """Every transition the rules would have made on the stored history, in date order.
 
-    All rules are evaluated (the stage needs them); ``rules`` only filters the output. The
-    stage is recomputed from the rules as configured, never read back from storage.
+    All rules are evaluated (the stage needs them); ``rules`` only filters the output.
     """
-    known = {r.name for r in config.rules}
-    if unknown := [name for name in rules if name not in known]:
-        raise ParameterError(
-            "rule", f"unknown rule(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
-        )
+    if problem := unknown_rules(config, rules):
+        raise ParameterError("rule", problem)
     result = replay(session, config, since=since, until=until)
     events = [
         event
@@ -40,13 +57,3 @@ def backtest(
         for event in outcome.events()
     ]
     return sorted(events, key=lambda e: (e["date"], e["rule"]))
-
-
-def replay(
-    session: Session, config: Config, *, since: date | None, until: date | None
-) -> EngineResult:
-    """Every rule evaluated over the stored history in (``since`` - 1 day, ``until``]."""
-    signals = sorted({r.signal for r in config.rules} - {config.stage.id})
-    start = since - timedelta(days=1) if since else None
-    series = load_series(session, signals, since=start, until=until or date.max)
-    return evaluate_rules(config, series, {})

@@ -33,7 +33,8 @@ def signal_dates(inputs: Sequence[InputSeries]) -> pd.DatetimeIndex:
     union = inputs[0].values.index
     for series in inputs[1:]:
         union = union.union(series.values.index)
-    return union[union >= first]
+    within: pd.DatetimeIndex = union[union >= first]
+    return within
 
 
 def as_of(series: InputSeries, dates: pd.DatetimeIndex, lag_days: int = 0) -> pd.Series:

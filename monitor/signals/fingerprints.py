@@ -62,6 +62,6 @@ def save(
         for signal, fingerprint in current.items()
         if previous.get(signal) != fingerprint
     ]
-    upsert(session, SignalDefinition.__table__, rows, key=("signal",))
+    upsert(session, SignalDefinition, rows, key=("signal",))
     if gone := [signal for signal in previous if signal not in current]:
         session.execute(delete(SignalDefinition).where(SignalDefinition.signal.in_(gone)))

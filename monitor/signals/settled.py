@@ -39,8 +39,9 @@ def judged_through(
         for symbol in instruments_of(config, signal):
             if symbol not in settled:
                 settled[symbol] = _settled(session, config, symbol, as_of)
-            if settled[symbol] is not None:
-                through[signal] = min(through[signal], settled[symbol])
+            day = settled[symbol]
+            if day is not None:
+                through[signal] = min(through[signal], day)
     return through
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.orm import Session
 
 from monitor.store.models import Observation, SignalValue
@@ -82,14 +82,14 @@ def save(
     (written, deleted).
     """
     stored = {day: value for day, value in _stored(session, signal, since, until)}
-    fresh = {ts.date(): float(v) for ts, v in values.items()}
+    fresh = {pd.Timestamp(ts).date(): float(v) for ts, v in values.items()}
     rows = [
         {"signal": signal, "date": day, "value": value, "computed_at": now}
         for day, value in fresh.items()
         if day not in stored or not _same(stored[day], value)
     ]
     gone = [day for day in stored if day not in fresh]
-    upsert(session, SignalValue.__table__, rows, key=("signal", "date"))
+    upsert(session, SignalValue, rows, key=("signal", "date"))
     for chunk in range(0, len(gone), 500):
         session.execute(
             delete(SignalValue).where(
@@ -99,7 +99,9 @@ def save(
     return len(rows), len(gone)
 
 
-def _stored(session: Session, signal: str, since: date | None, until: date | None):
+def _stored(
+    session: Session, signal: str, since: date | None, until: date | None
+) -> Sequence[Row[tuple[date, float]]]:
     query = select(SignalValue.date, SignalValue.value).where(SignalValue.signal == signal)
     if since is not None:
         query = query.where(SignalValue.date >= since)
@@ -135,7 +137,7 @@ def store_series(
 ) -> None:
     """Upsert values computed outside the signal engine (the stage) into ``signal_values``."""
     rows = [{"signal": signal, "date": d, "value": v, "computed_at": now} for d, v in values]
-    upsert(session, SignalValue.__table__, rows, key=("signal", "date"))
+    upsert(session, SignalValue, rows, key=("signal", "date"))
 
 
 def dates_with_values(

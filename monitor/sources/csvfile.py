@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -94,7 +95,7 @@ def _yahoo(path: Path, header: list[str], body: list[tuple[int, list[str]]]) -> 
     records = []
     for line, row in body:
         record = _record(path, line, row, columns)
-        if math.isnan(record["close"]):
+        if math.isnan(cast(float, record["close"])):
             raise DataError(f"{path}:{line}: missing Close value")
         records.append(record)
     return CsvSeries("yahoo", None, _checked(path, records, body))
@@ -161,7 +162,9 @@ def parse_iso_date(path: Path | str, line: int, text: str) -> date:
     )
 
 
-def _checked(path: Path, records: list[dict[str, object]], body: list[tuple[int, list[str]]]):
+def _checked(
+    path: Path, records: list[dict[str, object]], body: list[tuple[int, list[str]]]
+) -> pd.DataFrame:
     seen: dict[date, int] = {}
     for (line, _), record in zip(body, records, strict=True):
         day = record["date"]

@@ -34,7 +34,8 @@ def _yfinance_download(*args: Any, **kwargs: Any) -> pd.DataFrame | None:
     import yfinance
 
     quiet_yfinance()
-    return yfinance.download(*args, **kwargs)
+    frame: pd.DataFrame | None = yfinance.download(*args, **kwargs)
+    return frame
 
 
 @functools.cache
@@ -102,7 +103,7 @@ def _one_ticker(raw: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
         raise TransientSourceError("yahoo: unexpected response shape (no MultiIndex columns)")
     if instrument.symbol not in columns.get_level_values(-1):
         return pd.DataFrame()
-    frame = raw.xs(instrument.symbol, axis=1, level=-1).rename(columns=_FIELDS)
+    frame = pd.DataFrame(raw.xs(instrument.symbol, axis=1, level=-1)).rename(columns=_FIELDS)
     frame = frame[[c for c in _FIELDS.values() if c in frame]]
     frame = frame.dropna(how="all")
     if frame.empty:

@@ -41,7 +41,9 @@ def earliest_changes(session: Session, rows: Sequence[Mapping[str, Any]]) -> dic
     return result
 
 
-def _stored(session: Session, symbol: str, first: date, last: date) -> dict[date, tuple]:
+def _stored(
+    session: Session, symbol: str, first: date, last: date
+) -> dict[date, tuple[float, date]]:
     query = (
         select(Observation.date, Observation.close, Observation.available_date)
         .where(Observation.symbol == symbol, Observation.date.between(first, last))
@@ -51,7 +53,7 @@ def _stored(session: Session, symbol: str, first: date, last: date) -> dict[date
     return {day: (close, available) for day, close, available in session.execute(query)}
 
 
-def _changed_dates(row: Mapping[str, Any], stored: tuple | None) -> list[date]:
+def _changed_dates(row: Mapping[str, Any], stored: tuple[float, date] | None) -> list[date]:
     """The available dates whose signal values ``row`` can change: none if it changes nothing."""
     if stored is None:
         return [row["available_date"]]

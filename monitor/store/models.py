@@ -7,6 +7,7 @@ The schema is created only by the Alembic migrations in ``migrations/``; a test 
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -45,7 +46,7 @@ class Observation(Base):
 
     symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
     date: Mapped[date] = mapped_column(Date, primary_key=True)
-    available_date: Mapped[date] = mapped_column(Date, nullable=False)
+    available_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     close: Mapped[float] = mapped_column(Float, nullable=False)
     open: Mapped[float | None] = mapped_column(Float)
     high: Mapped[float | None] = mapped_column(Float)

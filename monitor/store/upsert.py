@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.orm import Session
 
+from monitor.store.models import Base
 
-def dialect_insert(session: Session, table: Any) -> PostgresInsert | SqliteInsert:
+
+def dialect_insert(session: Session, table: type[Base]) -> PostgresInsert | SqliteInsert:
     """An ``INSERT`` for ``table`` in the session's dialect, which has ``ON CONFLICT`` clauses.
 
     The one place that chooses between SQLite's and PostgreSQL's insert constructs.
@@ -24,7 +25,7 @@ def dialect_insert(session: Session, table: Any) -> PostgresInsert | SqliteInser
 
 def upsert(
     session: Session,
-    table: Table,
+    table: type[Base],
     rows: Sequence[dict[str, Any]],
     key: Sequence[str],
 ) -> int:

@@ -183,6 +183,7 @@ async function renderSignal(signal, parent, options) {
   ]);
   const card = signalCard(signal, detail);
   parent.append(card);
+  scoreSlot(card, detail);
   const plot = element("div", { class: "plot" });
   card.append(plot);
   if (rows.length === 0) {
@@ -248,6 +249,51 @@ function focusCard() {
   card.scrollIntoView({ block: "start" });
 }
 
+// Backtest score of each rule on its signal's card: hit rate against the base rate per target
+// (GET /api/backtest/score, defaults: a 10 % fall within 90 days), linking to the episodes.
+function scoreSlot(card, detail) {
+  if (detail.rules.length === 0) return;
+  const slot = element("div", { class: "score", "data-rules": detail.rules.map((r) => r.name).join(" ") });
+  slot.append(element("span", {}, "backtest score: computing…"));
+  card.append(slot);
+}
+
+function percent(share) {
+  return share === null ? "–" : `${Math.round(share * 100)} %`;
+}
+
+function scoreLine(rule, rows) {
+  const line = element("div", { class: "score-rule" });
+  line.append(element("span", { class: "score-name" }, rule));
+  for (const row of rows) {
+    const text = `${row.target}: ${percent(row.hit_rate)} hit vs ${percent(row.base_rate)} base (${row.episodes} episodes)`;
+    const lifted = row.lift !== null && row.lift > 1 ? "lifted" : "";
+    line.append(element("span", { class: `score-target ${lifted}`, "data-target": row.target }, text));
+  }
+  const query = `rule=${encodeURIComponent(rule)}&episodes=true`;
+  line.append(element("a", { href: `/api/backtest/score?${query}`, class: "episodes" }, "episodes"));
+  return line;
+}
+
+async function showScores() {
+  const slots = document.querySelectorAll(".card .score");
+  try {
+    const rows = await getJSON("/api/backtest/score");
+    const byRule = {};
+    for (const row of rows) (byRule[row.rule] ??= []).push(row);
+    for (const slot of slots) {
+      const rules = slot.dataset.rules.split(" ");
+      slot.replaceChildren(...rules.map((rule) => scoreLine(rule, byRule[rule] ?? [])));
+      slot.title = "Backtest over the stored history: share of firing episodes followed by a fall of 10 % within 90 days, against the share of all days";
+    }
+    state.scores = byRule;
+  } catch (error) {
+    state.errors.push(String(error));
+    for (const slot of slots) slot.textContent = `backtest score unavailable: ${error.message}`;
+    state.scores = null;
+  }
+}
+
 async function main() {
   const status = document.getElementById("status");
   const signals = await getJSON("/api/signals");
@@ -271,6 +317,7 @@ async function main() {
       chart.setSize({ width: Math.max(chart.root.parentNode.clientWidth - 4, 300), height: chart.height });
     }
   });
+  showScores();
   focusCard();
   window.addEventListener("hashchange", focusCard);
   status.textContent = `${signals.length} signals · updated ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`;

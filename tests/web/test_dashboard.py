@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -20,6 +21,7 @@ from monitor.delivery.payloads import signal_url
 from monitor.demo import build_demo
 from monitor.queries.alerts import open_alerts
 from monitor.queries.periods import signal_firing_periods
+from monitor.queries.score import ScoreRequest, backtest_score
 from monitor.queries.signals import signal_ids
 from monitor.runtime import Runtime
 from monitor.store.database import session_scope
@@ -194,3 +196,40 @@ def test_with_a_token_the_browser_signs_in_through_the_form(
         assert drawn["errors"] == []
         assert set(drawn["charts"]) == set(signal_ids(runtime.config))
     runtime.close()
+
+
+def test_each_card_shows_its_rules_backtest_score(
+    site: tuple[str, Runtime], browser: webdriver.Chrome
+) -> None:
+    url, runtime = site
+    browser.get(url + "/")
+    WebDriverWait(browser, 60).until(
+        lambda d: d.execute_script("return window.firealarm.scores !== undefined")
+    )
+    assert browser.execute_script("return window.firealarm.errors") == []
+    with session_scope(runtime.engine) as session:
+        rows, _ = backtest_score(session, runtime.config, ScoreRequest())
+    for rule in runtime.config.rules:
+        line = browser.find_element(
+            By.XPATH,
+            f"//*[@id='card-{rule.signal}']//div[@class='score-rule']"
+            f"[span[@class='score-name']='{rule.name}']",
+        )
+        for row in (r for r in rows if r["rule"] == rule.name):
+            shown = line.find_element(By.CSS_SELECTOR, f"[data-target='{row['target']}']").text
+            hit, base = round(100 * row["hit_rate"]), round(100 * row["base_rate"])
+            assert (
+                shown
+                == f"{row['target']}: {hit} % hit vs {base} % base ({row['episodes']} episodes)"
+            )
+        link = line.find_element(By.LINK_TEXT, "episodes").get_attribute("href")
+        listed = httpx.get(link).json()
+        assert listed and {e["rule"] for e in listed} == {rule.name}
+        assert len(listed) == sum(
+            r["episodes"] + r["incomplete"] for r in rows if r["rule"] == rule.name
+        )
+    stage = browser.find_element(By.CSS_SELECTOR, "#card-fire_alarm_stage .score").text
+    assert stage.startswith("fire_alarm_stage")
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.find_element(By.ID, "card-regional_banks").screenshot(str(ARTIFACTS / "score.png"))
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []

@@ -16,8 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Insert, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.config import Config, RuleConfig
@@ -37,6 +36,7 @@ from monitor.store.models import (
     DeliveryEvent,
     NotificationGroup,
 )
+from monitor.store.upsert import dialect_insert
 
 
 @dataclass(frozen=True)
@@ -87,11 +87,6 @@ class _Bucket:
     labels: dict[str, str]
     notices: list[Notice] = field(default_factory=list)
     members: list[str] = field(default_factory=list)  # fingerprints still firing, unchanged
-
-
-def _insert(session: Session, table: type) -> Insert:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
 
 
 def queue_notifications(
@@ -260,14 +255,14 @@ def _queue_group(
         row.seq, row.open_delivery_id, row.last_due_at = decision.seq, delivery_id, due
     row.updated_at = now
     rows = [{"delivery_id": delivery_id, "event_id": e} for e in dict.fromkeys(events)]
-    session.execute(_insert(session, DeliveryEvent).on_conflict_do_nothing(), rows)
+    session.execute(dialect_insert(session, DeliveryEvent).on_conflict_do_nothing(), rows)
     return int(decision.action == "new")
 
 
 def _locked_group(
     session: Session, channel: str, key: str, labels: Mapping[str, str], now: datetime
 ) -> NotificationGroup:
-    statement = _insert(session, NotificationGroup).values(
+    statement = dialect_insert(session, NotificationGroup).values(
         channel=channel, group_key=key, labels=json.dumps(labels), seq=0, updated_at=now
     )
     session.execute(statement.on_conflict_do_nothing())

@@ -86,8 +86,8 @@ def _queue_only(folder: Path, name: str, config: Config) -> float:
         notices = [Notice(e.id, e.fingerprint, rules[e.fingerprint]) for e in events]
     started = time.perf_counter()
     with session_scope(engine) as session:
-        queue_notifications(session, config, notices, rules, NOW)
-        release_ended(session, config, NOW)
+        queue_notifications(session, config, notices, rules, NOW, {})
+        release_ended(session, config, NOW, {})
     elapsed = time.perf_counter() - started
     engine.dispose()
     return elapsed

@@ -9,6 +9,7 @@ across processes too (:mod:`monitor.store.locks`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -108,8 +109,10 @@ def evaluate_alerts(
     new = record(session, outcomes, now)
     firing = {o.fingerprint: o.rule for o in outcomes if o.state.state == FIRING}
     notices = [_notice(config, event, as_of) for event in new]
-    deliveries = queue_notifications(session, config, [n for n in notices if n], firing, now)
-    deliveries += release_ended(session, config, now)
+    # Apprise URLs are read from the environment when notifications are queued.
+    notices_due = [n for n in notices if n]
+    deliveries = queue_notifications(session, config, notices_due, firing, now, os.environ)
+    deliveries += release_ended(session, config, now, os.environ)
     return RecordReport(len(new), deliveries)
 
 

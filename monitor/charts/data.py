@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -11,8 +12,12 @@ from sqlalchemy.orm import Session
 from monitor.config import Config
 from monitor.errors import DataError
 from monitor.queries.periods import firing_periods
+from monitor.signals.units import axis_label
 from monitor.store.database import session_scope
 from monitor.store.models import Observation, SignalValue
+
+if TYPE_CHECKING:
+    from monitor.charts.render import ChartData
 
 Series = list[tuple[date, float]]
 ALERT_CHART_DAYS = 365
@@ -26,15 +31,38 @@ def render_signal_chart(
     since: date | None = None,
     until: date | None = None,
     show_inputs: bool = False,
+    mark: date | None = None,
 ) -> bytes:
-    """A PNG of ``signal_id`` over [since, until] with its thresholds and firing periods."""
-    from monitor.charts.render import ChartData, render_chart  # matplotlib: only when drawing
+    """A PNG of ``signal_id`` over [since, until] with its thresholds and firing periods.
+
+    ``mark`` is the date a notification is about, drawn as a point and a vertical line.
+    """
+    from monitor.charts.render import render_chart  # matplotlib: only when drawing
+
+    data = chart_data(
+        session, config, signal_id, since=since, until=until, show_inputs=show_inputs, mark=mark
+    )
+    return render_chart(data, show_inputs=show_inputs)
+
+
+def chart_data(
+    session: Session,
+    config: Config,
+    signal_id: str,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    show_inputs: bool = False,
+    mark: date | None = None,
+) -> ChartData:
+    """What the chart of ``signal_id`` over [since, until] shows (see ``render_signal_chart``)."""
+    from monitor.charts.render import ChartData  # with matplotlib: only when drawing
 
     values = _signal_series(session, signal_id, since, until)
     if not values:
         raise DataError(f"signal {signal_id!r} has no stored values in the requested range")
     rules = [r for r in config.rules if r.signal == signal_id]
-    data = ChartData(
+    return ChartData(
         signal=signal_id,
         values=values,
         rules=rules,
@@ -42,18 +70,20 @@ def render_signal_chart(
         inputs=_input_series(session, config, signal_id, values[0][0], values[-1][0])
         if show_inputs
         else {},
+        unit=axis_label(config, signal_id),
+        whole_numbers=signal_id == config.stage.id,
+        mark=mark,
     )
-    return render_chart(data, show_inputs=show_inputs)
 
 
 def alert_chart_renderer(config: Config, engine: Engine) -> Callable[[str, date], bytes | None]:
-    """Renders the chart an alert carries: its signal over the last year up to its date."""
+    """Renders the chart an alert carries: its signal over the last year up to its date, the
+    date marked."""
 
     def render(signal: str, day: date) -> bytes | None:
+        since = day - timedelta(days=ALERT_CHART_DAYS)
         with session_scope(engine) as session:
-            return render_signal_chart(
-                session, config, signal, since=day - timedelta(days=ALERT_CHART_DAYS), until=day
-            )
+            return render_signal_chart(session, config, signal, since=since, until=day, mark=day)
 
     return render
 

@@ -121,7 +121,7 @@ def notify_test_command(
 ) -> None:
     """Send a test alert through CHANNEL's outbox, real sender and signing; exit 1 if it fails.
 
-    Alertmanager-format receivers also get the test's resolve a few seconds later.
+    Alertmanager-format and PagerDuty receivers also get the test's resolve a few seconds later.
     Example: firealarm notify-test ops
     """
     runtime = state(ctx).runtime()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 from datetime import UTC, date, datetime
 from typing import Annotated
 
@@ -97,7 +98,7 @@ def silence_expire(
     try:
         with session_scope(runtime.engine) as session:
             expire_silence(session, silence_id, now)
-            queued = release_ended(session, runtime.config, now)
+            queued = release_ended(session, runtime.config, now, os.environ)
     finally:
         runtime.close()
     err.print(f"expired {silence_id}; {queued} notification(s) queued")

@@ -363,20 +363,30 @@ class InhibitRule(_Model):
     )
 
 
-class WebhookChannel(_Model):
+class _Templated(_Model):
+    """What every channel has: Jinja2 templates (``monitor.delivery.templates``), checked in
+    ``Config``, and the mute time intervals that hold its notifications."""
+
+    title_template: str | None = None
+    body_template: str | None = None
+    mute_time_intervals: list[str] = Field(default_factory=list)
+
+
+class WebhookChannel(_Templated):
     type: Literal["webhook"]
     url: str | None = Field(None, pattern=r"^https?://")
     url_env: str | None = Field(None, description="variable holding a URL that is a secret")
-    format: Literal["firealarm", "alertmanager", "slack", "discord"] = "firealarm"
+    format: Literal["firealarm", "alertmanager", "slack", "discord", "custom"] = "firealarm"
     secret_env: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     timeout: float = Field(10.0, gt=0)
-    mute_time_intervals: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_url(self) -> WebhookChannel:
         if (self.url is None) == (self.url_env is None):
             raise ValueError("set exactly one of 'url' and 'url_env'")
+        if self.format == "custom" and self.body_template is None:
+            raise ValueError("format 'custom' needs a 'body_template' (the JSON body)")
         return self
 
     @field_validator("headers")
@@ -388,7 +398,7 @@ class WebhookChannel(_Model):
         return headers
 
 
-class EmailChannel(_Model):
+class EmailChannel(_Templated):
     type: Literal["email"]
     smtp_host: str
     smtp_port: int = Field(587, gt=0, lt=65536)
@@ -398,7 +408,6 @@ class EmailChannel(_Model):
     from_: str = Field(alias="from")
     to: list[str] = Field(min_length=1)
     timeout: float = Field(30.0, gt=0)
-    mute_time_intervals: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _credentials_pair(self) -> EmailChannel:
@@ -407,7 +416,31 @@ class EmailChannel(_Model):
         return self
 
 
-Channel = Annotated[WebhookChannel | EmailChannel, Field(discriminator="type")]
+class AppriseChannel(_Templated):
+    """Telegram, ntfy, Pushover, Gotify, Matrix, Teams... through Apprise URLs (credentials)."""
+
+    type: Literal["apprise"]
+    urls_env: str = Field(description="variable holding the Apprise URLs, separated by spaces")
+    timeout: float = Field(10.0, gt=0)
+
+
+# A delivery's channel column holds 64 characters: NAME/<service, 12 at most>-<8 hex>.
+APPRISE_NAME_LIMIT = 42
+
+
+class PagerDutyChannel(_Templated):
+    """PagerDuty Events API v2: trigger on firing, resolve on resolution."""
+
+    type: Literal["pagerduty"]
+    routing_key_env: str = Field(description="variable holding the integration's routing key")
+    url: str = Field("https://events.pagerduty.com/v2/enqueue", pattern=r"^https?://")
+    timeout: float = Field(10.0, gt=0)
+
+
+Channel = Annotated[
+    WebhookChannel | EmailChannel | AppriseChannel | PagerDutyChannel,
+    Field(discriminator="type"),
+]
 
 
 class ScheduleConfig(_Model):
@@ -494,6 +527,7 @@ class Config(_Model):
         for channel in self.alerts.default_channels:
             if channel not in self.channels:
                 raise ValueError(f"alerts.default_channels: unknown channel {channel!r}")
+        self._check_templates()
         self._check_time_interval_names()
         return self
 
@@ -505,6 +539,24 @@ class Config(_Model):
                 if name not in self.time_intervals:
                     known = ", ".join(sorted(self.time_intervals)) or "none defined"
                     raise ValueError(f"{who}: unknown time interval {name!r} ({known})")
+
+    def _check_templates(self) -> None:
+        """Check every channel template now (and Apprise names), so a send does not fail on it."""
+        for name, channel in self.channels.items():
+            if isinstance(channel, AppriseChannel) and len(name) > APPRISE_NAME_LIMIT:
+                raise ValueError(
+                    f"channel {name!r}: an apprise channel's name has at most "
+                    f"{APPRISE_NAME_LIMIT} characters (its deliveries are NAME/<service>-<hash>)"
+                )
+            for key in ("title_template", "body_template"):
+                source = getattr(channel, key)
+                if source is not None:
+                    from monitor.config.channel_templates import check_template  # Jinja2 on demand
+
+                    try:
+                        check_template(source)
+                    except ValueError as exc:
+                        raise ValueError(f"channel {name!r}: {key}: {exc}") from None
 
     def _check_formula_units(self) -> None:
         """A formula adds inputs after unit conversion, so every unit must be declared."""

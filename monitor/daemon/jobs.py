@@ -9,6 +9,7 @@ escapes into the scheduler, so one failing source never stops the others.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -83,7 +84,7 @@ def default_functions(
 
     def dispatch(rt: Runtime, now: datetime) -> dict[str, object]:
         with session_scope(rt.engine) as session:  # silences ending between evaluations
-            release_ended(session, rt.config, now)
+            release_ended(session, rt.config, now, os.environ)
         chart = alert_chart_renderer(rt.config, rt.engine)
         return dict(dispatch_due(rt, now=now, chart=chart).counts)
 

@@ -1,8 +1,11 @@
-"""Delivery: the outbox, channels (webhook, email) and the dispatcher (DESIGN.md section 4).
+"""Delivery: the outbox, channels and the dispatcher (DESIGN.md section 4).
 
 - ``outbox``: deliveries are queued in the alert event's own transaction.
 - ``message``: what a notification says; ``payloads``/``chat``: the webhook body formats.
-- ``signing``: Standard Webhooks signatures; ``webhook``/``email``: the senders (``base``).
+- ``signing``: Standard Webhooks signatures; ``multipart``: Discord's chart upload.
+- the senders (``base``): ``webhook`` and ``pagerduty`` (both through ``attempt``), ``email``,
+  ``apprise_sender``; ``senders`` builds them; ``targets``: one delivery per Apprise URL.
+- ``templates``: the channels' sandboxed Jinja2 title/body templates and custom bodies.
 - ``outcome``: the one status classifier; ``schedule``: backoff with jitter up to a max age.
 - ``claims``: leasing due deliveries (``FOR UPDATE SKIP LOCKED`` on PostgreSQL);
   ``record``: attempts and statuses; ``dispatcher``: claim → send concurrently → record.

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
 from monitor.delivery.message import AlertMessage
 from monitor.delivery.outcome import SendResult
+
+log = logging.getLogger(__name__)
+# The alert's chart as PNG bytes (None when there is none to draw, e.g. for a test).
+ChartRenderer = Callable[[AlertMessage], bytes | None]
 
 
 class Sender(Protocol):
@@ -24,3 +30,12 @@ def describe_error(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text[:500]
+
+
+def chart_or_none(chart: ChartRenderer, message: AlertMessage) -> bytes | None:
+    """The chart, or None if drawing it fails: a chart is a nicety, the alert goes out without."""
+    try:
+        return chart(message)
+    except Exception as exc:
+        log.warning("no chart for %s: %s", message.signal, describe_error(exc))
+        return None

@@ -28,8 +28,11 @@ ICONS = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":infor
 
 
 def headline(message: AlertMessage) -> str:
-    """One line: state, severity and rule, e.g. ``[FIRING:critical] btc_vs_ndx``; a group
-    notification adds how many alerts it lists: ``[FIRING:warning] DataStale (14 alerts)``."""
+    """One line: state, severity and rule, e.g. ``[FIRING:critical] btc_vs_ndx`` (or the title);
+    a group notification adds how many alerts it lists: ``[FIRING:warning] DataStale (14 alerts)``.
+    """
+    if message.title:
+        return message.title
     count = len(message.members)
     more = f" ({count} alerts)" if count > 1 else ""
     return f"[{message.state.upper()}:{message.severity}] {message.rule}{more}"
@@ -56,6 +59,7 @@ def slack_body(message: AlertMessage, receiver: str, external_url: str) -> dict[
     """A Slack incoming-webhook message: ``text`` (the fallback) and ``blocks``."""
     icon = ":white_check_mark:" if message.resolved else ICONS.get(message.severity, "")
     text = f"{icon} {headline(message)}: {message.summary}".strip()
+    # Incoming webhooks cannot upload the chart: link the signal's chart on the dashboard.
     link = f"<{slack_escape(signal_url(external_url, message.signal))}|dashboard>"
     return {
         "text": slack_mrkdwn(text, SLACK_TEXT)["text"],

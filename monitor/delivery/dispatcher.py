@@ -21,9 +21,9 @@ import httpx
 from sqlalchemy import Engine
 
 from monitor.config import Config
-from monitor.delivery.base import Sender, describe_error
+from monitor.delivery.base import ChartRenderer, Sender, describe_error
 from monitor.delivery.claims import DEFAULT_LEASE, claim_due, new_owner
-from monitor.delivery.email import ChartRenderer, SignalChart
+from monitor.delivery.email import SignalChart
 from monitor.delivery.members import listed_events
 from monitor.delivery.message import AlertMessage, firing_since, group_message, message_from_event
 from monitor.delivery.outcome import SendResult

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.config import EmailChannel
-from monitor.delivery.base import describe_error
+from monitor.delivery.base import ChartRenderer, chart_or_none, describe_error
 from monitor.delivery.chat import alert_lines, headline
 from monitor.delivery.limits import truncate
 from monitor.delivery.message import AlertMessage, signal_url
@@ -34,7 +34,6 @@ from monitor.delivery.outcome import SendResult, classify_smtp, classify_smtp_re
 from monitor.errors import DeliveryError
 
 log = logging.getLogger(__name__)
-ChartRenderer = Callable[[AlertMessage], bytes | None]
 # A signal's chart up to a date, as PNG bytes (injected: delivery does not read the store).
 SignalChart = Callable[[str, date], bytes | None]
 
@@ -102,8 +101,10 @@ def build_email(
 
 
 def subject(message: AlertMessage) -> str:
-    """One line (whitespace collapsed, so a summary cannot add a header), at most 200 chars."""
-    return truncate(" ".join(f"{headline(message)}: {message.summary}".split()), SUBJECT_LENGTH)
+    """One line (whitespace collapsed, so a summary cannot add a header), at most 200 chars:
+    the rendered ``title_template``, else ``headline: summary``."""
+    text = message.title or f"{headline(message)}: {message.summary}"
+    return truncate(" ".join(text.split()), SUBJECT_LENGTH)
 
 
 def message_domain(external_url: str | None) -> str:
@@ -183,7 +184,7 @@ class EmailSender:
             credentials = self._credentials()
         except DeliveryError as exc:
             return SendResult("failed", error=str(exc))
-        chart = self._chart(message)
+        chart = chart_or_none(self.chart, message)
         email = build_email(message, self.channel, delivery_id, chart, self.external_url)
         secrets = tuple(credentials or ())
         try:
@@ -235,13 +236,6 @@ class EmailSender:
             if not self.environ.get(variable):
                 raise DeliveryError(f"smtp credentials: environment variable {variable} is not set")
         return self.environ[username_env], self.environ[password_env]
-
-    def _chart(self, message: AlertMessage) -> bytes | None:
-        try:
-            return self.chart(message)
-        except Exception as exc:  # a chart is a nicety: the alert goes out without it
-            log.warning("no chart for %s: %s", message.signal, describe_error(exc))
-            return None
 
 
 def _refusals(refused: Mapping[str, tuple[int, bytes]]) -> str:

@@ -36,6 +36,7 @@ class AlertMessage:
     labels: dict[str, str] = field(default_factory=dict)
     event_id: int | None = None
     starts_at: dt.date | None = None  # when the alert entered firing (stable across its repeats)
+    title: str | None = None  # the channel's title_template rendered, else a headline is made
     # A group notification: every alert it lists (this one, the lead, first) and its group.
     alerts: tuple[AlertMessage, ...] = ()
     group_labels: dict[str, str] | None = None
@@ -140,5 +141,5 @@ def probe_events(channel: str, now: datetime, resolve_at: datetime | None) -> li
 
 
 def signal_url(external_url: str, signal: str) -> str:
-    """Where the dashboard shows ``signal``."""
+    """Where the dashboard shows ``signal`` (and its chart)."""
     return f"{external_url.rstrip('/')}/signals/{signal}"

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy import Engine, select
 
-from monitor.config import Channel, WebhookChannel
+from monitor.config import Channel, PagerDutyChannel, WebhookChannel
 from monitor.delivery.dispatcher import Dispatcher, open_dispatcher
 from monitor.delivery.message import probe_events
 from monitor.delivery.outbox import queue_deliveries
@@ -67,6 +67,8 @@ class ProbeResult:
 
 def resolves(channel: Channel) -> bool:
     """Whether ``channel``'s receiver tracks an alert until it resolves (so a test resolves)."""
+    if isinstance(channel, PagerDutyChannel):
+        return True  # else the test incident would stay open
     return isinstance(channel, WebhookChannel) and channel.format in RESOLVING_FORMATS
 
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from datetime import datetime
 
 import httpx
 
 from monitor.config import WebhookChannel
-from monitor.delivery.base import describe_error
+from monitor.delivery.attempt import send_once
+from monitor.delivery.base import ChartRenderer, chart_or_none
 from monitor.delivery.message import AlertMessage
-from monitor.delivery.outcome import SendResult, classify_status, parse_retry_after
+from monitor.delivery.multipart import discord_multipart
+from monitor.delivery.outcome import SendResult
 from monitor.delivery.payloads import render_body
 from monitor.delivery.signing import load_secret, signature_headers
+from monitor.delivery.templates import custom_body, template_context
 from monitor.errors import DeliveryError
 
 USER_AGENT = "firealarm-webhook/1"
@@ -29,51 +31,51 @@ class WebhookSender:
         client: httpx.Client,
         environ: Mapping[str, str],
         external_url: str,
+        chart: ChartRenderer = lambda message: None,
     ) -> None:
         self.name = name
         self.channel = channel
         self.client = client
         self.environ = environ
         self.external_url = external_url
+        self.chart = chart
 
     def send(self, message: AlertMessage, delivery_id: str, now: datetime) -> SendResult:
-        """POST once; a missing secret is a permanent failure naming the variable."""
-        started = time.perf_counter()
+        """POST once; a missing secret or a custom body that is not JSON fails for good."""
         try:
             request = self.build_request(message, delivery_id, now)
         except DeliveryError as exc:
             return SendResult("failed", error=str(exc))
-        try:
-            response = self.client.send(request)
-        except httpx.TransportError as exc:
-            error = describe_error(exc, (str(request.url),))
-            return SendResult("retry", error=error, duration_ms=_ms(started))
-        outcome = classify_status(response.status_code)
-        return SendResult(
-            outcome,
-            status_code=response.status_code,
-            error=None if outcome == "sent" else f"HTTP {response.status_code}",
-            retry_after=parse_retry_after(response.headers.get("retry-after"), now),
-            duration_ms=_ms(started),
-        )
+        return send_once(self.client, request, now)
 
     def build_request(
         self, message: AlertMessage, delivery_id: str, now: datetime
     ) -> httpx.Request:
         """The exact request: the signed bytes are the bytes sent."""
-        body = render_body(self.channel.format, message, self.name, self.external_url)
+        body, content_type = self._body(message)
         key = (
             load_secret(self.channel.secret_env, self.environ) if self.channel.secret_env else None
         )
         headers = {
             **self.channel.headers,
-            "content-type": "application/json",
+            "content-type": content_type,
             "user-agent": USER_AGENT,
             **signature_headers(key, delivery_id, int(now.timestamp()), body),
         }
         return self.client.build_request(
             "POST", self.url(), content=body, headers=headers, timeout=self.channel.timeout
         )
+
+    def _body(self, message: AlertMessage) -> tuple[bytes, str]:
+        """The body and its content type: JSON, or Discord's multipart with the chart file."""
+        fmt = self.channel.format
+        if fmt == "custom":
+            context = template_context(message, self.name, self.external_url)
+            return custom_body(self.channel.body_template or "", context), "application/json"
+        body = render_body(fmt, message, self.name, self.external_url)
+        if fmt == "discord" and (chart := chart_or_none(self.chart, message)):
+            return discord_multipart(body, chart, f"{message.signal}.png")
+        return body, "application/json"
 
     def url(self) -> str:
         """The configured URL, or the one in ``url_env`` (Slack and Discord URLs are secrets)."""
@@ -86,7 +88,3 @@ class WebhookSender:
                 f"webhook url: environment variable {variable} is not an http(s) URL"
             )
         return url
-
-
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000

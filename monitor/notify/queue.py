@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from monitor.config import Config, RuleConfig
 from monitor.config.timeintervals import Compiled, compile_interval, muted_until
 from monitor.delivery.outbox import new_delivery_id, queue_deliveries
+from monitor.delivery.targets import delivery_targets
 from monitor.notify.acks import acknowledged
 from monitor.notify.grouping import GroupState, group_key, group_labels, grouped, plan
 from monitor.notify.inhibit import Inhibitor, Source, inhibitors
@@ -68,8 +69,9 @@ class _Context:
     def unmuted(
         self, config: Config, channel: str, rules: Sequence[RuleConfig], due: datetime
     ) -> datetime:
-        """``due``, or the end of the mute interval of the channel or a rule holding it."""
-        names = {*config.channels[channel].mute_time_intervals}
+        """``due``, or the end of the mute interval of the channel or a rule holding it
+        (``channel`` is a delivery target: an Apprise one is ``NAME/<service>-<hash>``)."""
+        names = {*config.channels[channel.split("/", 1)[0]].mute_time_intervals}
         names.update(name for rule in rules for name in rule.mute_time_intervals)
         held = muted_until([self.intervals[name] for name in sorted(names)], due)
         return held or due
@@ -95,11 +97,13 @@ def queue_notifications(
     notices: Sequence[Notice],
     firing: Mapping[str, RuleConfig],
     now: datetime,
+    environ: Mapping[str, str],
 ) -> int:
     """Queue ``notices`` (grouping them) and return how many deliveries were created.
 
     ``firing`` maps the fingerprints of every alert firing after this evaluation to its rule:
-    a group's notification lists those of its alerts that did not change, too.
+    a group's notification lists those of its alerts that did not change, too. ``environ``
+    holds the Apprise URLs: an Apprise channel is one delivery target per URL.
     """
     created = 0
     silences = active_silences(session, now)
@@ -113,7 +117,7 @@ def queue_notifications(
     notices = _unsuppressed(session, config, notices, context, now)
     buckets: dict[tuple[str, str], _Bucket] = {}
     for notice in notices:
-        channels = config.rule_channels(notice.rule)
+        channels = delivery_targets(config, config.rule_channels(notice.rule), environ)
         if not channels:
             continue
         group_by = config.rule_group_by(notice.rule)
@@ -127,7 +131,7 @@ def queue_notifications(
             buckets.setdefault((channel, key), _Bucket(labels)).notices.append(notice)
     if not buckets:
         return created
-    _add_members(config, buckets, firing, silences, now)
+    _add_members(config, buckets, firing, silences, now, environ)
     latest = _latest_firing(session, {f for b in buckets.values() for f in b.members})
     for (channel, key), bucket in buckets.items():
         events = [n.event_id for n in _lead_first(bucket.notices)]
@@ -187,6 +191,7 @@ def _add_members(
     firing: Mapping[str, RuleConfig],
     silences: Sequence[ActiveSilence],
     now: datetime,
+    environ: Mapping[str, str],
 ) -> None:
     changed = {n.fingerprint for b in buckets.values() for n in b.notices}
     for fingerprint, rule in firing.items():
@@ -195,7 +200,8 @@ def _add_members(
             continue
         if silencing(silences, rule_labels(rule), now) is not None:
             continue
-        for channel, key, _ in _groups_of(rule, config.rule_channels(rule), group_by):
+        targets = delivery_targets(config, config.rule_channels(rule), environ)
+        for channel, key, _ in _groups_of(rule, targets, group_by):
             if (bucket := buckets.get((channel, key))) is not None:
                 bucket.members.append(fingerprint)
 

@@ -8,6 +8,7 @@ same moment queue it once. Run after every evaluation and by the daemon's dispat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -24,8 +25,11 @@ from monitor.store.models import AlertEvent, RuleState
 RELEASED = "; sent when it ended"
 
 
-def release_ended(session: Session, config: Config, now: datetime) -> int:
-    """Queue the held firing alerts no silence holds any more; returns deliveries created."""
+def release_ended(
+    session: Session, config: Config, now: datetime, environ: Mapping[str, str]
+) -> int:
+    """Queue the held firing alerts no silence holds any more; returns deliveries created
+    (``environ``: the Apprise URLs, as for :func:`~monitor.notify.queue.queue_notifications`)."""
     held = _held(session)
     if not held:
         return 0
@@ -55,7 +59,7 @@ def release_ended(session: Session, config: Config, now: datetime) -> int:
         if claimed.rowcount == 1:  # type: ignore[attr-defined]
             notices.append(Notice(event_id, fingerprint, rule, active_since=since))
     by_fingerprint = {fingerprint: rule for fingerprint, (rule, _) in firing.items()}
-    return queue_notifications(session, config, notices, by_fingerprint, now)
+    return queue_notifications(session, config, notices, by_fingerprint, now, environ)
 
 
 def _held(session: Session) -> list[tuple[int, str, str]]:

@@ -1,4 +1,4 @@
-"""Unit normalisation for ``formula`` signals.
+"""Units: normalisation for ``formula`` signals, and the unit a signal's values are in.
 
 Every input of a formula declares its unit and the formula its output unit; ``Config``
 refuses a formula where one is missing or cannot be converted, so nothing here guesses.
@@ -31,3 +31,34 @@ def formula_factors(config: Config, signal: SignalConfig) -> list[float]:
         weight * conversion(unit_of(config, name) or "", target)
         for name, weight in zip(signal.inputs, signal.weights or [], strict=True)
     ]
+
+
+_UNIT_NAMES = {
+    "usd": "USD",
+    "percent": "%",
+    **{u: u.replace("_usd", " of USD") for u in UNIT_SCALE},
+}
+_KIND_UNITS = {
+    "relative_return": "percentage points",
+    "ratio_change": "%",
+    "drawdown": "%",
+    "zscore": "standard deviations",
+    "ratio": "ratio",
+}
+
+
+def axis_label(config: Config, signal_id: str) -> str:
+    """What a chart's y axis measures, e.g. ``percentage points``, ``billions of USD``."""
+    if signal_id == config.stage.id:
+        return "stage"
+    signal = next((s for s in config.signals if s.id == signal_id), None)
+    if signal is None:
+        return ""
+    if signal.unit is not None:
+        return _UNIT_NAMES.get(signal.unit, signal.unit)
+    if signal.kind == "change" and signal.mode == "percent":
+        return "%"
+    if signal.kind in ("level", "change"):
+        unit = unit_of(config, signal.inputs[0])
+        return _UNIT_NAMES.get(unit, unit) if unit else ""
+    return _KIND_UNITS.get(signal.kind, "")

@@ -18,12 +18,35 @@ from monitor.delivery.outbox import queue_deliveries
 from monitor.delivery.senders import build_senders
 from monitor.store.database import create_db_engine, session_scope
 from monitor.store.migrate import upgrade
-from monitor.store.models import AlertEvent
+from monitor.store.models import AlertEvent, SignalValue
 from tests.delivery.receiver import Receiver
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # the Standard Webhooks test vector's secret
 SECRET_ENV = "FIREALARM_TEST_HOOK_SECRET"
 T0 = datetime(2026, 3, 2, 22, 0, tzinfo=UTC)
+# The instruments, signal and rule behind the alerts of ``queue_event``: what charts draw.
+SIGNAL_TOML = """
+[[instruments]]
+symbol = "BTC-USD"
+source = "yahoo"
+
+[[instruments]]
+symbol = "^NDX"
+source = "yahoo"
+
+[[signals]]
+id = "btc_vs_ndx"
+kind = "relative_return"
+inputs = ["BTC-USD", "^NDX"]
+window = 90
+
+[[rules]]
+name = "btc_vs_ndx"
+signal = "btc_vs_ndx"
+op = "<"
+threshold = -25.0
+clear_threshold = -15.0
+"""
 
 
 class Clock:
@@ -126,6 +149,16 @@ def queue_event(
         )
         session.add(event)
         return [d.id for d in queue_deliveries(session, event, list(channels), now)]
+
+
+def store_signal(engine: Engine, last: date = date(2026, 3, 2)) -> None:
+    """120 days of ``btc_vs_ndx`` values up to ``last``, the alert's date: the chart's line."""
+    with session_scope(engine) as session:
+        for n in range(120):
+            day = last - timedelta(days=119 - n)
+            session.add(
+                SignalValue(signal="btc_vs_ndx", date=day, value=-10.0 - n / 4, computed_at=T0)
+            )
 
 
 def probe_message(channel: str, now: datetime) -> AlertMessage:

@@ -25,6 +25,7 @@ class Reply:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    body: bytes = b""  # e.g. the JSON a Bot API or PagerDuty answers with
 
 
 @dataclass
@@ -102,8 +103,9 @@ class Receiver:
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
-                self.send_header("content-length", "0")
+                self.send_header("content-length", str(len(reply.body)))
                 self.end_headers()
+                self.wfile.write(reply.body)
 
             def log_message(self, *args: Any) -> None:
                 pass

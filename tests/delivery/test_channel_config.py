@@ -51,3 +51,17 @@ def test_webhook_needs_exactly_one_of_url_and_url_env():
         parse_config(WEBHOOK + 'url_env = "SLACK_URL"\n')
     with pytest.raises(ConfigError, match="exactly one of 'url' and 'url_env'"):
         parse_config('[channels.s]\ntype = "webhook"\n')
+
+
+def test_apprise_and_pagerduty_channels_and_their_limits():
+    config = parse_config(
+        '[channels.phone]\ntype = "apprise"\nurls_env = "URLS"\n'
+        '[channels.oncall]\ntype = "pagerduty"\nrouting_key_env = "PD_KEY"\n'
+    )
+    assert config.channels["phone"].timeout == 10.0
+    assert config.channels["oncall"].url == "https://events.pagerduty.com/v2/enqueue"
+    with pytest.raises(ConfigError, match=r"channels\.oncall\.pagerduty\.routing_key_env"):
+        parse_config('[channels.oncall]\ntype = "pagerduty"\n')
+    long = "p" * 43  # its deliveries' channel column would overflow 64 characters
+    with pytest.raises(ConfigError, match="an apprise channel's name has at most 42"):
+        parse_config(f'[channels.{long}]\ntype = "apprise"\nurls_env = "URLS"\n')

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 from email import policy
 from email.header import decode_header, make_header
 from email.parser import BytesParser
@@ -20,8 +20,9 @@ from monitor.delivery.email import EmailSender, build_email, subject
 from monitor.delivery.limits import ELLIPSIS, text_length
 from monitor.delivery.senders import build_senders
 from monitor.store.database import session_scope
-from monitor.store.models import Delivery, SignalValue
-from tests.delivery.conftest import T0, probe_message, queue_event
+from monitor.store.models import Delivery
+from tests.chart_pixels import mark_columns, width
+from tests.delivery.conftest import SIGNAL_TOML, T0, probe_message, queue_event, store_signal
 from tests.delivery.smtp_server import SmtpServer
 
 # aiosmtpd counts only STARTTLS as TLS; under implicit TLS it warns that AUTH lacks TLS.
@@ -34,28 +35,9 @@ ENV = {"TEST_SMTP_USER": USER, "TEST_SMTP_PASSWORD": PASSWORD}
 def email_config(port: int, security: str, external_url: str | None = None):
     alerts = f'[alerts]\nexternal_url = "{external_url}"\n' if external_url else ""
     return parse_config(
-        f"""{alerts}
-[[rules]]
-name = "btc_vs_ndx"
-signal = "btc_vs_ndx"
-op = "<"
-threshold = -25.0
-clear_threshold = -15.0
-
-[[instruments]]
-symbol = "BTC-USD"
-source = "yahoo"
-
-[[instruments]]
-symbol = "^NDX"
-source = "yahoo"
-
-[[signals]]
-id = "btc_vs_ndx"
-kind = "relative_return"
-inputs = ["BTC-USD", "^NDX"]
-window = 90
-
+        alerts
+        + SIGNAL_TOML
+        + f"""
 [channels.team]
 type = "email"
 smtp_host = "127.0.0.1"
@@ -77,18 +59,9 @@ def smtp(request):
     server.stop()
 
 
-def _store_signal(engine, last: date) -> None:
-    with session_scope(engine) as session:
-        for n in range(120):
-            day = last - timedelta(days=119 - n)
-            session.add(
-                SignalValue(signal="btc_vs_ndx", date=day, value=-10.0 - n / 4, computed_at=T0)
-            )
-
-
 def test_alert_email_has_text_html_inline_chart_and_dashboard_link(smtp, sqlite_engine, clock):
     config = email_config(smtp.port, smtp.security, "https://alerts.example.com/fa/")
-    _store_signal(sqlite_engine, date(2026, 3, 2))
+    store_signal(sqlite_engine)
     [delivery_id] = queue_event(sqlite_engine, clock.now, channels=("team",))
     senders = build_senders(
         config,
@@ -115,6 +88,8 @@ def test_alert_email_has_text_html_inline_chart_and_dashboard_link(smtp, sqlite_
     image = next(p for p in related.iter_parts() if p.get_content_type() == "image/png")
     png = image.get_content()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5_000
+    columns = mark_columns(png)  # the alert's date, the last drawn, marked at the right end
+    assert columns and min(columns) > 0.75 * width(png)
     cid = image["Content-ID"].strip("<>")
     assert f"cid:{cid}" in html_part.get_content()
     assert image.get_content_disposition() == "inline"  # shown in the HTML, not an attachment

@@ -114,6 +114,8 @@ def test_slack_body_has_fallback_text_and_blocks():
     assert got["text"].startswith(":rotating_light: [FIRING:critical] btc_vs_ndx")
     assert [b["type"] for b in got["blocks"]] == ["header", "section", "section", "context"]
     assert {"type": "mrkdwn", "text": "*Threshold*\n-25"} in got["blocks"][2]["fields"]
+    chart_link = {"type": "mrkdwn", "text": f"<{EXTERNAL}/signals/btc_vs_ndx|dashboard>"}
+    assert chart_link in got["blocks"][3]["elements"]  # Slack cannot take the PNG: link it
 
 
 def test_discord_body_has_content_and_embed():

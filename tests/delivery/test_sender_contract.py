@@ -1,13 +1,16 @@
 """The contract every channel's sender fulfils (:mod:`monitor.delivery.base`), on each of them.
 
-One suite over a harness per channel kind (each webhook body format, email), each talking to a
-real loopback receiver (an HTTP server, aiosmtpd): a new channel type adds a harness and gets
-every check. A sender sends once, says how it went, never raises for a failed send, keeps the
-delivery id across retries (the receiver's dedup key) and never puts a secret in an error.
+One suite over a harness per channel kind (each webhook body format, email, PagerDuty), each
+talking to a real loopback receiver (an HTTP server, aiosmtpd): a new channel type adds a
+harness and gets every check. A sender sends once, says how it went, never raises for a failed
+send, keeps the delivery id across retries (the receiver's dedup key) and never puts a secret in
+an error. Apprise is not here: its services carry no delivery id, so they cannot tell a retry;
+``test_apprise`` covers the rest against loopback ntfy and Telegram.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,13 +22,19 @@ from monitor.config import Config, parse_config
 from monitor.delivery.base import Sender
 from monitor.delivery.senders import build_senders
 from tests.delivery.conftest import SECRET, SECRET_ENV, T0, probe_message, webhook_config
-from tests.delivery.receiver import Receiver
+from tests.delivery.receiver import Receiver, Reply
 from tests.delivery.smtp_server import SmtpServer, free_port
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
 USER, PASSWORD = "alerts@example.com", "s3cret-smtp-pass"
-ENV = {SECRET_ENV: SECRET, "TEST_SMTP_USER": USER, "TEST_SMTP_PASSWORD": PASSWORD}
+PD_KEY_ENV = "TEST_PAGERDUTY_KEY"
+ENV = {
+    SECRET_ENV: SECRET,
+    "TEST_SMTP_USER": USER,
+    "TEST_SMTP_PASSWORD": PASSWORD,
+    PD_KEY_ENV: "R0UT1NGK3Y0000000000000000000000",
+}
 
 
 def _email_config(port: int) -> Config:
@@ -98,7 +107,33 @@ def _email(client: httpx.Client) -> Iterator[Harness]:
         server.stop()
 
 
+def _pagerduty(client: httpx.Client) -> Iterator[Harness]:
+    receiver = Receiver()
+    receiver.default = Reply(202, body=b'{"status":"success"}')
+
+    def config(url: str) -> Config:
+        return parse_config(
+            f'[channels.hook]\ntype = "pagerduty"\nrouting_key_env = "{PD_KEY_ENV}"\n'
+            f'url = "{url}"\ntimeout = 2\n'
+        )
+
+    def ids() -> list[str]:
+        bodies = [json.loads(r.body) for r in receiver.requests]
+        return [b["payload"]["custom_details"]["delivery_id"] for b in bodies]
+
+    try:
+        yield Harness(
+            _senders(config(receiver.url), client),
+            _senders(config(f"http://127.0.0.1:{free_port()}/v2/enqueue"), client),
+            ids,
+            (ENV[PD_KEY_ENV],),
+        )
+    finally:
+        receiver.close()
+
+
 HARNESSES: dict[str, Callable[[httpx.Client], Iterator[Harness]]] = {
+    "pagerduty": _pagerduty,
     "webhook-firealarm": _webhook("firealarm"),
     "webhook-alertmanager": _webhook("alertmanager"),
     "webhook-slack": _webhook("slack"),

@@ -110,7 +110,7 @@ def test_an_inhibited_repeat_is_recorded_and_not_queued(sqlite_url: str) -> None
         session.flush()
         notice = Notice(event.id, event.fingerprint, btc, repeat=True, active_since=START)
         firing = {rule_fingerprint(source): source, event.fingerprint: btc}
-        assert queue_notifications(session, config, [notice], firing, NOW) == 0
+        assert queue_notifications(session, config, [notice], firing, NOW, {}) == 0
     with session_scope(engine) as session:
         assert session.scalar(select(AlertEvent.suppressed)) == "inhibited by DataStale"
         assert session.scalars(select(Delivery)).all() == []

@@ -73,7 +73,7 @@ def test_concurrent_replicas_queue_one_notification_per_group_and_channel(
             first_queued.wait()
         own = create_db_engine(postgres_url)
         with session_scope(own) as session:
-            counts[symbol] = queue_notifications(session, config, [notices[symbol]], {}, NOW)
+            counts[symbol] = queue_notifications(session, config, [notices[symbol]], {}, NOW, {})
             if symbol == "A":
                 first_queued.set()
                 time.sleep(1.0)  # B now waits on the group's row lock

@@ -59,9 +59,9 @@ def test_a_silenced_alert_sends_nothing_until_the_silence_is_expired(
     later = NOW + timedelta(hours=2)
     with session_scope(rt.engine) as session:
         expire_silence(session, silence, later)
-        assert release_ended(session, rt.config, later) == 3  # one per channel
+        assert release_ended(session, rt.config, later, {}) == 3  # one per channel
     with session_scope(rt.engine) as session:
-        assert release_ended(session, rt.config, later) == 0  # once
+        assert release_ended(session, rt.config, later, {}) == 0  # once
     assert evaluate(rt, START + timedelta(days=32), later).deliveries == 0
     dispatcher(rt, http_client, smtp).dispatch_due(later)
     [native] = [json.loads(r.body) for r in receiver.requests if r.path.endswith("/native")]
@@ -87,9 +87,9 @@ def test_a_silence_that_ends_by_time_releases_the_alert(
     evaluate(rt, START + timedelta(days=31))
     assert deliveries(rt) == 3  # IGV's group notification; ^NDX is silenced and not listed
     with session_scope(rt.engine) as session:
-        assert release_ended(session, rt.config, NOW + timedelta(minutes=59)) == 0
+        assert release_ended(session, rt.config, NOW + timedelta(minutes=59), {}) == 0
         # ^NDX joins the group's notification, still queued: it is sent listing both.
-        assert release_ended(session, rt.config, NOW + timedelta(hours=1)) == 0
+        assert release_ended(session, rt.config, NOW + timedelta(hours=1), {}) == 0
     with session_scope(rt.engine) as session:
         ids = session.scalars(select(Delivery.id)).all()
         for listing in listed_events(session, ids).values():

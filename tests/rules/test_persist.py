@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
+from monitor.config import AppriseChannel
+from monitor.delivery.targets import target_name
 from monitor.queries.alerts import alert_events, open_alerts
 from monitor.runtime import Runtime
 from monitor.store.database import session_scope
@@ -152,3 +154,18 @@ def test_a_removed_rule_is_no_longer_open_but_its_events_remain(small: Runtime) 
     with session_scope(small.engine) as session:
         assert open_alerts(session, now=NOW) == []
     assert [e[:2] for e in events(small)] == [("deep", "pending"), ("deep", "firing")]
+
+
+def test_an_apprise_channel_queues_one_delivery_per_url(small: Runtime, monkeypatch) -> None:
+    urls = "ntfy://127.0.0.1:9/a tgram://123456789:token/42"
+    monkeypatch.setenv("FIREALARM_TEST_PHONE", urls)  # read when the event is queued
+    phone = AppriseChannel(type="apprise", urls_env="FIREALARM_TEST_PHONE")
+    rules = [r.model_copy(update={"channels": ["phone"]}) for r in small.config.rules]
+    config = small.config.model_copy(
+        update={"channels": {**small.config.channels, "phone": phone}, "rules": rules}
+    )
+    put_values(small, "btc_drawdown", daily([-45, -46]))
+    evaluate(small, day(1), config)
+    assert [c for _, c, _ in deliveries(small)] == sorted(
+        target_name("phone", url) for url in urls.split()
+    )

@@ -104,6 +104,12 @@ class QueryError(FirealarmError):
     http_status = 400
 
 
+class QueryLimitError(FirealarmError):
+    """A user's read-only SQL ran longer, or returned more, than its limits allow."""
+
+    http_status = 400
+
+
 class DeliveryError(FirealarmError):
     """A delivery channel cannot be used as configured."""
 

@@ -167,3 +167,12 @@ def test_backfill_start_may_be_a_toml_date_and_is_kept_as_iso_text() -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"nope\.toml: config file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize("summary", ["two\\nlines", "carriage\\r\\nreturn"])
+def test_a_summary_with_a_line_break_is_refused_at_load(summary: str) -> None:
+    text = default_config_text().replace(
+        'summary = "Bitcoin trails', f'summary = "{summary} Bitcoin trails', 1
+    )
+    with pytest.raises(ConfigError, match="summary: one line, without line breaks"):
+        parse_config(text)

@@ -21,12 +21,15 @@ from monitor.api import routes, scenario, schemas, score
 from monitor.api.auth import TOKEN_ENV, BearerAuth
 from monitor.api.cache import ResponseCache
 from monitor.api.errors import install_error_handlers
+from monitor.api.exposure import check_token
+from monitor.api.guards import HostGuard, SecurityHeaders, allowed_hosts
 from monitor.api.responses import json_response
 from monitor.queries.signals import require_signal
 from monitor.runtime import Runtime
 from monitor.store.database import create_db_engine
 
-HealthCheck = Callable[[], tuple[bool, dict[str, Any]]]
+# ``health_check(private)``: ``private`` when the caller may see host names and process ids.
+HealthCheck = Callable[[bool], tuple[bool, dict[str, Any]]]
 
 
 def web_dir() -> Path:
@@ -45,8 +48,12 @@ def create_app(
 
     ``health_check`` adds the caller's own checks to ``/healthz``; ``routers`` are mounted as
     they are (the daemon's ``/metrics``). ``api_token`` (default: ``$FIREALARM_API_TOKEN``) makes
-    every path but ``/healthz`` require ``Authorization: Bearer <token>``.
+    every path but ``/healthz`` require ``Authorization: Bearer <token>``; one shorter than
+    ``MIN_TOKEN_LENGTH`` is a :class:`ConfigError`. Requests for a host this server is not known
+    by get 400 (:mod:`monitor.api.guards`); every response carries the security headers.
     """
+    token = api_token if api_token is not None else os.environ.get(TOKEN_ENV)
+    check_token(token)
     engine = create_db_engine(runtime.config.database.url, read_only=True)
 
     @asynccontextmanager
@@ -73,9 +80,10 @@ def create_app(
         app.include_router(router)
     _add_health(app, health_check)
     _add_dashboard(app)
-    token = api_token if api_token is not None else os.environ.get(TOKEN_ENV)
     if token:
         app.add_middleware(BearerAuth, token=token)
+    app.add_middleware(HostGuard, hosts=allowed_hosts(runtime.config))
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so on every response
     return app
 
 
@@ -87,9 +95,14 @@ def _add_health(app: FastAPI, health_check: HealthCheck | None) -> None:
         tags=["health"],
     )
     def healthz(request: Request) -> Response:
-        """200 when the database answers and the caller's checks pass, else 503. No auth."""
+        """200 when the database answers and the caller's checks pass, else 503. No auth.
+
+        Host names and process ids only to a caller signed in with the token (without a token
+        set nobody is: ``firealarm status`` shows them).
+        """
         database = _database_state(request.app.state.engine)
-        ok, checks = health_check() if health_check else (True, {})
+        private = getattr(request.state, "signed_in", False)
+        ok, checks = health_check(private) if health_check else (True, {})
         healthy = ok and database == "ok"
         body = {"status": "ok" if healthy else "failing", "database": database, "checks": checks}
         return json_response(body, status=200 if healthy else 503)

@@ -6,16 +6,18 @@ so ``/login`` takes the token once in a form and sets a session cookie instead, 
 browser on to the page it asked for (``?next=``, only a path on this site). The cookie is
 HttpOnly and SameSite=Lax: it is sent when an alert's link is followed from webmail or chat, and
 as the app only reads, on GET, Lax guards against cross-site requests as well as Strict would.
-It holds the time it was issued and an HMAC of that time under the token, never the token: the
-server refuses it after ``SESSION_DAYS`` whatever the browser keeps, and changing the token
-signs every browser out. Every comparison is constant-time.
+It holds a random session id the server keeps (:mod:`monitor.api.sessions`), never the token:
+``/logout`` ends the session for good, and sessions end after ``SESSION_DAYS``. Sign-in attempts
+are rate-limited per client (429 past the limit), and every comparison is constant-time.
+``/healthz`` stays open; whether its caller is signed in is left in ``scope["state"]`` so it
+can keep the host and process ids to those who are.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import time
+import math
 from html import escape
 from urllib.parse import parse_qs, quote, urlencode
 
@@ -24,10 +26,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from monitor.api.errors import error_response
+from monitor.api.sessions import SESSION_DAYS, LoginLimiter, SessionStore
 
 TOKEN_ENV = "FIREALARM_API_TOKEN"
+MIN_TOKEN_LENGTH = 32
 SESSION_COOKIE = "firealarm_session"
-SESSION_DAYS = 30
 OPEN_PATHS = frozenset({"/healthz"})
 # Pages a browser opens (the dashboard, alert links to a signal): without credentials they go
 # to the login form rather than answer 401.
@@ -35,40 +38,49 @@ PAGE_PREFIX = "/signals/"
 MAX_FORM_BYTES = 4096
 
 
-SESSION_SKEW = 300  # seconds a session may seem issued in the future (the clock was set back)
-
-
-def session_value(token: str, issued: int) -> str:
-    """The cookie of a session begun at ``issued`` (Unix seconds): ``<issued>.<hmac>``.
-
-    The HMAC is keyed by the token and signs the time, so the value neither reveals the token
-    nor can be given another issue time.
-    """
-    message = f"firealarm dashboard session{issued}".encode()
-    return f"{issued}.{hmac.new(token.encode(), message, hashlib.sha256).hexdigest()}"
+def same_secret(given: str | bytes, expected: str | bytes) -> bool:
+    """Constant-time equality, of the lengths too (both sides are hashed first)."""
+    as_bytes = [
+        v.encode("utf-8", errors="replace") if isinstance(v, str) else v for v in (given, expected)
+    ]
+    return hmac.compare_digest(*(hashlib.sha256(v).digest() for v in as_bytes))
 
 
 class BearerAuth:
     """Answer 401 unless the bearer token or the session cookie matches; serve the login."""
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        token: str,
+        sessions: SessionStore | None = None,
+        limiter: LoginLimiter | None = None,
+    ) -> None:
         self.app = app
         self.token = token
         self.expected = f"Bearer {token}".encode()
+        self.sessions = sessions or SessionStore()
+        self.limiter = limiter or LoginLimiter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        given = headers.get(b"authorization", b"")
+        signed_in = same_secret(given, self.expected) or self._has_session(headers)
+        if scope["path"] in OPEN_PATHS:
+            scope.setdefault("state", {})["signed_in"] = signed_in
             await self.app(scope, receive, send)
             return
         if scope["path"] == "/login":
             await (await self._login(scope, receive))(scope, receive, send)
             return
         if scope["path"] == "/logout":
+            self.sessions.close(_cookie(headers))
             await _signed_out(scope)(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        given = headers.get(b"authorization", b"")
-        if hmac.compare_digest(given, self.expected) or self._has_session(headers):
+        if signed_in:
             await self.app(scope, receive, send)
             return
         if (scope["path"] == "/" or scope["path"].startswith(PAGE_PREFIX)) and not given:
@@ -78,39 +90,41 @@ class BearerAuth:
         await error_response(401, message)(scope, receive, send)
 
     def _has_session(self, headers: dict[bytes, bytes]) -> bool:
-        # Starlette's parser, as browsers do, skips a malformed cookie (another app's on the
-        # same host) where http.cookies.SimpleCookie stops and loses ours.
-        cookies = cookie_parser(headers.get(b"cookie", b"").decode("latin-1"))
-        value = cookies.get(SESSION_COOKIE, "")
-        issued, _, _ = value.partition(".")
-        if not (issued.isascii() and issued.isdigit() and len(issued) <= 12):
-            return False
-        age = time.time() - int(issued)
-        if not -SESSION_SKEW <= age <= SESSION_DAYS * 86400:
-            return False
-        expected = session_value(self.token, int(issued))
-        return hmac.compare_digest(value.encode(), expected.encode())
+        value = _cookie(headers)
+        return bool(value) and self.sessions.valid(value)
 
     async def _login(self, scope: Scope, receive: Receive) -> Response:
         if scope["method"] != "POST":
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
             return _login_page(next_page=_field(query, "next"))
+        client = (scope.get("client") or ("unknown", 0))[0]
+        wait = self.limiter.retry_after(client)
+        if wait is not None:
+            limited = _login_page("Too many attempts; wait a minute.", status=429)
+            limited.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+            return limited
         form = await _read_form(receive)
         if form is None:
             return _login_page("The form was too large.", status=413)
         next_page = _field(form, "next")
-        if not hmac.compare_digest(_field(form, "token").encode(), self.token.encode()):
+        if not same_secret(_field(form, "token"), self.token):
             return _login_page("That is not the token.", status=401, next_page=next_page)
         response = RedirectResponse(_local(next_page), status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
-            session_value(self.token, int(time.time())),
+            self.sessions.open(),
             max_age=SESSION_DAYS * 86400,
             httponly=True,
             samesite="lax",
             secure=scope.get("scheme") == "https",
         )
         return response
+
+
+def _cookie(headers: dict[bytes, bytes]) -> str:
+    # Starlette's parser, as browsers do, skips a malformed cookie (another app's on the
+    # same host) where http.cookies.SimpleCookie stops and loses ours.
+    return cookie_parser(headers.get(b"cookie", b"").decode("latin-1")).get(SESSION_COOKIE, "")
 
 
 def _field(form: dict[str, list[str]], name: str) -> str:

@@ -13,6 +13,8 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Query, Request, Response
 
+from monitor.sanitize import csv_cell
+
 
 class OutputFormat(StrEnum):
     json = "json"
@@ -65,7 +67,9 @@ def table_response(
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(["" if row.get(c) is None else _plain(row.get(c)) for c in columns])
+            writer.writerow(
+                ["" if row.get(c) is None else csv_cell(_plain(row.get(c))) for c in columns]
+            )
         headers = {"Content-Disposition": f'inline; filename="{_safe(name)}.csv"'}
         return Response(buffer.getvalue(), media_type="text/csv", headers=headers)
     if rows and list(rows[0]) == list(columns):

@@ -8,18 +8,18 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from sqlalchemy.engine import make_url
 
 from monitor.cli.files import write_output
 from monitor.cli.options import FormatOption, SinceOption
 from monitor.cli.output import Format, emit
+from monitor.cli.reader import create_reader_command
 from monitor.cli.state import state
 from monitor.config import default_config_text, load_config, with_database_url
 from monitor.errors import ConfigError
 from monitor.ingest import fetch as ingest
 from monitor.queries.prices import PRICE_COLUMNS, prices
 from monitor.sources import build_sources
-from monitor.store.database import create_db_engine, normalize_url, redact_url
+from monitor.store.database import create_db_engine, redact_url, without_password
 from monitor.store.migrate import upgrade
 
 err = Console(stderr=True)
@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
     app.command("init")(init)
     app.add_typer(db_app, name="db")
+    db_app.command("create-reader")(create_reader_command)
     app.command("fetch", context_settings={"allow_extra_args": True})(fetch)
     app.command("import")(import_files)
     app.command("prices")(list_prices)
@@ -62,15 +63,14 @@ def init(
 
 def _without_password(url: str, path: Path) -> str:
     """The URL to write into the config: a password stays in the environment, never the file."""
-    parsed = make_url(normalize_url(url))
-    if parsed.password is None:
-        return url
-    err.print(
-        f"note: the database password is not written to {path}; keep the URL in "
-        "FIREALARM_DATABASE_URL (or the password in ~/.pgpass)",
-        soft_wrap=True,
-    )
-    return parsed._replace(password=None).render_as_string(hide_password=False)  # NamedTuple
+    stripped, had_password = without_password(url)
+    if had_password:
+        err.print(
+            f"note: the database password is not written to {path}; keep the URL in "
+            "FIREALARM_DATABASE_URL (or the password in ~/.pgpass)",
+            soft_wrap=True,
+        )
+    return stripped
 
 
 @db_app.command("upgrade")

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from monitor.api import create_app
+from monitor.api.exposure import check_exposure
 from monitor.api.server import serve_forever
 from monitor.cli.options import PortOption
 from monitor.cli.output import Format, emit
@@ -71,6 +72,7 @@ def demo(
     try:
         if serve:
             host, port = built.runtime.config.server.host, port or built.runtime.config.server.port
+            check_exposure(host)
             err.print(f"serving the dashboard on http://{host}:{port}/  (Ctrl-C stops)")
             serve_forever(create_app(built.runtime), host, port)
     finally:

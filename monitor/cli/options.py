@@ -51,3 +51,10 @@ PortOption = Annotated[
         "--port", min=0, max=65535, help="Port (default: server.port in the config, 8787)."
     ),
 ]
+InsecureOption = Annotated[
+    bool,
+    typer.Option(
+        "--insecure-no-token",
+        help="Serve a non-loopback address without FIREALARM_API_TOKEN (logged as a warning).",
+    ),
+]

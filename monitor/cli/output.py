@@ -15,6 +15,7 @@ import sys
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, NoReturn
 
@@ -22,6 +23,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from monitor.sanitize import csv_cell, printable
 
 # Wide enough for any table: piped output is read by programs, not wrapped by a terminal.
 PIPE_WIDTH = 100_000
@@ -51,12 +54,25 @@ STATE_STYLES = {
 
 
 def jsonable(value: Any) -> Any:
-    """A value as JSON has it: dates as ISO strings, NaN as null."""
+    """A value as JSON has it: dates as ISO strings, NaN as null, bytes as ``\\x`` + hex.
+
+    Decimals (PostgreSQL's ``numeric``) become numbers; other types ``firealarm sql`` can meet
+    (intervals, UUIDs, addresses) are left for :func:`_json_default` to write as text.
+    """
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "\\x" + bytes(value).hex()  # as psql shows a bytea
+    if isinstance(value, Decimal):
+        return float(value) if value.is_finite() else None
     return value
+
+
+def _json_default(value: Any) -> Any:
+    converted = jsonable(value)
+    return str(value) if converted is value else converted
 
 
 def stdout_closed() -> NoReturn:
@@ -99,7 +115,7 @@ def writing_stdout() -> Iterator[None]:
 def write_json(payload: Any) -> None:
     """``payload`` as indented JSON on stdout (dates as ISO strings)."""
     with writing_stdout():
-        sys.stdout.write(json.dumps(payload, default=jsonable, indent=2) + "\n")
+        sys.stdout.write(json.dumps(payload, default=_json_default, indent=2) + "\n")
 
 
 def emit(
@@ -118,7 +134,7 @@ def emit(
             writer.writerow(columns)
             for row in rows:
                 writer.writerow(
-                    ["" if row.get(c) is None else jsonable(row.get(c)) for c in columns]
+                    ["" if row.get(c) is None else csv_cell(jsonable(row.get(c))) for c in columns]
                 )
     else:
         print_table(_table(rows, columns, title))
@@ -147,6 +163,7 @@ def _cell(column: str, value: Any) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:,.4f}" if abs(value) < 1e6 else f"{value:,.0f}"
-    text = escape(str(jsonable(value)))  # summaries may hold "[...]": text, not markup
+    # Summaries may hold "[...]" (text, not markup); stored text may hold terminal escapes.
+    text = escape(printable(str(jsonable(value))))
     style = STATE_STYLES.get(text) if column in ("state", "status") else None
     return f"[{style}]{text}[/]" if style else text

@@ -9,11 +9,13 @@ import typer
 from rich.console import Console
 
 from monitor.api import create_app
+from monitor.api.exposure import check_exposure, warn_insecure
 from monitor.api.server import serve_forever
 from monitor.cli.files import write_output
 from monitor.cli.options import (
     FormatOption,
     HostOption,
+    InsecureOption,
     PortOption,
     SinceOption,
     UntilOption,
@@ -22,7 +24,13 @@ from monitor.cli.options import (
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
 from monitor.queries.signals import require_signal
-from monitor.queries.sql import run_sql
+from monitor.queries.sql import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ROWS,
+    DEFAULT_TIMEOUT,
+    SqlLimits,
+    run_sql,
+)
 
 err = Console(stderr=True)
 
@@ -38,24 +46,41 @@ def sql(
     ctx: typer.Context,
     statement: Annotated[str, typer.Argument(help="One SQL statement (read-only).")],
     fmt: FormatOption = Format.table,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.001, help="Seconds the statement may run.")
+    ] = DEFAULT_TIMEOUT,
+    max_rows: Annotated[
+        int, typer.Option("--max-rows", min=1, help="Most rows it may return.")
+    ] = DEFAULT_MAX_ROWS,
+    max_bytes: Annotated[
+        int, typer.Option("--max-bytes", min=1, help="Most bytes of values it may return.")
+    ] = DEFAULT_MAX_BYTES,
 ) -> None:
     """Run one read-only SQL statement; writes are refused by the database (exit 2).
+
+    On PostgreSQL it runs only as a role that cannot reach the server's files or programs
+    (see `firealarm db create-reader`). Past --timeout, --max-rows or --max-bytes it stops
+    with exit status 1.
 
     Example: firealarm sql "SELECT * FROM latest_signal_values" --format csv
     """
     runtime = state(ctx).runtime(migrate=False, read_only=True)
     url = runtime.config.database.url
     runtime.close()
-    result = run_sql(url, statement)
+    result = run_sql(url, statement, SqlLimits(timeout, max_rows, max_bytes))
     emit(result.rows, result.columns, fmt)
 
 
-def serve(ctx: typer.Context, host: HostOption = None, port: PortOption = None) -> None:
+def serve(
+    ctx: typer.Context,
+    host: HostOption = None,
+    port: PortOption = None,
+    insecure_no_token: InsecureOption = False,
+) -> None:
     """Serve the read API and the dashboard (no scheduler, no fetching).
 
-    Bound to 127.0.0.1 unless --host says otherwise.
-
-    Set FIREALARM_API_TOKEN to require `Authorization: Bearer <token>` on all but /healthz.
+    Bound to 127.0.0.1 unless --host says otherwise; another address needs FIREALARM_API_TOKEN
+    (32 characters or more), which all but /healthz then require as `Authorization: Bearer`.
 
     Example: firealarm serve --port 8787   # then open http://127.0.0.1:8787/
     """
@@ -63,6 +88,8 @@ def serve(ctx: typer.Context, host: HostOption = None, port: PortOption = None) 
     server = runtime.config.server
     try:
         host, port = host or server.host, server.port if port is None else port
+        if check_exposure(host, insecure_no_token=insecure_no_token):
+            warn_insecure(host)
         err.print(f"serving the dashboard on http://{host}:{port}/  (Ctrl-C stops)")
         serve_forever(create_app(runtime), host, port)
     finally:

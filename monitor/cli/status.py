@@ -29,6 +29,7 @@ from monitor.queries.alerts import delivery_counts, open_alerts
 from monitor.queries.jobs import job_runs
 from monitor.queries.prices import latest_fetch_runs
 from monitor.queries.signals import latest_signals
+from monitor.sanitize import printable
 
 
 class ReportFormat(StrEnum):
@@ -143,6 +144,6 @@ def _styled(column: str, value: Any) -> str:
     """A cell as rich markup: states coloured, any text from users or errors escaped."""
     if value is None:
         return ""
-    text = str(jsonable(value))
+    text = printable(str(jsonable(value)))  # errors stored before they were cleaned too
     style = STATE_STYLES.get(text) if column in ("state", "status") else None
     return f"[{style}]{text}[/]" if style else escape(text)

@@ -45,12 +45,37 @@ def parse_duration(value: object) -> timedelta:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return timedelta(seconds=value)
-    if isinstance(value, str) and (match := _DURATION.match(value)):
-        return timedelta(**{_DURATION_UNITS[match[2]]: float(match[1])})
+    try:
+        if isinstance(value, str) and (match := _DURATION.match(value)):
+            return timedelta(**{_DURATION_UNITS[match[2]]: float(match[1])})
+    except OverflowError:
+        raise ValueError(f"duration {value!r} is too long") from None
     raise ValueError(f"not a duration: {value!r} (use e.g. '30s', '5m', '2h', '7d', '1w')")
 
 
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+MAX_INTERVAL = timedelta(days=3650)  # later than now + this, a scheduler's datetime overflows
+
+
+def _positive_interval(value: object) -> timedelta:
+    duration = parse_duration(value)
+    if not timedelta(0) < duration <= MAX_INTERVAL:
+        raise ValueError(f"must be more than 0s and at most {MAX_INTERVAL.days}d, got {value!r}")
+    return duration
+
+
+# An interval something waits or repeats by: zero would spin, a huge one overflows dates.
+Interval = Annotated[timedelta, BeforeValidator(_positive_interval)]
+
+
+def _wait(value: object) -> timedelta:
+    duration = parse_duration(value)
+    if not timedelta(0) <= duration <= MAX_INTERVAL:
+        raise ValueError(f"must be at least 0s and at most {MAX_INTERVAL.days}d, got {value!r}")
+    return duration
+
+
+# A wait that may be zero (``group_wait``: send at once).
+Wait = Annotated[timedelta, BeforeValidator(_wait)]
 
 
 def _check_cron(expression: str) -> str:
@@ -89,7 +114,10 @@ IsoDate = Annotated[str, BeforeValidator(_iso_date)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # No NaN or infinity anywhere: ``threshold = nan`` would make a rule that never fires.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False
+    )
 
 
 Period = Literal["day", "week", "month", "quarter"]
@@ -113,9 +141,12 @@ class DatabaseConfig(_Model):
 class FetchConfig(_Model):
     revision_days: int = Field(10, ge=0, description="days re-read on every fetch")
     backfill_start: IsoDate = Field("2005-01-01", description="first date fetched into an empty db")
-    timeout: float = Field(30.0, gt=0, description="seconds for one network call")
-    retries: int = Field(3, ge=0, description="retries of a transient failure")
-    backoff: float = Field(2.0, ge=0, description="first retry delay in seconds, doubling")
+    timeout: float = Field(30.0, gt=0, le=3600, description="seconds for one network call")
+    retries: int = Field(3, ge=0, le=100, description="retries of a transient failure")
+    backoff: float = Field(2.0, ge=0, le=3600, description="first retry delay in seconds, doubling")
+    max_csv_bytes: int = Field(
+        100_000_000, gt=0, description="a csv file larger than this is refused before reading"
+    )
 
 
 class Instrument(_Model):
@@ -233,7 +264,7 @@ class RuleConfig(_Model):
     severity: Severity = "warning"
     labels: dict[str, str] = Field(default_factory=dict)
     summary: str = "{rule}: {signal} = {value:.2f} ({op} {threshold})"
-    repeat_interval: Duration | None = None
+    repeat_interval: Interval | None = None
     send_resolved: bool = True
     channels: list[str] | None = None
     group_by: GroupBy | None = Field(None, description="else [alerts].group_by")
@@ -269,6 +300,9 @@ class RuleConfig(_Model):
 
     @model_validator(mode="after")
     def _summary_renders(self) -> RuleConfig:
+        if "\r" in self.summary or "\n" in self.summary:
+            # It goes into headers (an email's Subject): refused where it is written.
+            raise ValueError(f"rule {self.name!r}: summary: one line, without line breaks")
         try:
             check_summary(self.summary, rule=self.name, labels=self.labels)
         except ConfigError as exc:
@@ -295,14 +329,14 @@ class RuleConfig(_Model):
 
 class AlertsConfig(_Model):
     default_channels: list[str] = Field(default_factory=list)
-    repeat_interval: Duration = timedelta(days=7)
+    repeat_interval: Interval = timedelta(days=7)
     group_by: GroupBy = Field(["..."], description="labels grouping notifications; '...': none")
     data_stale_group_by: GroupBy = ["alertname"]
-    group_wait: Duration = Field(timedelta(0), description="wait for more alerts of a new group")
-    group_interval: Duration = Field(
+    group_wait: Wait = Field(timedelta(0), description="wait for more alerts of a new group")
+    group_interval: Interval = Field(
         timedelta(minutes=5), description="least time between two notifications of a group"
     )
-    max_delivery_age: Duration = timedelta(days=3)
+    max_delivery_age: Interval = timedelta(days=3)
     external_url: str | None = Field(
         None, pattern=r"^https?://", description="dashboard URL put in alert links"
     )
@@ -395,7 +429,17 @@ class WebhookChannel(_Templated):
         reserved = {"webhook-id", "webhook-timestamp", "webhook-signature", "content-type"}
         if clash := reserved & {name.lower() for name in headers}:
             raise ValueError(f"headers: {sorted(clash)} are set by firealarm")
+        for name, value in headers.items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"headers: {name!r} is not a valid header name")
+            if not _HEADER_VALUE.fullmatch(value):
+                # A line break would end the header and start another (header injection).
+                raise ValueError(f"headers: the value of {name!r} holds a line break or control")
         return headers
+
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110's token
+_HEADER_VALUE = re.compile(r"^[^\x00-\x08\x0a-\x1f\x7f]*$")  # tab allowed, no CR/LF
 
 
 class EmailChannel(_Templated):
@@ -449,12 +493,12 @@ class ScheduleConfig(_Model):
     btc_timezone: TimeZoneName = "UTC"
     fred: Cron = "0 18 * * *"
     timezone: TimeZoneName = "America/New_York"
-    dispatch_seconds: float = Field(5.0, gt=0)
-    misfire_grace: Duration = timedelta(hours=12)
+    dispatch_seconds: float = Field(5.0, gt=0, le=86400)
+    misfire_grace: Interval = timedelta(hours=12)
     leader_retry_seconds: float = Field(
-        5.0, gt=0, description="how often a PostgreSQL replica tries to become the leader"
+        5.0, gt=0, le=3600, description="how often a PostgreSQL replica tries to become the leader"
     )
-    interval: Duration | None = Field(
+    interval: Interval | None = Field(
         None, description="run every fetch job at this fixed interval instead of its cron (tests)"
     )
 
@@ -462,6 +506,10 @@ class ScheduleConfig(_Model):
 class ServerConfig(_Model):
     host: str = "127.0.0.1"
     port: int = Field(8787, ge=0, lt=65536, description="0 picks a free port")
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="host names the API answers besides loopback and external_url's ('*': any)",
+    )
 
 
 class Config(_Model):
@@ -648,6 +696,10 @@ def load_config(path: str | Path | None = None, *, database_url: str | None = No
             raise ConfigError(f"{source}: config file not found") from None
         except OSError as exc:
             raise ConfigError(f"{source}: cannot read config file: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{source}: not UTF-8 text (byte {exc.start}: {exc.object[exc.start]:#04x})"
+            ) from None
     return parse_config(text, source=source, database_url=database_url)
 
 
@@ -657,6 +709,8 @@ def parse_config(text: str, *, source: str = "<string>", database_url: str | Non
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ConfigError(f"{source}: not valid TOML: nested too deeply") from None
     url = database_url or os.environ.get(DATABASE_URL_ENV)
     if url:
         data.setdefault("database", {})["url"] = url

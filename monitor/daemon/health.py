@@ -15,18 +15,19 @@ from monitor.errors import StoreError
 from monitor.queries.jobs import job_runs
 from monitor.store.database import session_scope
 
-HealthCheck = Callable[[], tuple[bool, dict[str, object]]]
+HealthCheck = Callable[[bool], tuple[bool, dict[str, object]]]
 
 
 def make_health_check(
     engine: Engine, *, scheduler_running: Callable[[], bool], is_leader: Callable[[], bool]
 ) -> HealthCheck:
-    """A ``health_check() -> (ok, details)`` for the API's ``/healthz``: scheduler and jobs.
+    """A ``health_check(private) -> (ok, details)`` for the API's ``/healthz``: scheduler, jobs.
 
     The API checks the database itself; this adds the daemon's view, read from ``job_runs``.
+    Which process ran each job (``host:pid``) only when ``private``.
     """
 
-    def health_check() -> tuple[bool, dict[str, object]]:
+    def health_check(private: bool) -> tuple[bool, dict[str, object]]:
         details: dict[str, object] = {
             "scheduler": "running" if scheduler_running() else "stopped",
             "leader": is_leader(),
@@ -42,7 +43,7 @@ def make_health_check(
                 "last_success_at": _iso(row["last_success_at"]),
                 "last_status": row["last_status"],
                 "next_run_at": _iso(row["next_run_at"]),
-                "runner": row["runner"],
+                **({"runner": row["runner"]} if private else {}),
             }
             for row in runs
         }

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from monitor.delivery.message import AlertMessage
 from monitor.delivery.outcome import SendResult
+from monitor.sanitize import printable
 
 log = logging.getLogger(__name__)
 # The alert's chart as PNG bytes (None when there is none to draw, e.g. for a test).
@@ -29,7 +30,7 @@ def describe_error(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
-    return text[:500]
+    return printable(text)[:500]
 
 
 def chart_or_none(chart: ChartRenderer, message: AlertMessage) -> bytes | None:

@@ -32,6 +32,7 @@ from monitor.delivery.limits import truncate
 from monitor.delivery.message import AlertMessage, signal_url
 from monitor.delivery.outcome import SendResult, classify_smtp, classify_smtp_refusals
 from monitor.errors import DeliveryError
+from monitor.sanitize import printable
 
 log = logging.getLogger(__name__)
 # A signal's chart up to a date, as PNG bytes (injected: delivery does not read the store).
@@ -244,7 +245,7 @@ def _refusals(refused: Mapping[str, tuple[int, bytes]]) -> str:
         f"{rcpt}: {code} {reply.decode(errors='replace')}"
         for rcpt, (code, reply) in refused.items()
     )
-    return f"recipients refused: {'; '.join(parts)}"[:500]
+    return printable(f"recipients refused: {'; '.join(parts)}")[:500]
 
 
 def _ms(started: float) -> float:

@@ -22,6 +22,8 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Literal
 
+from monitor.sanitize import printable
+
 Outcome = Literal["sent", "retry", "failed", "disabled"]
 
 
@@ -34,6 +36,11 @@ class SendResult:
     error: str | None = None
     retry_after: float | None = None
     duration_ms: float = 0.0
+
+    def __post_init__(self) -> None:
+        # The receiver's words are stored and printed: no terminal escapes from them.
+        if self.error is not None:
+            object.__setattr__(self, "error", printable(self.error))
 
     @property
     def ok(self) -> bool:

@@ -356,7 +356,7 @@ def import_files(
         raise ParameterError("symbol", "names one series: give one file with it")
     parsed = []
     for path in paths:
-        series = read_csv_file(path)
+        series = read_csv_file(path, config.fetch.max_csv_bytes)
         name = symbol or Path(path).stem
         instrument = config.instrument(name)
         frame = series.frame.copy()

@@ -1,46 +1,37 @@
 """Users' own SQL over a read-only connection: the database refuses writes (no keyword filter).
 
-SQLite: the file is opened ``mode=ro`` with ``PRAGMA query_only``, and an authorizer allows only
-reading (no ATTACH, no ``VACUUM INTO``, no pragma that changes anything), because those write other
-files even on a read-only connection. PostgreSQL: the session is ``default_transaction_read_only``
-and the statement is sent as a prepared statement, so one statement is all it can be (a second
-one could otherwise switch the session back to read-write).
+Every run is bounded: a time limit (``timeout``), and a limit on the rows and bytes it returns,
+so ``SELECT randomblob(1000000000)`` or ``SELECT pg_sleep(60)`` end with one line instead of
+eating the machine. A statement that returns no rows (``SET``, ``DO``, ``COPY``) is refused: it
+cannot be a question. How each database is kept read-only is in :mod:`monitor.queries.sql_sqlite`
+and :mod:`monitor.queries.sql_postgres`.
 """
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError
 
-from monitor.errors import QueryError, StoreError
+from monitor.errors import QueryError, QueryLimitError, StoreError
 from monitor.store.database import create_db_engine, describe_operational_error, is_sqlite
 
-# Pragmas that only describe the schema; every other pragma is refused.
-READ_PRAGMAS = frozenset(
-    {
-        "table_info",
-        "table_xinfo",
-        "table_list",
-        "index_list",
-        "index_info",
-        "index_xinfo",
-        "foreign_key_list",
-        "database_list",
-        "collation_list",
-        "function_list",
-        "pragma_list",
-        "compile_options",
-    }
-)
-_READ_ACTIONS = frozenset(
-    {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
-)
-_PG_READ_ONLY_SQLSTATE = "25006"
-_REFUSALS = ("readonly database", "not authorized", "authorization denied")
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_ROWS = 200_000
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+NO_ROWS = "refused: the statement returns no rows; firealarm sql answers questions (SELECT …)"
+
+
+@dataclass(frozen=True)
+class SqlLimits:
+    """How long a statement may run and how much it may return."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    max_rows: int = DEFAULT_MAX_ROWS
+    max_bytes: int = DEFAULT_MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -51,60 +42,83 @@ class SqlResult:
     rows: list[dict[str, Any]]
 
 
-def _sqlite_authorizer(action: int, arg1: str | None, *_: object) -> int:
-    if action in _READ_ACTIONS:
-        return sqlite3.SQLITE_OK
-    if action == sqlite3.SQLITE_PRAGMA and arg1 in READ_PRAGMAS:
-        return sqlite3.SQLITE_OK
-    return sqlite3.SQLITE_DENY
-
-
-def run_sql(database_url: str, statement: str) -> SqlResult:
+def run_sql(database_url: str, statement: str, limits: SqlLimits = SqlLimits()) -> SqlResult:
     """Run one statement over a fresh read-only connection to ``database_url``.
 
-    Raises :class:`QueryError` for a write attempt or invalid SQL, :class:`StoreError` when the
+    Raises :class:`QueryError` for a write attempt, invalid SQL, a statement without rows or an
+    unsafe PostgreSQL role; :class:`QueryLimitError` past a limit; :class:`StoreError` when the
     database cannot be reached.
     """
     engine = create_db_engine(database_url, read_only=True)
     try:
-        return _execute(engine, statement)
+        return _execute(engine, statement, limits)
     finally:
         engine.dispose()
 
 
-def _execute(engine: Engine, statement: str) -> SqlResult:
+def _execute(engine: Engine, statement: str, limits: SqlLimits) -> SqlResult:
+    from monitor.queries import sql_postgres, sql_sqlite
+
     try:
         connection = engine.raw_connection()
     except OperationalError as exc:
         raise StoreError(describe_operational_error(engine, exc)) from exc
     try:
-        cursor = _cursor(engine, connection.driver_connection)
-        try:
-            if is_sqlite(engine):
-                cursor.execute(statement)
-            else:
-                cursor.execute(statement, prepare=True)
-        except Exception as exc:  # the driver's own error types differ per backend
-            raise QueryError(_describe(exc)) from exc
-        columns = [d[0] for d in cursor.description or []]
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-        return SqlResult(columns, rows)
+        driver = connection.driver_connection
+        assert driver is not None  # a checked-out connection has its driver's
+        if is_sqlite(engine):
+            return sql_sqlite.run(driver, statement, limits)
+        return sql_postgres.run(driver, statement, limits)
     finally:
-        connection.rollback()
-        connection.close()
+        # Closed rather than rolled back into the pool: it is never reused, and a statement
+        # may have ended the session (a rollback on it would raise past the one-line error).
+        connection.invalidate()
 
 
-def _cursor(engine: Engine, driver_connection: Any) -> Any:
-    if is_sqlite(engine):
-        driver_connection.set_authorizer(_sqlite_authorizer)
-    return driver_connection.cursor()
+def collect(columns: Sequence[str], rows: Iterable[Sequence[Any]], limits: SqlLimits) -> SqlResult:
+    """The rows as dicts, refused with :class:`QueryLimitError` past ``limits``' rows or bytes."""
+    names = list(columns)
+    kept: list[dict[str, Any]] = []
+    size = 0
+    for row in rows:
+        size += sum(_size(value) for value in row)
+        if len(kept) >= limits.max_rows:
+            raise QueryLimitError(
+                f"sql: more than {limits.max_rows:,} rows; add a LIMIT (or raise --max-rows)"
+            )
+        if size > limits.max_bytes:
+            raise QueryLimitError(too_large(limits))
+        kept.append(dict(zip(names, row, strict=True)))
+    return SqlResult(names, kept)
 
 
-def _describe(exc: Exception) -> str:
-    detail = str(exc.orig if isinstance(exc, DBAPIError) else exc).strip().splitlines()
-    text = detail[0] if detail else type(exc).__name__
-    sqlstate = getattr(exc, "sqlstate", None)
-    refused = sqlstate == _PG_READ_ONLY_SQLSTATE or any(marker in text for marker in _REFUSALS)
-    if refused:
-        return f"refused: firealarm sql is read-only ({text})"
-    return f"sql: {text}"
+def too_large(limits: SqlLimits) -> str:
+    """The message for a result past the byte limit."""
+    return f"sql: the result is larger than {limits.max_bytes:,} bytes (raise --max-bytes)"
+
+
+def timed_out(limits: SqlLimits) -> str:
+    """The message for a statement stopped by the time limit."""
+    return f"sql: stopped after {limits.timeout:g} s (the --timeout); nothing was changed"
+
+
+def refusal(text: str) -> QueryError:
+    """A database's refusal of a write as one line."""
+    return QueryError(f"refused: firealarm sql is read-only ({text})")
+
+
+def invalid(text: str) -> QueryError:
+    """A database's error for an invalid statement as one line."""
+    return QueryError(f"sql: {text}")
+
+
+def first_line(text: str, fallback: str) -> str:
+    """The first non-blank line of a driver's message (they add context lines and carets)."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else fallback
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, str | bytes | bytearray | memoryview):
+        return len(value)
+    return 8

@@ -14,5 +14,5 @@ def build_sources(config: Config) -> dict[str, Source]:
     return {
         "yahoo": YahooSource(timeout=config.fetch.timeout),
         "fred": FredSource.from_environment(timeout=config.fetch.timeout),
-        "csv": CsvSource(),
+        "csv": CsvSource(max_bytes=config.fetch.max_csv_bytes),
     }

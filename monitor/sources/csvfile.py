@@ -53,16 +53,26 @@ class CsvSeries:
     frame: pd.DataFrame  # columns: date, close, and optional open/high/low/adj_close/volume
 
 
-def read_csv_file(path: str | Path) -> CsvSeries:
-    """Parse ``path``; raise :class:`DataError` naming file and line on any bad row."""
+def read_csv_file(path: str | Path, max_bytes: int | None = None) -> CsvSeries:
+    """Parse ``path``; raise :class:`DataError` naming file and line on any bad row.
+
+    A file larger than ``max_bytes`` (``[fetch].max_csv_bytes``) is refused before it is read.
+    """
     path = Path(path)
     try:
+        _check_size(path, max_bytes)
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
+            reader = csv.reader(handle)
+            try:
+                rows = list(reader)
+            except csv.Error as exc:  # e.g. a field over csv's limit of 131,072 characters
+                raise DataError(f"{path}:{reader.line_num}: {exc}") from None
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read: {exc}") from exc
+    except UnicodeDecodeError as exc:  # exc.start counts from a buffer, not the file
+        raise DataError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     rows_with_lines = [
         (n, row) for n, row in enumerate(rows, start=1) if any(c.strip() for c in row)
     ]
@@ -82,6 +92,15 @@ def read_csv_file(path: str | Path) -> CsvSeries:
         f"{path}:{header_line}: unrecognised header {header!r}: expected Yahoo's "
         "'Date,...,Close,...' or FRED's 'observation_date,SERIES'"
     )
+
+
+def _check_size(path: Path, max_bytes: int | None) -> None:
+    size = path.stat().st_size
+    if max_bytes is not None and size > max_bytes:
+        raise DataError(
+            f"{path}: {size:,} bytes is larger than [fetch].max_csv_bytes ({max_bytes:,}); "
+            "raise it to import this file"
+        )
 
 
 def _yahoo(path: Path, header: list[str], body: list[tuple[int, list[str]]]) -> CsvSeries:
@@ -182,13 +201,16 @@ class CsvSource:
 
     name = "csv"
 
+    def __init__(self, max_bytes: int | None = None) -> None:
+        self.max_bytes = max_bytes
+
     def fetch(
         self, instruments: Sequence[Instrument], start: date, end: date | None = None
     ) -> pd.DataFrame:
         """Rows of each instrument's file between ``start`` and ``end``."""
         frames = []
         for instrument in instruments:
-            frame = read_csv_file(instrument.path or "").frame.copy()
+            frame = read_csv_file(instrument.path or "", self.max_bytes).frame.copy()
             frame = frame[frame["date"] >= start]
             if end is not None:
                 frame = frame[frame["date"] <= end]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -33,12 +34,46 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+_MASK = "***"
+
+
+def _is_secret(key: str) -> bool:
+    # libpq takes ``password`` (and ``sslpassword``) in the query string as well as userinfo.
+    return key.lower().endswith("password")
+
+
 def redact_url(url: str) -> str:
-    """The URL with any password masked, for messages and logs."""
+    """The URL with every password (userinfo or ``?password=``) masked, for messages and logs."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except ArgumentError:
         return "<unparseable url>"
+    query = {k: (_MASK if _is_secret(k) else v) for k, v in parsed.query.items()}
+    rendered = parsed.set(query=query).render_as_string(hide_password=True)
+    return rendered.replace(quote(_MASK, safe=""), "***")  # the query string is URL-quoted
+
+
+def without_password(url: str) -> tuple[str, bool]:
+    """``url`` less every password, and whether it had one (what ``init`` writes to a file)."""
+    parsed = make_url(normalize_url(url))
+    query = {k: v for k, v in parsed.query.items() if not _is_secret(k)}
+    if parsed.password is None and query == dict(parsed.query):
+        return url, False
+    stripped = parsed._replace(password=None).set(query=query)  # URL is a NamedTuple
+    return stripped.render_as_string(hide_password=False), True
+
+
+def mask_passwords(text: str, url: str) -> str:
+    """``text`` (a driver's message about ``url``) with the URL's passwords masked in it."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return text
+    secrets = [str(parsed.password or "")]
+    secrets += [str(v) for k, v in parsed.query.items() if _is_secret(k)]
+    for secret in filter(None, secrets):
+        text = text.replace(secret, "***")
+    return text
 
 
 def create_db_engine(
@@ -101,5 +136,6 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 def describe_operational_error(engine: Engine, exc: OperationalError) -> str:
     """One line saying what went wrong with the database, without credentials."""
+    url = engine.url.render_as_string(hide_password=False)
     detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-    return f"database {redact_url(engine.url.render_as_string())}: {detail}"
+    return f"database {redact_url(url)}: {mask_passwords(detail, url)}"

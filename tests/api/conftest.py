@@ -23,5 +23,5 @@ def seeded(runtime: Runtime) -> Runtime:
 def client(seeded: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     """A client of the app with no token configured."""
     monkeypatch.delenv("FIREALARM_API_TOKEN", raising=False)
-    with TestClient(create_app(seeded)) as test_client:
+    with TestClient(create_app(seeded), base_url="http://127.0.0.1") as test_client:
         yield test_client

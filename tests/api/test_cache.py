@@ -42,7 +42,7 @@ def cached_client(seeded: Runtime, clock: Clock, monkeypatch) -> Iterator[TestCl
     monkeypatch.delenv("FIREALARM_API_TOKEN", raising=False)
     app = create_app(seeded)
     app.state.response_cache = ResponseCache(revalidate_after=1.0, clock=clock)
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1") as client:
         yield client
 
 

@@ -178,7 +178,7 @@ def test_every_long_listing_pages_like_slicing_the_whole_listing(client: TestCli
 
 def test_alert_links_open_the_signal_on_the_dashboard(client: TestClient) -> None:
     # What the native webhook's data.url and Alertmanager's generatorURL point at.
-    link = signal_url("http://testserver", "btc_vs_ndx")
+    link = signal_url("http://127.0.0.1", "btc_vs_ndx")
     response = client.get(link, follow_redirects=False)
     assert (response.status_code, response.headers["location"]) == (303, "/#card-btc_vs_ndx")
     page = client.get(link)

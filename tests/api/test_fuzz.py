@@ -10,7 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from monitor.api import create_app
-from monitor.runtime import open_runtime
+from monitor.runtime import Runtime, open_runtime
 from tests.api.seed import seed
 
 
@@ -19,6 +19,9 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesi
     path: Path = tmp_path_factory.mktemp("fuzz") / "firealarm.db"
     runtime = open_runtime(None, f"sqlite:///{path}")
     seed(runtime.engine)
+    # schemathesis calls the app as http://testserver: a name this server is told it has.
+    server = runtime.config.server.model_copy(update={"allowed_hosts": ["testserver"]})
+    runtime = Runtime(runtime.config.model_copy(update={"server": server}), runtime.engine)
     yield schemathesis.openapi.from_asgi("/openapi.json", create_app(runtime, api_token=""))
     runtime.close()
 

@@ -47,17 +47,26 @@ def test_init_writes_the_database_it_was_given_into_the_config(
     assert "# FIREALARM_DATABASE_URL (or --db) overrides this" in target.read_text()
 
 
-def test_init_keeps_a_database_password_out_of_the_file(
-    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://fa:s3cret@127.0.0.1:1/x",
+        "postgresql://fa@127.0.0.1:1/x?password=s3cret",
+        "postgresql://fa@127.0.0.1:1/x?password=s3cret&sslpassword=s3cret",
+    ],
+)
+def test_init_keeps_a_database_password_out_of_the_file_and_every_message(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, url: str
 ) -> None:
     monkeypatch.delenv("FIREALARM_DATABASE_URL", raising=False)
     target = tmp_path / "fa.toml"
-    code, _, err = _cli(
-        capsys, "--db", "postgresql://fa:s3cret@127.0.0.1:1/x", "init", "--path", str(target)
-    )
+    code, out, err = _cli(capsys, "--db", url, "init", "--path", str(target))
     assert code == 1 and "password is not written" in err  # written, then no server there
     assert load_config(target).database.url == "postgresql+psycopg://fa@127.0.0.1:1/x"
-    assert "s3cret" not in target.read_text()
+    assert "s3cret" not in target.read_text() + out + err
+    assert "***" in err  # the connection error names the database, masked
+    code, out, err = _cli(capsys, "--db", url, "status")
+    assert code == 1 and "s3cret" not in out + err and "***" in err
 
 
 def test_init_into_a_missing_folder_is_one_line(tmp_path: Path, capsys) -> None:

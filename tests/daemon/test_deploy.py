@@ -39,10 +39,11 @@ def _dockerfile() -> list[tuple[str, str]]:
 
 def test_compose_runs_the_daemon_postgres_and_mailpit(compose: dict) -> None:
     services = compose["services"]
-    assert set(services) == {"firealarm", "db", "mailpit"}
+    assert set(services) == {"firealarm", "setup", "db", "mailpit"}
     daemon = services["firealarm"]
     assert daemon["build"] == "."
-    assert daemon["depends_on"]["db"]["condition"] == "service_healthy"
+    assert daemon["depends_on"]["setup"]["condition"] == "service_completed_successfully"
+    assert services["setup"]["depends_on"]["db"]["condition"] == "service_healthy"
     assert services["db"]["image"].startswith("postgres:")
     assert services["mailpit"]["image"].startswith("axllent/mailpit")
     assert "127.0.0.1:8025:8025" in services["mailpit"]["ports"]
@@ -54,11 +55,14 @@ def test_compose_wires_the_daemon_by_environment(compose: dict) -> None:
     url = env["FIREALARM_DATABASE_URL"]
     assert url.startswith("postgresql+psycopg://firealarm:")
     assert url.endswith("@db:5432/firealarm")
-    assert db["environment"]["POSTGRES_USER"] == "firealarm"
-    assert db["environment"]["POSTGRES_DB"] == "firealarm"
-    # The password is one variable shared by both services, not a literal in two places.
-    assert "${POSTGRES_PASSWORD" in url
-    assert db["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD")
+    # The image's POSTGRES_USER is a superuser: it must not be the role the daemon runs as.
+    assert db["environment"]["POSTGRES_USER"] != "firealarm"
+    # Secrets are required variables (compose refuses to start without them), never defaults.
+    assert "${FIREALARM_DB_PASSWORD:?" in url
+    assert db["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    assert db["environment"]["FIREALARM_DB_PASSWORD"].startswith("${FIREALARM_DB_PASSWORD:?")
+    assert env["FIREALARM_API_TOKEN"].startswith("${FIREALARM_API_TOKEN:?")
+    assert ":-" not in yaml.safe_dump(compose).replace("${FRED_API_KEY:-}", "")
     assert env["FIREALARM_HOST"] == "0.0.0.0"  # reachable from the healthcheck and the host
     assert env["FIREALARM_PORT"] == "8787"
     assert "127.0.0.1:8787:8787" in daemon["ports"]
@@ -131,3 +135,16 @@ def test_systemd_unit_restarts_on_failure_and_stops_with_sigterm() -> None:
     assert service["EnvironmentFile"].startswith("/etc/firealarm/")
     assert service["RestartPreventExitStatus"] == "2"
     assert unit["Install"]["WantedBy"] == "multi-user.target"
+
+
+def test_compose_creates_the_app_role_without_superuser_and_a_reader(compose: dict) -> None:
+    db = compose["services"]["db"]
+    script, target, mode = db["volumes"][1].split(":")
+    assert target.startswith("/docker-entrypoint-initdb.d/") and mode == "ro"
+    text = (ROOT / script).read_text()
+    assert "NOSUPERUSER" in text and "OWNER" in text
+    setup = compose["services"]["setup"]
+    command = " ".join(setup["command"])
+    assert 'firealarm --db "$$APP_URL" db upgrade' in command
+    assert "db create-reader firealarm_reader --password-env FIREALARM_READER_PASSWORD" in command
+    assert setup["environment"]["FIREALARM_READER_PASSWORD"].startswith("${FIREALARM_READER_")

@@ -19,13 +19,15 @@ from monitor.store.database import create_db_engine, session_scope
 from monitor.store.models import AlertEvent, Delivery, FetchRun, RuleState
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+TOKEN = "daemon-token-of-at-least-32-characters"
 
 
 def _client(runtime: Runtime, metrics: DaemonMetrics, *, running: bool = True) -> TestClient:
     health = make_health_check(
         runtime.engine, scheduler_running=lambda: running, is_leader=lambda: True
     )
-    return TestClient(create_app(runtime, health_check=health, routers=[metrics.router()]))
+    app = create_app(runtime, health_check=health, routers=[metrics.router()])
+    return TestClient(app, base_url="http://127.0.0.1")
 
 
 def _fake_fetch_run(runtime: Runtime, status: str, rows: int) -> FetchReport:
@@ -40,7 +42,9 @@ def _metrics(runtime: Runtime) -> DaemonMetrics:
     return metrics
 
 
-def test_healthz_reports_each_jobs_last_success(runtime: Runtime) -> None:
+def test_healthz_reports_each_jobs_last_success(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
     metrics = _metrics(runtime)
     runner = JobRunner(
         runtime,
@@ -55,17 +59,19 @@ def test_healthz_reports_each_jobs_last_success(runtime: Runtime) -> None:
         clock=lambda: NOW,
     )
     runner.run("fetch:csv", None, lambda now: None)
-    response = _client(runtime, metrics).get("/healthz")
+    monkeypatch.setenv("FIREALARM_API_TOKEN", TOKEN)
+    client = _client(runtime, metrics)
+    response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok" and body["database"] == "ok"
     assert body["checks"]["scheduler"] == "running" and body["checks"]["leader"] is True
-    assert body["checks"]["jobs"]["fetch:csv"] == {
-        "last_success_at": NOW.isoformat(),
-        "last_status": "ok",
-        "next_run_at": None,
-        "runner": "host:42",
-    }
+    job = {"last_success_at": NOW.isoformat(), "last_status": "ok", "next_run_at": None}
+    # Which host and process ran it only to a caller with the token.
+    assert body["checks"]["jobs"]["fetch:csv"] == job
+    assert "host:42" not in response.text
+    signed = client.get("/healthz", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert signed.json()["checks"]["jobs"]["fetch:csv"] == {**job, "runner": "host:42"}
 
 
 def test_healthz_is_503_when_the_scheduler_stopped(runtime: Runtime) -> None:
@@ -120,12 +126,12 @@ def test_metrics_count_fetch_runs_rows_and_job_times(runtime: Runtime) -> None:
 def test_api_token_guards_everything_but_healthz(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("FIREALARM_API_TOKEN", "s3cret")
+    monkeypatch.setenv("FIREALARM_API_TOKEN", TOKEN)
     client = _client(runtime, _metrics(runtime))
     assert client.get("/healthz").status_code == 200
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer nope"}).status_code == 401
-    ok = client.get("/metrics", headers={"Authorization": "Bearer s3cret"})
+    ok = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert ok.status_code == 200 and "firealarm_database_up" in ok.text
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, make_url, select
 
 from monitor.store.models import AlertEvent, FetchRun, JobRun, Observation
@@ -127,17 +128,24 @@ def test_unusable_port_exits_1(tmp_path: Path, sqlite_url: str) -> None:
         wait_until(lambda: first.proc.poll() is not None, 5, "first exit")
 
 
+@pytest.mark.parametrize("where", ["userinfo", "query"])
 def test_logs_are_json_lines_without_the_database_password(
-    tmp_path: Path, postgres_url: str
+    tmp_path: Path, postgres_url: str, where: str
 ) -> None:
     # The local server trusts connections, so any password works, and must never be logged.
-    url = make_url(postgres_url).set(password="hunter2").render_as_string(hide_password=False)
+    parsed = make_url(postgres_url)
+    if where == "userinfo":
+        parsed = parsed.set(password="hunter2")
+    else:
+        parsed = parsed.update_query_dict({"password": "hunter2"})
+    url = parsed.render_as_string(hide_password=False)
     with DaemonProcess(write_config(tmp_path), url) as daemon:
         started = daemon.wait_for("daemon.started")
         daemon.wait_for("job.end", job="fetch:csv", status="ok")
         assert daemon.stop() == 0
     assert "hunter2" not in "\n".join(daemon.lines)
-    assert started["database"].startswith("postgresql+psycopg://postgres:***@")
+    masked = "postgres:***@" if where == "userinfo" else "?password=***"
+    assert masked in started["database"]
     assert len(daemon.events) == len(daemon.lines)  # every line is one JSON object
     assert {"ts", "level", "logger", "event"} <= set(started)
 

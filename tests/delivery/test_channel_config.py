@@ -53,6 +53,20 @@ def test_webhook_needs_exactly_one_of_url_and_url_env():
         parse_config('[channels.s]\ntype = "webhook"\n')
 
 
+@pytest.mark.parametrize(
+    ("headers", "problem"),
+    [
+        ('{ "X-Team" = "markets\\r\\nX-Evil: 1" }', "holds a line break"),
+        ('{ "X-Team" = "markets\\n" }', "holds a line break"),
+        ('{ "X-Te\\r\\nam" = "markets" }', "is not a valid header name"),
+        ('{ "X Team" = "markets" }', "is not a valid header name"),
+    ],
+)
+def test_line_breaks_in_headers_are_refused_at_load(headers: str, problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        parse_config(WEBHOOK + f"headers = {headers}\n")
+
+
 def test_apprise_and_pagerduty_channels_and_their_limits():
     config = parse_config(
         '[channels.phone]\ntype = "apprise"\nurls_env = "URLS"\n'

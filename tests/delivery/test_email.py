@@ -250,3 +250,26 @@ def _header_lines(raw: bytes, name: bytes) -> list[bytes]:
     start = next(i for i, line in enumerate(head) if line.startswith(name + b":"))
     end = next((i for i in range(start + 1, len(head)) if not head[i][:1].isspace()), len(head))
     return [line.rstrip(b"\r") for line in head[start:end]]
+
+
+def test_a_refusal_with_terminal_escapes_is_stored_and_printed_without_them(
+    smtp, sqlite_engine, clock, capsys
+):
+    from monitor.cli.output import Format, emit
+
+    config = email_config(smtp.port, smtp.security)
+    [delivery_id] = queue_event(sqlite_engine, clock.now, channels=("team",))
+    senders = build_senders(
+        config, client=None, environ=ENV, chart=lambda m: None, ssl_context=smtp.client_context
+    )  # type: ignore[arg-type]  # no webhook channel here
+    hostile = "450 4.2.2 \x1b]0;pwned\x07\x1b[2J\x1b[31mmailbox full\x1b[0m"
+    smtp.mailbox.refuse = {"me@example.com": hostile, "you@example.com": hostile}
+    Dispatcher(config, sqlite_engine, senders).dispatch_due(clock.now)
+    with session_scope(sqlite_engine) as session:
+        delivery = session.get(Delivery, delivery_id)
+    assert delivery.last_status_code == 450
+    assert "mailbox full" in delivery.last_error
+    assert delivery.last_error.isprintable()
+    emit([{"error": "raw \x1b[31mtext\x1b[0m stored earlier"}], ["error"], Format.table)
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed and "stored earlier" in printed

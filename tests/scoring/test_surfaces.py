@@ -34,7 +34,7 @@ def _cli(history: Runtime, capsys: pytest.CaptureFixture[str], *argv: str) -> tu
 
 @pytest.fixture(scope="module")
 def client(history: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(history, api_token="")) as test_client:
+    with TestClient(create_app(history, api_token=""), base_url="http://127.0.0.1") as test_client:
         yield test_client
 
 
@@ -153,7 +153,7 @@ def test_each_backend_scores_what_the_pure_functions_give(
     closes = Closes(days, [60_000 + 100 * n for n in range(DAYS)])
     target = Target.build("BTC-USD", closes, 10, 10.0)
     expected = score("btc_vs_ndx", found, (days[0], days[-1]), target)[0]
-    with TestClient(create_app(runtime)) as api:
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1") as api:
         response = api.get("/api/backtest/score?target=BTC-USD&rule=btc_vs_ndx&horizon=10")
     assert response.json() == [expected]
     # the first dip fires (for = 3); the second starts on day 88 of 90, too late to

@@ -178,7 +178,8 @@ def test_with_a_token_the_browser_signs_in_through_the_form(
 ) -> None:
     monkeypatch.delenv("FIREALARM_CONFIG", raising=False)
     runtime = build_demo(None, tmp_path / "demo.db", now=NOW).runtime
-    with background_server(create_app(runtime, api_token="browser-token")) as url:
+    token = "browser-token-of-at-least-32-characters"
+    with background_server(create_app(runtime, api_token=token)) as url:
         browser.get(url + "/")
         assert browser.current_url == url + "/login"
         token_field = browser.find_element(By.ID, "token")
@@ -186,7 +187,7 @@ def test_with_a_token_the_browser_signs_in_through_the_form(
         token_field.submit()
         assert "That is not the token." in browser.page_source
         token_field = browser.find_element(By.ID, "token")
-        token_field.send_keys("browser-token")
+        token_field.send_keys(token)
         token_field.submit()
         WebDriverWait(browser, 30).until(
             lambda d: d.execute_script("return window.firealarm && window.firealarm.ready")

@@ -23,6 +23,7 @@ test: $(BIN)/.installed
 	bash scripts/test-services
 	$(BIN)/ruff check monitor tests bench migrations
 	$(BIN)/ruff format --check --quiet monitor tests bench migrations
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/.installed

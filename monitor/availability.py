@@ -11,6 +11,8 @@ import calendar as _calendar
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from monitor.config import Instrument
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -70,3 +72,24 @@ def settled_through(instrument: Instrument, latest: date) -> date:
     that bar (or for the input to go stale).
     """
     return available_date(instrument, next_observation_date(instrument, latest)) - timedelta(days=1)
+
+
+def available_dates(instrument: Instrument, days: np.ndarray) -> np.ndarray:
+    """:func:`available_date` of each of ``days`` (``datetime64[D]``), computed on the array."""
+    if instrument.period == "month":
+        ends = (days.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
+    elif instrument.period == "quarter":
+        months = days.astype("datetime64[M]").astype(np.int64)  # 0 is January 1970
+        next_quarter = (months - months % 3 + 3).astype("datetime64[M]")
+        ends = next_quarter.astype("datetime64[D]") - 1
+    else:
+        ends = days
+    return ends + np.timedelta64(instrument.release_lag, "D")
+
+
+def last_closed_day(calendar: str, now: datetime) -> date:
+    """The latest date whose bar is closed at ``now``: every earlier bar is closed too."""
+    day = now.astimezone(UTC).date() + timedelta(days=1)
+    while not is_closed(calendar, day, now):
+        day -= timedelta(days=1)
+    return day

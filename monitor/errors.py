@@ -9,7 +9,8 @@
     ├── DataError                  exit 1, 422: bad input data (a CSV file, a row); nothing written
     ├── SourceError                exit 1, 502: a fetch failed; stored data is untouched
     │   ├── TransientSourceError   retry later (timeouts, 5xx, connection errors)
-    │   │   └── RateLimitedError   retry after ``retry_after`` seconds
+    │   │   ├── RateLimitedError   retry after ``retry_after`` seconds
+    │   │   └── NameResolutionError  the host name did not resolve: retried once at most
     │   └── EmptyResponseError     the source answered with no rows: an error, never "no change"
     ├── StoreError                 exit 1, 503: the database is unreachable, locked, not migrated
     │   └── AlreadyRunningError    another daemon already runs on this SQLite database
@@ -37,10 +38,22 @@ class FirealarmError(Exception):
 
 
 class ConfigError(FirealarmError):
-    """The config file or the command line is wrong; the message names file, key and problem."""
+    """The config file or the command line is wrong; the message names file, key and problem.
+
+    ``problems`` holds each problem as its own line (``firealarm check`` prints them so).
+    """
 
     exit_code = 2
     http_status = 400
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+    @classmethod
+    def of(cls, problems: list[str]) -> ConfigError:
+        """One error for several problems: the message joins them, ``problems`` keeps them."""
+        return cls("; ".join(problems), problems)
 
 
 class ParameterError(ConfigError):
@@ -57,6 +70,15 @@ class NotFoundError(ConfigError):
     """A signal, instrument or rule that the config does not define."""
 
     http_status = 404
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+    @classmethod
+    def of(cls, problems: list[str]) -> ConfigError:
+        """One error for several problems: the message joins them, ``problems`` keeps them."""
+        return cls("; ".join(problems), problems)
 
 
 class DataError(FirealarmError):
@@ -81,6 +103,13 @@ class RateLimitedError(TransientSourceError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class NameResolutionError(TransientSourceError):
+    """DNS could not resolve the source's host: offline, or a name that will not resolve soon.
+
+    Worth one retry (a resolver hiccup), not a full back-off of many seconds.
+    """
 
 
 class EmptyResponseError(SourceError):

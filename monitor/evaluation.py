@@ -94,9 +94,7 @@ def evaluate_alerts(
     states = load_states(session)
     since = _judged_since(config, states)
     judged = judged_through(session, config, since, as_of)
-    series: dict[str, list[tuple[date, float]]] = {}
-    for signal, start in since.items():
-        series |= signal_store.load_series(session, [signal], since=start, until=judged[signal])
+    series = _judged_values(session, since, judged, as_of)
     stored_stage = _stored_stage(session, config, judged, as_of)
     result = evaluate_rules(config, series, states, stored_stage=stored_stage)
     if config.stage.stages:
@@ -127,6 +125,30 @@ def _judged_since(config: Config, states: Mapping[str, AlertState]) -> dict[str,
         earlier = since.get(rule.signal, last)
         since[rule.signal] = None if last is None or earlier is None else min(last, earlier)
     return since
+
+
+def _judged_values(
+    session: Session,
+    since: Mapping[str, date | None],
+    judged: Mapping[str, date],
+    as_of: date,
+) -> dict[str, list[tuple[date, float]]]:
+    """Each signal's values in (since, judged]: one query for all, each cut to its own range."""
+    starts = list(since.values())
+    loaded = signal_store.load_series(
+        session,
+        list(since),
+        since=None if None in starts else min(s for s in starts if s is not None),
+        until=max(judged.values(), default=as_of),
+    )
+    return {
+        signal: [
+            (d, v)
+            for d, v in loaded[signal]
+            if (start is None or d > start) and d <= judged[signal]
+        ]
+        for signal, start in since.items()
+    }
 
 
 def _stored_stage(

@@ -28,6 +28,9 @@ POSTGRES_ADMIN_URL = os.environ.get(
 # or load and evaluate the whole bundled history: seconds each on a quiet machine.
 SLOW = (
     "tests/web/test_dashboard.py",
+    "tests/web/test_first_start.py",
+    "tests/daemon/test_first_start.py",
+    "tests/cli/test_lazy.py",
     "tests/daemon/test_process.py",
     "tests/daemon/test_replicas.py",
     "tests/daemon/test_outage.py",

@@ -16,7 +16,7 @@ ROOT = Path(monitor.__file__).parent
 
 # Bottom to top; parts on one layer do not import each other.
 LAYERS = [
-    {"errors", "defaults", "sanitize"},  # defaults: the packaged config file, no code
+    {"errors", "defaults", "sanitize", "version"},  # defaults: the packaged config file, no code
     {"store", "config"},
     {"runtime", "availability", "bundled"},
     {"sources"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -132,7 +133,7 @@ def test_rate_limit_is_retried_after_the_requested_delay(runtime: Runtime, data_
 
 def test_retries_exhausted_records_a_failed_run(runtime: Runtime) -> None:
     def down(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("[Errno -2] Name or service not known")
+        raise httpx.ConnectError("[Errno 111] Connection refused")
 
     fake = FakeFred({}, responder=down)
     (report,) = ingest.fetch(
@@ -147,6 +148,35 @@ def test_retries_exhausted_records_a_failed_run(runtime: Runtime) -> None:
     assert len(fake.requests) == runtime.config.fetch.retries + 1
     with session_scope(runtime.engine) as session:
         assert session.scalar(select(func.count()).select_from(Observation)) == 0
+
+
+def _unresolvable(request: httpx.Request) -> httpx.Response:
+    try:
+        raise socket.gaierror(-2, "Name or service not known")
+    except socket.gaierror as exc:  # how httpx raises it: from the resolver's error
+        raise httpx.ConnectError(str(exc), request=request) from exc
+
+
+def test_a_host_that_does_not_resolve_is_tried_twice_not_four_times(runtime: Runtime) -> None:
+    fake, slept = FakeFred({}, responder=_unresolvable), []
+    sources = {"fred": FredSource(fake.client())}
+    (report,) = ingest.fetch(
+        runtime.config, runtime.engine, sources, only=["WALCL"], now=NOW, sleep=slept.append
+    )
+    assert runtime.config.fetch.retries == 3
+    assert report.status == "failed" and "Name or service not known" in (report.error or "")
+    assert len(fake.requests) == 2 and len(slept) == 1
+
+
+def test_yahoo_reporting_an_unresolvable_host_is_tried_twice(runtime: Runtime) -> None:
+    message = "Failed to get ticker 'IGV' reason: Could not resolve host: query2.finance.yahoo.com"
+    fake = FakeYahoo({}, errors={"IGV": message})
+    sources = {"yahoo": YahooSource(download=fake.download)}
+    (report,) = ingest.fetch(
+        runtime.config, runtime.engine, sources, only=["IGV"], now=NOW, sleep=lambda s: None
+    )
+    assert report.status == "failed" and "did not resolve" in (report.error or "")
+    assert len(fake.calls) == 2
 
 
 class _BadRows:

@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.api import routes, scenario, schemas, score
+from monitor.api import freshness, routes, scenario, schemas, score
 from monitor.api.auth import TOKEN_ENV, BearerAuth
 from monitor.api.cache import ResponseCache
 from monitor.api.errors import install_error_handlers
@@ -74,6 +74,7 @@ def create_app(
     app.state.response_cache = ResponseCache()
     install_error_handlers(app)
     app.include_router(routes.router)
+    app.include_router(freshness.router)
     app.include_router(scenario.router)
     app.include_router(score.router)
     for router in routers:

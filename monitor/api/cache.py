@@ -163,9 +163,10 @@ async def cached_response(
     found = cache.recent(key)
     if found is None:
         engine = request.app.state.engine
-        found = await run_in_threadpool(_check_or_build, engine, cache, key, version_of, build)
-        if isinstance(found, Response):
-            return found
+        checked = await run_in_threadpool(_check_or_build, engine, cache, key, version_of, build)
+        if isinstance(checked, Response):
+            return checked
+        found = checked
     headers = {
         **dict(found.headers),
         "ETag": found.etag,

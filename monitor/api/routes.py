@@ -28,6 +28,8 @@ from monitor.queries.signals import (
     require_signal,
     signal_history,
 )
+from monitor.signals.freshness import instruments_of
+from monitor.signals.units import axis_label
 from monitor.store.database import session_scope
 
 router = APIRouter(prefix="/api")
@@ -114,8 +116,10 @@ def signal_detail(db: Db, cfg: Cfg, signal_id: SignalId) -> Response:
     detail: dict[str, Any] = {
         "id": signal_id,
         "kind": found.kind if found else "stage",
+        "unit": axis_label(cfg, signal_id),
         "inputs": found.inputs if found else [],
         "instruments": [i for i in found.inputs if i in symbols] if found else [],
+        "depends_on": instruments_of(cfg, signal_id) if found else [],
         "window": found.window if found else None,
         "description": found.description if found else _stage_description(cfg),
         "rules": [

@@ -58,6 +58,25 @@ class RuleRow(BaseModel):
     summary: str
 
 
+class FreshnessRow(BaseModel):
+    symbol: str
+    source: str
+    latest_available: date | None
+    age_days: int | None
+    limit_days: int
+    stale: bool
+    watched: bool
+
+
+class SourceRow(BaseModel):
+    source: str
+    started_at: datetime
+    status: str
+    rows: int
+    error: str | None
+    hint: str | None
+
+
 class PeriodRow(BaseModel):
     start: date
     end: date
@@ -66,8 +85,10 @@ class PeriodRow(BaseModel):
 class SignalDetail(BaseModel):
     id: str
     kind: str
+    unit: str
     inputs: list[str]
     instruments: list[str]
+    depends_on: list[str]
     window: int | None
     description: str
     rules: list[RuleRow]
@@ -87,6 +108,7 @@ class OpenAlertRow(BaseModel):
     value: float | None
     threshold: float | None
     severity: str | None
+    labels: dict[str, str]
     summary: str
     silenced: str = Field(description="the id of the silence holding it, or empty")
     acknowledged: str = Field(description="the acknowledgement's comment (author), or empty")

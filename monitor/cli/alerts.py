@@ -53,7 +53,8 @@ def run_backtest(
     since: SinceOption = None,
     until: UntilOption = None,
     rule: Annotated[
-        list[str] | None, typer.Option("--rule", help="Only this rule (repeatable).")
+        list[str] | None,
+        typer.Option("--rule", metavar="NAME", help="Only this rule (repeatable)."),
     ] = None,
     notifications: Annotated[
         bool,

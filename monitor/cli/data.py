@@ -15,6 +15,7 @@ from monitor.cli.output import Format, emit
 from monitor.cli.reader import create_reader_command
 from monitor.cli.state import state
 from monitor.config import default_config_text, load_config, with_database_url
+from monitor.config.discovery import choose_config
 from monitor.errors import ConfigError
 from monitor.ingest import fetch as ingest
 from monitor.queries.prices import PRICE_COLUMNS, prices
@@ -58,7 +59,21 @@ def init(
     engine = create_db_engine(config.database.url)
     upgrade(engine)
     engine.dispose()
-    err.print(f"wrote {path}; database ready at {redact_url(config.database.url)}")
+    err.print(f"wrote {path.absolute()}", soft_wrap=True)
+    err.print(f"database ready at {redact_url(config.database.url)}", soft_wrap=True)
+    err.print(will_it_be_read(path), soft_wrap=True)
+
+
+def will_it_be_read(path: Path) -> str:
+    """Whether commands run here without --config read ``path``, and if not, how to make them."""
+    chosen = choose_config(None)
+    if chosen.path is not None and chosen.path.resolve() == path.resolve():
+        return f"firealarm commands run here read it ({chosen.found_by})"
+    instead = f"they read {chosen.describe()}" if chosen.path else "they use the packaged defaults"
+    return (
+        f"commands run here without --config do not read it ({instead}): "
+        f"use --config {path} or FIREALARM_CONFIG={path}"
+    )
 
 
 def _without_password(url: str, path: Path) -> str:
@@ -152,7 +167,11 @@ def import_files(
     files: Annotated[
         list[Path],
         typer.Argument(
-            exists=True, dir_okay=False, readable=True, help="CSV files (Yahoo or FRED layout)."
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            metavar="FILE",
+            help="CSV files (Yahoo or FRED layout).",
         ),
     ],
     symbol: Annotated[

@@ -19,6 +19,7 @@ from monitor.delivery.dispatcher import dispatch_due
 from monitor.delivery.replay import RESOLVE_AFTER, notify_test, requeue
 from monitor.errors import ConfigError
 from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries, delivery_exists
+from monitor.runtime import Runtime
 from monitor.store.database import session_scope
 
 err = Console(stderr=True)
@@ -111,7 +112,7 @@ def redeliver(
 
 def notify_test_command(
     ctx: typer.Context,
-    channel: Annotated[str, typer.Argument(help=r"Channel name from \[channels.*] in the config.")],
+    channel: Annotated[str, typer.Argument(help="Channel name from [channels.*] in the config.")],
     resolve_after: Annotated[
         float,
         typer.Option(
@@ -126,22 +127,29 @@ def notify_test_command(
     """
     runtime = state(ctx).runtime()
     try:
-        with httpx.Client() as client:
-            results = notify_test(
-                runtime,
-                channel,
-                client,
-                clock=lambda: datetime.now(UTC),
-                sleep=time.sleep,
-                resolve_after=resolve_after,
-            )
+        sent = probe_channel(runtime, channel, resolve_after)
     finally:
         runtime.close()
+    if not sent:
+        raise typer.Exit(1)
+
+
+def probe_channel(runtime: Runtime, channel: str, resolve_after: float = RESOLVE_AFTER) -> bool:
+    """Send a test alert through ``channel`` as notify-test does, one line per delivery on
+    stderr; whether every one was sent."""
+    with httpx.Client() as client:
+        results = notify_test(
+            runtime,
+            channel,
+            client,
+            clock=lambda: datetime.now(UTC),
+            sleep=time.sleep,
+            resolve_after=resolve_after,
+        )
     for result in results:
         what = "" if result.state == "test" else "resolve "
         code = f" {result.status_code}" if result.status_code is not None else ""
         took = f" in {result.duration_ms:.0f} ms" if result.duration_ms is not None else ""
         line = f"{channel}: {what}{result.status}{code}{took} (id {result.delivery_id})"
         err.print(line if result.ok else f"{line}: {result.error or 'not sent yet'}")
-    if not all(result.ok for result in results):
-        raise typer.Exit(1)
+    return all(result.ok for result in results)

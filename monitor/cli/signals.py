@@ -1,8 +1,7 @@
-"""Commands over signals: evaluate, signals, history, and the credit-loss scenario."""
+"""Commands that read signals: signals, history, and the credit-loss scenario."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -15,11 +14,9 @@ from monitor.cli.options import (
     SinceOption,
     UntilOption,
     check_range,
-    day_option,
 )
 from monitor.cli.output import Format, emit, new_table, print_table
 from monitor.cli.state import state
-from monitor.evaluation import evaluate as run_evaluation
 from monitor.queries.signals import (
     HISTORY_COLUMNS,
     SIGNAL_COLUMNS,
@@ -33,44 +30,9 @@ err = Console(stderr=True)
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
-    app.command("evaluate")(evaluate)
     app.command("signals")(list_signals)
     app.command("history")(history)
     app.command("scenario")(scenario)
-
-
-def evaluate(
-    ctx: typer.Context,
-    as_of: Annotated[
-        date | None,
-        day_option("--as-of", "Use only data available by this date (default: today, UTC)."),
-    ] = None,
-    full: Annotated[
-        bool,
-        typer.Option(
-            "--full", help="Recompute all history (new data and config edits need no --full)."
-        ),
-    ] = False,
-) -> None:
-    """Compute every signal from the stored observations, then evaluate the alert rules.
-
-    Only dates that can have changed are recomputed unless --full is given.
-
-    Example: firealarm evaluate --as-of 2025-03-31
-    """
-    runtime = state(ctx).runtime()
-    try:
-        report = run_evaluation(runtime, as_of=as_of, full=full)
-    finally:
-        runtime.close()
-    for item in report.signals:
-        span = "all history" if item.since is None else f"from {item.since}"
-        err.print(
-            f"{item.signal}: {span}, {item.written} written, {item.deleted} removed, "
-            f"latest {item.latest or '-'}"
-        )
-    alerts = report.alerts
-    err.print(f"alerts: {alerts.events} transitions, {alerts.deliveries} deliveries queued")
 
 
 def list_signals(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:

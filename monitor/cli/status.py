@@ -56,13 +56,17 @@ def status(
         ),
     ] = ReportFormat.table,
 ) -> None:
-    """One screen: last fetch per source, each signal's latest value and rule state, open
-    alerts, queued and dead deliveries, and the daemon's jobs (last run, next run, runner).
+    """One screen: the config read, fetches, signals, open alerts, deliveries and daemon jobs.
+
+    That is: which config file was read and why, the last fetch per source, each signal's latest
+    value and rule state, open alerts, queued and dead deliveries, and the daemon's jobs (last
+    run, next run, runner).
 
     Example: firealarm status --format json
     """
     with state(ctx).reading() as (config, session):
         report = {
+            "config": config.found_by or config.source,
             "sources": latest_fetch_runs(session),
             "signals": _signal_rows(config, session),
             "alerts": open_alerts(session, now=datetime.now(UTC)),
@@ -85,6 +89,7 @@ def _signal_rows(config: Config, session: Session) -> list[dict[str, Any]]:
 
 def _print_status(report: dict[str, Any]) -> None:
     console = stdout_console()
+    console.print(f"config: {escape(report['config'])}", soft_wrap=True)
     sources = new_table(
         ("source", "started_at", "status", "rows", "error"), title="last fetch per source"
     )

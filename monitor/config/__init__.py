@@ -1,8 +1,9 @@
 """The TOML config file (DESIGN.md section 7), parsed once into typed, frozen models.
 
-A file given with ``--config`` (or ``FIREALARM_CONFIG``) replaces the packaged defaults as a
-whole. ``FIREALARM_DATABASE_URL`` overrides ``[database].url``. Secrets never live here: channels
-name the environment variables that hold them (``secret_env``, ``password_env``...).
+A file given with ``--config`` (or ``FIREALARM_CONFIG``), or else found where
+:mod:`monitor.config.discovery` looks, replaces the packaged defaults as a whole.
+``FIREALARM_DATABASE_URL`` overrides ``[database].url``. Secrets never live here: channels name
+the environment variables that hold them (``secret_env``, ``password_env``...).
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ from pydantic import (
     model_validator,
 )
 
+from monitor.config.discovery import PACKAGED, ConfigChoice, choose_config
 from monitor.config.templates import check_summary
 from monitor.errors import ConfigError, NotFoundError
 
 DEFAULT_CONFIG_RESOURCE = "firealarm.toml"
 DATABASE_URL_ENV = "FIREALARM_DATABASE_URL"
-CONFIG_PATH_ENV = "FIREALARM_CONFIG"
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -78,16 +79,6 @@ def _wait(value: object) -> timedelta:
 Wait = Annotated[timedelta, BeforeValidator(_wait)]
 
 
-def _check_cron(expression: str) -> str:
-    from apscheduler.triggers.cron import CronTrigger
-
-    try:
-        CronTrigger.from_crontab(expression, timezone="UTC")
-    except ValueError as exc:
-        raise ValueError(f"bad cron expression {expression!r}: {exc}") from exc
-    return expression
-
-
 def _check_timezone(name: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -108,7 +99,6 @@ def _iso_date(value: object) -> str:
         raise ValueError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
 
 
-Cron = Annotated[str, BeforeValidator(_check_cron)]
 TimeZoneName = Annotated[str, BeforeValidator(_check_timezone)]
 IsoDate = Annotated[str, BeforeValidator(_iso_date)]
 
@@ -488,10 +478,12 @@ Channel = Annotated[
 
 
 class ScheduleConfig(_Model):
-    yahoo: Cron = "30 16 * * mon-fri"
-    btc: Cron = "5 0 * * *"
+    # Cron expressions are checked where they are scheduled (monitor.daemon.schedule, by `run`
+    # and `check`), so the commands that only read never import APScheduler.
+    yahoo: str = "30 16 * * mon-fri"
+    btc: str = "5 0 * * *"
     btc_timezone: TimeZoneName = "UTC"
-    fred: Cron = "0 18 * * *"
+    fred: str = "0 18 * * *"
     timezone: TimeZoneName = "America/New_York"
     dispatch_seconds: float = Field(5.0, gt=0, le=86400)
     misfire_grace: Interval = timedelta(hours=12)
@@ -515,7 +507,8 @@ class ServerConfig(_Model):
 class Config(_Model):
     """The whole configuration; build it with :func:`load_config`."""
 
-    source: str = Field("<packaged defaults>", exclude=True)
+    source: str = Field(PACKAGED, exclude=True)
+    found_by: str = Field("", exclude=True, description="which file was read, and why")
     database: DatabaseConfig = DatabaseConfig()
     fetch: FetchConfig = FetchConfig()
     instruments: list[Instrument] = Field(default_factory=list)
@@ -680,31 +673,44 @@ def with_database_url(text: str, url: str) -> str:
 
 
 def load_config(path: str | Path | None = None, *, database_url: str | None = None) -> Config:
-    """Read the config at ``path`` (else ``$FIREALARM_CONFIG``, else the packaged defaults).
+    """Read the config at ``path``, else the one :func:`~monitor.config.discovery.choose_config`
+    finds (``$FIREALARM_CONFIG``, ``./firealarm.toml``, the user's, ``/etc/firealarm``), else
+    the packaged defaults.
 
     ``database_url`` (the ``--db`` option) wins over ``$FIREALARM_DATABASE_URL``, which wins over
-    ``[database].url``. Any problem raises :class:`ConfigError` naming the file and key.
+    ``[database].url``; a relative SQLite path written in a file is relative to that file's
+    folder. Any problem raises :class:`ConfigError` naming the file and key.
     """
-    path = path or os.environ.get(CONFIG_PATH_ENV) or None
-    if path is None:
-        source, text = "<packaged defaults>", default_config_text()
-    else:
-        source = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"{source}: config file not found") from None
-        except OSError as exc:
-            raise ConfigError(f"{source}: cannot read config file: {exc.strerror}") from exc
-        except UnicodeDecodeError as exc:
-            raise ConfigError(
-                f"{source}: not UTF-8 text (byte {exc.start}: {exc.object[exc.start]:#04x})"
-            ) from None
-    return parse_config(text, source=source, database_url=database_url)
+    choice = choose_config(path)
+    if choice.path is None:
+        text = default_config_text()
+        return parse_config(text, source=PACKAGED, database_url=database_url, found_by=choice)
+    source = str(choice.path)
+    try:
+        text = choice.path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{source}: config file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot read config file: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{source}: not UTF-8 text (byte {exc.start}: {exc.object[exc.start]:#04x})"
+        ) from None
+    return parse_config(text, source=source, database_url=database_url, found_by=choice)
 
 
-def parse_config(text: str, *, source: str = "<string>", database_url: str | None = None) -> Config:
-    """Parse TOML text into a :class:`Config`, applying the database URL overrides."""
+def parse_config(
+    text: str,
+    *,
+    source: str = "<string>",
+    database_url: str | None = None,
+    found_by: ConfigChoice | None = None,
+) -> Config:
+    """Parse TOML text into a :class:`Config`, applying the database URL overrides.
+
+    ``found_by`` is how the file was chosen; a relative SQLite path in it is made relative to
+    its folder.
+    """
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -714,13 +720,29 @@ def parse_config(text: str, *, source: str = "<string>", database_url: str | Non
     url = database_url or os.environ.get(DATABASE_URL_ENV)
     if url:
         data.setdefault("database", {})["url"] = url
+    elif found_by is not None and found_by.path is not None:
+        database = data.get("database")
+        if isinstance(database, dict) and isinstance(database.get("url"), str):
+            database["url"] = sqlite_beside(database["url"], found_by.path.parent)
+    found = found_by.describe() if found_by else source
     try:
-        return Config.model_validate({**data, "source": source})
+        return Config.model_validate({**data, "source": source, "found_by": found})
     except ValidationError as exc:
-        raise ConfigError(_describe(source, exc, data)) from None
+        raise ConfigError.of(_describe(source, exc, data)) from None
 
 
-def _describe(source: str, exc: ValidationError, data: dict[str, Any]) -> str:
+def sqlite_beside(url: str, folder: Path) -> str:
+    """``url`` with a relative SQLite path made relative to ``folder``; other URLs unchanged."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return url
+    path, _, query = url[len(prefix) :].partition("?")
+    if not path or path == ":memory:" or path.startswith("file:") or Path(path).is_absolute():
+        return url
+    return prefix + str((folder / path).absolute()) + (f"?{query}" if query else "")
+
+
+def _describe(source: str, exc: ValidationError, data: dict[str, Any]) -> list[str]:
     problems = []
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
@@ -728,8 +750,10 @@ def _describe(source: str, exc: ValidationError, data: dict[str, Any]) -> str:
         if error["type"] == "extra_forbidden":
             message = "unknown key"
         rule = _rule_name(error["loc"], data)
-        problems.append(f"{key}: {message}" + ("" if rule in message else f" (rule {rule})"))
-    return f"{source}: " + "; ".join(problems)
+        problems.append(
+            f"{source}: {key}: {message}" + ("" if rule in message else f" (rule {rule})")
+        )
+    return problems
 
 
 def _rule_name(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:

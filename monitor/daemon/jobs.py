@@ -29,6 +29,7 @@ from monitor.delivery.dispatcher import dispatch_due
 from monitor.errors import FirealarmError, JobFailed, SourceError, StoreError
 from monitor.evaluation import evaluate as run_pipeline
 from monitor.ingest.fetch import FetchReport, fetch_source
+from monitor.ingest.seed import load_bundled_if_empty
 from monitor.notify.release import release_ended
 from monitor.runtime import Runtime
 from monitor.sources import build_sources
@@ -46,11 +47,13 @@ StepFunction = Callable[[Runtime, datetime], dict[str, object]]
 
 @dataclass(frozen=True)
 class JobFunctions:
-    """The work behind the jobs: fetch a group of instruments, evaluate, dispatch deliveries."""
+    """The work behind the jobs: fetch a group of instruments, evaluate, dispatch deliveries;
+    on a first start, load the bundled history (None: never)."""
 
     fetch: FetchFunction
     evaluate: StepFunction
     dispatch: StepFunction
+    load_bundled: StepFunction | None = None
 
 
 def default_functions(
@@ -88,7 +91,13 @@ def default_functions(
         chart = alert_chart_renderer(rt.config, rt.engine)
         return dict(dispatch_due(rt, now=now, chart=chart).counts)
 
-    return JobFunctions(fetch=fetch, evaluate=evaluate, dispatch=dispatch)
+    def load_bundled(rt: Runtime, now: datetime) -> dict[str, object]:
+        report = load_bundled_if_empty(rt.config, rt.engine, now=now)
+        return {"files": report.files, "rows": report.rows} if report.files else {}
+
+    return JobFunctions(
+        fetch=fetch, evaluate=evaluate, dispatch=dispatch, load_bundled=load_bundled
+    )
 
 
 def log_transitions(engine: Engine, recorded_at: datetime, limit: int = 200) -> None:
@@ -150,6 +159,23 @@ class JobRunner:
         self.run(job.name, job.trigger, lambda now: self._fetch(job, now))
         with self._evaluate_lock:
             self.run("evaluate", None, self._evaluate)
+
+    def load_bundled(self) -> None:
+        """On a first start (no observation stored), load the bundled history and evaluate it,
+        so there is something to show before the first fetch ends, or when it fails."""
+        load = self._functions.load_bundled
+        if load is None or not self._is_leader():
+            return
+        loaded: dict[str, object] = {}
+
+        def work(now: datetime) -> dict[str, object]:
+            loaded.update(load(self._runtime, now))
+            return loaded
+
+        self.run("load_bundled", None, work)
+        if loaded:
+            with self._evaluate_lock:
+                self.run("evaluate", None, self._evaluate)
 
     def dispatch(self, trigger: BaseTrigger) -> None:
         """Send due deliveries (every replica)."""

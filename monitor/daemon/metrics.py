@@ -7,11 +7,18 @@ last successes) are read from the database at scrape time; durations measured in
 
 from __future__ import annotations
 
+import platform
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Histogram,
+    Info,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
@@ -19,6 +26,7 @@ from sqlalchemy import Engine, func, select
 from monitor.errors import StoreError
 from monitor.store.database import session_scope
 from monitor.store.models import AlertEvent, Delivery, FetchRun, JobRun, RuleState
+from monitor.version import __version__
 
 
 class DatabaseCollector(Collector):
@@ -107,6 +115,8 @@ class DaemonMetrics:
             "Time to compute signals, evaluate rules and queue deliveries",
             registry=self.registry,
         )
+        build = Info("firealarm_build", "The running firealarm", registry=self.registry)
+        build.info({"version": __version__, "python": platform.python_version()})
 
     def watch_database(self, engine: Engine) -> None:
         """Add the database-backed counts to the registry."""

@@ -15,6 +15,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.config import Config, Instrument, ScheduleConfig
+from monitor.errors import ConfigError
 
 # Interval triggers start from a fixed epoch so replicas agree on fire times.
 _INTERVAL_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -50,8 +51,27 @@ def trigger_for(group: str, schedule: ScheduleConfig) -> BaseTrigger:
     return CronTrigger.from_crontab(cron, timezone=schedule.timezone)
 
 
+def schedule_problems(config: Config) -> list[str]:
+    """Each cron expression of ``[schedule]`` that APScheduler refuses, as one line."""
+    schedule, problems = config.schedule, []
+    for key, zone in (("yahoo", "timezone"), ("btc", "btc_timezone"), ("fred", "timezone")):
+        expression = getattr(schedule, key)
+        try:
+            CronTrigger.from_crontab(expression, timezone=getattr(schedule, zone))
+        except ValueError as exc:
+            problems.append(
+                f"{config.source}: schedule.{key}: bad cron expression {expression!r}: {exc}"
+            )
+    return problems
+
+
 def fetch_jobs(config: Config) -> list[FetchJob]:
-    """One job per group that has instruments, in :data:`GROUPS` order."""
+    """One job per group that has instruments, in :data:`GROUPS` order.
+
+    A cron expression APScheduler cannot parse is a :class:`ConfigError` naming its key.
+    """
+    if problems := schedule_problems(config):
+        raise ConfigError.of(problems)
     members: dict[str, list[Instrument]] = {}
     for instrument in config.instruments:
         members.setdefault(group_of(instrument), []).append(instrument)

@@ -106,6 +106,7 @@ class Daemon:
                 "host": self.host,
                 "port": self.port,
                 "database": redact_url(engine.url.render_as_string(hide_password=False)),
+                "config": self.runtime.config.found_by or self.runtime.config.source,
                 "jobs": [job.name for job in self._jobs] + ["dispatch"],
                 "runner": runner_name(),
             },
@@ -138,7 +139,9 @@ class Daemon:
         self._leader = leader
 
     def _catch_up(self) -> None:
-        """Run once now each fetch job that missed a fire time since its last success."""
+        """Load the bundled history into an empty database, then run once now each fetch job
+        that missed a fire time since its last success (so fetches land on that history)."""
+        self.runner.load_bundled()
         now = self._clock()
         try:
             with session_scope(self.runtime.engine) as session:

@@ -13,29 +13,28 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from monitor.availability import available_date, is_closed
 from monitor.config import Config, Instrument
 from monitor.errors import DataError, EmptyResponseError, ParameterError, SourceError
 from monitor.ingest import rescale
 from monitor.ingest.retry import with_retries
+from monitor.ingest.validate import ROW_COLUMNS, VALUE_COLUMNS, Validated, no_rows, validate
 from monitor.sources.base import Source
-from monitor.sources.csvfile import read_csv_file
+from monitor.sources.csvfile import CsvFile
 from monitor.store import changes
+from monitor.store.bulk import upsert_frame
 from monitor.store.database import session_scope
-from monitor.store.models import FetchRun, Observation, RejectedRow
-from monitor.store.upsert import upsert
+from monitor.store.models import FetchRun, Observation, RejectedRow, table_of
 
 log = logging.getLogger(__name__)
-_VALUE_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume")
 
 
 @dataclass
@@ -52,88 +51,49 @@ class FetchReport:
     rescaled: list[str] = field(default_factory=list)  # history downloaded again whole
 
 
-@dataclass
-class Validated:
-    """Rows ready to store, and the rows refused with their reasons."""
-
-    rows: list[dict[str, object]] = field(default_factory=list)
-    rejected: list[tuple[str, str | None, str]] = field(default_factory=list)  # symbol, date, why
-    unfinished: int = 0  # bars not closed yet: they come again once closed
-
-
-def validate(frame: pd.DataFrame, instruments: dict[str, Instrument], now: datetime) -> Validated:
-    """Split a normalised source frame into storable rows and rejected ones.
-
-    Bars not closed at ``now`` are dropped and counted (they will come again once closed); rows
-    with no value at all are absent observations; anything else malformed is rejected with a
-    reason.
-    """
-    result = Validated()
-    frame = frame[frame[list(_VALUE_COLUMNS)].notna().any(axis=1)]
-    duplicated = frame.duplicated(subset=["symbol", "date"], keep=False)
-    for record, is_duplicate in zip(frame.to_dict("records"), duplicated, strict=True):
-        symbol, day = str(record["symbol"]), record["date"]
-        instrument = instruments[symbol]
-        reason = _problem(record, is_duplicate, positive=instrument.is_price)
-        if reason:
-            result.rejected.append((symbol, None if day is None else str(day), reason))
-            continue
-        if not is_closed(instrument.calendar, day, now):
-            result.unfinished += 1
-            continue
-        result.rows.append(_row(record, instrument, day, now))
-    return result
-
-
-def _problem(record: dict[str, object], is_duplicate: bool, *, positive: bool) -> str | None:
-    if not isinstance(record["date"], date):
-        return f"unparseable date {record['date']!r}"
-    if is_duplicate:
-        return "duplicate date in one batch"
-    for column in _VALUE_COLUMNS:
-        value = record[column]
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            if column == "close":
-                return "missing close"
-            continue
-        if not isinstance(value, int | float) or not math.isfinite(value):
-            return f"{column} is not a number: {value!r}"
-        if positive and column != "volume" and value <= 0:
-            return f"non-positive {column}: {value}"
-        if column == "volume" and value < 0:
-            return f"negative volume: {value}"
-    return None
-
-
-def _row(record: dict[str, object], instrument: Instrument, day: date, fetched_at: datetime):
-    values = {c: _none_if_nan(record[c]) for c in _VALUE_COLUMNS}
-    return {
-        "symbol": instrument.symbol,
-        "date": day,
-        "available_date": available_date(instrument, day),
-        **values,
-        "source": instrument.source,
-        "fetched_at": fetched_at,
-    }
-
-
-def _none_if_nan(value: object) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return float(value)  # type: ignore[arg-type]
+def observation_rows(rows: pd.DataFrame | Sequence[Mapping[str, object]]) -> pd.DataFrame:
+    """``rows`` (a frame, or dicts as :func:`store_observations` took them) as row columns."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    if frame.empty:
+        return no_rows()
+    frame = frame[list(ROW_COLUMNS)]
+    if not all(pd.api.types.is_datetime64_dtype(frame[c]) for c in ("date", "available_date")):
+        frame = frame.assign(
+            date=pd.to_datetime(frame["date"]),
+            available_date=pd.to_datetime(frame["available_date"]),
+        )
+    return frame
 
 
 def store_observations(
-    session: Session, rows: Sequence[dict[str, object]], *, now: datetime | None = None
+    session: Session,
+    rows: pd.DataFrame | Sequence[Mapping[str, object]],
+    *,
+    now: datetime | None = None,
 ) -> int:
     """Upsert observation rows keyed by (symbol, date), recording what changed as pending.
 
     The pending changes (:mod:`monitor.store.changes`) tell the next evaluation which signals to
-    recompute from which date, in the same transaction as the rows.
+    recompute from which date, in the same transaction as the rows. ``fetched_at`` is ``now``.
     """
-    changed = changes.earliest_changes(session, rows)
-    written = upsert(session, Observation, rows, key=("symbol", "date"))
-    changes.record(session, changed, now or datetime.now(UTC))
+    return store_batches(session, [observation_rows(rows)], now=now or datetime.now(UTC))
+
+
+def store_batches(session: Session, batches: Iterable[pd.DataFrame], *, now: datetime) -> int:
+    """:func:`store_observations` of each batch in turn, with one pending change per symbol."""
+    earliest: dict[str, date] = {}
+    written = 0
+    for batch in batches:
+        for symbol, day in changes.earliest_changes(session, batch).items():
+            earliest[symbol] = min(day, earliest.get(symbol, day))
+        written += upsert_frame(
+            session.connection(),
+            table_of(Observation),
+            batch,
+            key=("symbol", "date"),
+            constants={"fetched_at": now},
+        )
+    changes.record(session, earliest, now)
     return written
 
 
@@ -149,7 +109,7 @@ def last_dates(session: Session, symbols: Iterable[str]) -> dict[str, date]:
 
 def fetch(
     config: Config,
-    engine,
+    engine: Engine,
     sources: dict[str, Source],
     *,
     since: date | None = None,
@@ -182,7 +142,7 @@ def fetch(
 
 def fetch_source(
     config: Config,
-    engine,
+    engine: Engine,
     source: Source,
     instruments: Sequence[Instrument],
     *,
@@ -252,7 +212,7 @@ def _download(
 
 def _redownload(
     config: Config,
-    engine,
+    engine: Engine,
     source: Source,
     instruments: Sequence[Instrument],
     start: date,
@@ -279,16 +239,17 @@ def _redownload(
         raise EmptyResponseError(f"{source.name}: no history for {', '.join(missing)}")
     again = validate(frame, {i.symbol: i for i in instruments}, now)
     kept = _without(validated, symbols)
-    return Validated(kept.rows + again.rows, kept.rejected + again.rejected)
+    rows = pd.concat([kept.rows, again.rows], ignore_index=True)
+    return Validated(rows, kept.rejected + again.rejected)
 
 
 def _without(validated: Validated, symbols: Sequence[str]) -> Validated:
     """``validated`` less the rows of ``symbols``."""
-    rows = [row for row in validated.rows if row["symbol"] not in symbols]
+    rows = validated.rows[~validated.rows["symbol"].isin(list(symbols))]
     return Validated(rows, validated.rejected, validated.unfinished)
 
 
-def _incremental_start(config: Config, engine, symbols: Sequence[str]) -> date:
+def _incremental_start(config: Config, engine: Engine, symbols: Sequence[str]) -> date:
     with session_scope(engine) as session:
         latest = last_dates(session, symbols)
     backfill = date.fromisoformat(config.fetch.backfill_start)
@@ -297,7 +258,7 @@ def _incremental_start(config: Config, engine, symbols: Sequence[str]) -> date:
     return min(latest.values()) - timedelta(days=config.fetch.revision_days)
 
 
-def _start_run(engine, source: str, symbols: Sequence[str], now: datetime) -> int:
+def _start_run(engine: Engine, source: str, symbols: Sequence[str], now: datetime) -> int:
     with session_scope(engine) as session:
         run = FetchRun(
             source=source,
@@ -312,7 +273,7 @@ def _start_run(engine, source: str, symbols: Sequence[str], now: datetime) -> in
         return run.id
 
 
-def _finish_run(engine, report: FetchReport) -> None:
+def _finish_run(engine: Engine, report: FetchReport) -> None:
     with session_scope(engine) as session:
         run = session.get(FetchRun, report.run_id)
         assert run is not None
@@ -320,7 +281,9 @@ def _finish_run(engine, report: FetchReport) -> None:
         run.error, run.finished_at = report.error, datetime.now(UTC)
 
 
-def _record_rejected(session: Session, run_id: int, rejected) -> int:
+def _record_rejected(
+    session: Session, run_id: int, rejected: Sequence[tuple[str, str | None, str]]
+) -> int:
     session.add_all(
         RejectedRow(fetch_run_id=run_id, symbol=symbol, date=day, reason=reason)
         for symbol, day, reason in rejected
@@ -340,44 +303,39 @@ class ImportReport:
 
 def import_files(
     config: Config,
-    engine,
+    engine: Engine,
     paths: Sequence[str | Path],
     *,
     symbol: str | None = None,
     now: datetime | None = None,
+    run_source: str = "import",
 ) -> list[ImportReport]:
     """Load CSV files; every file is checked before any is written, so a bad one writes nothing.
 
     The symbol is ``symbol``, else the file name's stem; it must be a configured instrument so
-    its calendar and release lag are known.
+    its calendar and release lag are known. Files are read in chunks, twice (checked, then
+    written), so memory does not grow with their size. Each file is recorded as a fetch run of
+    source ``run_source`` (``bundled`` for the history loaded on a first start).
     """
     now = now or datetime.now(UTC)
     if symbol and len(paths) > 1:
         raise ParameterError("symbol", "names one series: give one file with it")
-    parsed = []
-    for path in paths:
-        series = read_csv_file(path, config.fetch.max_csv_bytes)
-        name = symbol or Path(path).stem
-        instrument = config.instrument(name)
-        frame = series.frame.copy()
-        frame.insert(0, "symbol", name)
-        for column in _VALUE_COLUMNS:
-            if column not in frame:
-                frame[column] = math.nan
-        validated = validate(frame, {name: instrument}, now)
-        if validated.rejected:
-            _, day, reason = validated.rejected[0]
-            raise DataError(f"{path}: {day}: {reason}")
-        parsed.append((str(path), name, validated))
+    files = [(str(path), config.instrument(symbol or Path(path).stem)) for path in paths]
+    limit = config.fetch.max_csv_bytes
+    for path, instrument in files:
+        for _ in _validated_chunks(path, instrument, now, limit):
+            pass
     reports = []
     with session_scope(engine) as session:
-        for path, name, valid in parsed:
-            stored = store_observations(session, valid.rows, now=now)
-            reports.append(ImportReport(path, name, stored, valid.unfinished))
+        for path, instrument in files:
+            report = ImportReport(path, instrument.symbol, 0)
+            batches = _validated_chunks(path, instrument, now, limit)
+            report.rows = store_batches(session, _counting(batches, report), now=now)
+            reports.append(report)
         for report in reports:
             session.add(
                 FetchRun(
-                    source="import",
+                    source=run_source,
                     symbols=report.symbol,
                     started_at=now,
                     finished_at=datetime.now(UTC),
@@ -388,3 +346,33 @@ def import_files(
                 )
             )
     return reports
+
+
+def _validated_chunks(
+    path: str, instrument: Instrument, now: datetime, max_bytes: int | None
+) -> Iterator[Validated]:
+    """The file's rows, validated chunk by chunk; the first refused row raises, once all are read.
+
+    A malformed file raises first (as the whole file is read before any row is judged).
+    """
+    refused = None
+    with CsvFile(path, max_bytes) as file:
+        for chunk in file.chunks():
+            frame = chunk.copy()
+            frame.insert(0, "symbol", instrument.symbol)
+            for column in VALUE_COLUMNS:
+                if column not in frame:
+                    frame[column] = math.nan
+            validated = validate(frame, {instrument.symbol: instrument}, now)
+            refused = refused or (validated.rejected[0] if validated.rejected else None)
+            if refused is None:
+                yield validated
+    if refused:
+        _, day, reason = refused
+        raise DataError(f"{path}: {day}: {reason}")
+
+
+def _counting(batches: Iterable[Validated], report: ImportReport) -> Iterator[pd.DataFrame]:
+    for validated in batches:
+        report.unfinished += validated.unfinished
+        yield validated.rows

@@ -11,10 +11,10 @@ for every source; in practice only adjusted closes rescale.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
 
+import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,12 +24,14 @@ TOLERANCE = 1e-5  # relative, 0.001 %: below any dividend, far above floating-po
 OLDEST = 2  # how many of the oldest shared dates must show the same factor
 
 
-def rescaled(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """The symbols among ``rows`` whose stored closes the rows show rescaled."""
-    closes: dict[str, dict[date, float]] = {}
-    for row in rows:
-        closes.setdefault(row["symbol"], {})[row["date"]] = row["close"]
-    return [symbol for symbol, new in closes.items() if _is_rescaled(session, symbol, new)]
+def rescaled(session: Session, rows: pd.DataFrame) -> list[str]:
+    """The symbols among observation ``rows`` whose stored closes the rows show rescaled."""
+    found = []
+    for symbol, group in rows.groupby("symbol", sort=False):
+        new = dict(zip(group["date"].dt.date, group["close"].tolist(), strict=True))
+        if _is_rescaled(session, str(symbol), new):
+            found.append(str(symbol))
+    return found
 
 
 def _is_rescaled(session: Session, symbol: str, new: Mapping[date, float]) -> bool:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from monitor.errors import RateLimitedError, TransientSourceError
+from monitor.errors import NameResolutionError, RateLimitedError, TransientSourceError
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -23,13 +23,15 @@ def with_retries(
 ) -> T:
     """Run ``call``, retrying :class:`TransientSourceError` with exponential backoff.
 
-    A :class:`RateLimitedError` waits at least its ``retry_after``. The last error is re-raised.
+    A :class:`RateLimitedError` waits at least its ``retry_after``; a
+    :class:`NameResolutionError` is retried once at most. The last error is re-raised.
     """
     for attempt in range(retries + 1):
         try:
             return call()
         except TransientSourceError as exc:
-            if attempt == retries:
+            limit = min(retries, 1) if isinstance(exc, NameResolutionError) else retries
+            if attempt >= limit:
                 raise
             delay = backoff * 2**attempt
             if isinstance(exc, RateLimitedError) and exc.retry_after:

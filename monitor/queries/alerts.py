@@ -28,6 +28,7 @@ OPEN_COLUMNS = [
     "value",
     "threshold",
     "severity",
+    "labels",
     "summary",
     "silenced",
     "acknowledged",

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
 from monitor.errors import NotFoundError
 from monitor.queries.paging import paged
+from monitor.store.dates import AnySelect, as_stored, driver_rows, to_dates
+from monitor.store.each import for_each
 from monitor.store.models import RuleState, SignalValue
 
 SIGNAL_COLUMNS = ["id", "date", "value", "state"]
@@ -37,34 +39,42 @@ def latest_signals(session: Session, config: Config) -> list[dict[str, Any]]:
     """The newest stored value of each signal and the most severe state of its rules.
 
     ``state`` is firing > pending > inactive/resolved over the rule states of the rules on that
-    signal; None when no rule watches it (or none has been evaluated yet).
+    signal; None when no rule watches it (or none has been evaluated yet). Two queries, however
+    many signals.
     """
-    rows = []
-    for signal in signal_ids(config):
-        latest = session.execute(
-            select(SignalValue.date, SignalValue.value)
+    ids = signal_ids(config)
+
+    def newest(signal: str) -> AnySelect:  # one index step per signal
+        return (
+            select(literal(signal).label("signal"), SignalValue.date, SignalValue.value)
             .where(SignalValue.signal == signal)
             .order_by(SignalValue.date.desc())
             .limit(1)
-        ).first()
-        rows.append(
-            {
-                "id": signal,
-                "date": latest.date if latest else None,
-                "value": latest.value if latest else None,
-                "state": _rule_state(session, config, signal),
-            }
         )
-    return rows
+
+    latest = {signal: (day, value) for signal, day, value in for_each(session, ids, newest)}
+    states = _rule_states(session, config)
+    return [
+        {
+            "id": signal,
+            "date": latest[signal][0] if signal in latest else None,
+            "value": latest[signal][1] if signal in latest else None,
+            "state": states.get(signal),
+        }
+        for signal in ids
+    ]
 
 
-def _rule_state(session: Session, config: Config, signal: str) -> str | None:
-    rules = [r.name for r in config.rules if r.signal == signal]
-    if not rules:
-        return None
-    states = session.scalars(select(RuleState.state).where(RuleState.rule.in_(rules))).all()
-    ranked = [s for s in states if s in _SEVERITY]
-    return max(ranked, key=_SEVERITY.__getitem__) if ranked else None
+def _rule_states(session: Session, config: Config) -> dict[str, str]:
+    """Per signal, the most severe stored state of the rules on it (one query)."""
+    signal_of = {r.name: r.signal for r in config.rules}
+    query = select(RuleState.rule, RuleState.state).where(RuleState.rule.in_(list(signal_of)))
+    states: dict[str, str] = {}
+    for rule, state in session.execute(query):
+        signal = signal_of[rule]
+        if state in _SEVERITY and _SEVERITY[state] > _SEVERITY.get(states.get(signal, ""), 0):
+            states[signal] = state
+    return states
 
 
 def signal_history(
@@ -77,13 +87,16 @@ def signal_history(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Stored values of ``signal`` in date order, optionally bounded (inclusive) and paged."""
-    query = select(SignalValue.date, SignalValue.value).where(SignalValue.signal == signal)
+    day = as_stored(session, SignalValue.date)
+    query = select(day, SignalValue.value).where(SignalValue.signal == signal)
     if since is not None:
         query = query.where(SignalValue.date >= since)
     if until is not None:
         query = query.where(SignalValue.date <= until)
     query = paged(query.order_by(SignalValue.date), limit, offset)
-    return [{"date": d, "value": v} for d, v in session.execute(query)]
+    rows = driver_rows(session, query)
+    days, values = zip(*rows, strict=True) if rows else ((), ())
+    return [{"date": d, "value": v} for d, v in zip(to_dates(days), values, strict=True)]
 
 
 def history_version(session: Session, signal: str) -> tuple[Any, ...]:

@@ -50,19 +50,21 @@ class NewEvent:
 
 def record(session: Session, outcomes: Sequence[RuleOutcome], now: datetime) -> list[NewEvent]:
     """Store each outcome's transitions and its new state; return the transitions that were
-    not stored before (a re-run or a racing evaluator gets none back)."""
+    not stored before (a re-run or a racing evaluator gets none back).
+
+    All transitions go in one statement executed for many rows (their new rows read back in
+    one query), all states in another.
+    """
+    transitions = [(o, d) for o in outcomes for d in o.decisions if d.event]
+    rows = [{**outcome.event_fields(d), "recorded_at": now} for outcome, d in transitions]
+    inserted = _insert_events(session, rows)
+    events = _events(session, list(inserted.values()))
     new = []
-    for outcome in outcomes:
-        for decision in outcome.decisions:
-            if not decision.event:
-                continue
-            event_id = _insert_event(
-                session, {**outcome.event_fields(decision), "recorded_at": now}
-            )
-            if event_id is not None:
-                new.append(NewEvent(session.get_one(AlertEvent, event_id), outcome, decision))
-        if outcome.decisions:
-            _save_state(session, outcome, now)
+    for outcome, decision in transitions:
+        event_id = inserted.get((outcome.fingerprint, decision.state, decision.date))
+        if event_id is not None:
+            new.append(NewEvent(events[event_id], outcome, decision))
+    _save_states(session, [o for o in outcomes if o.decisions], now)
     return new
 
 
@@ -84,27 +86,49 @@ def transitions(session: Session, fingerprints: Sequence[str], first: date) -> d
     return timelines
 
 
-def _insert_event(session: Session, row: Mapping[str, object]) -> int | None:
+def _insert_events(
+    session: Session, rows: Sequence[Mapping[str, object]]
+) -> dict[tuple[str, str, date], int]:
+    """Insert ``rows``, those whose (fingerprint, state, date) is new: their ids by that key."""
+    if not rows:
+        return {}
+    table = AlertEvent.__table__
     statement = (
         dialect_insert(session, AlertEvent)
-        .values(**row)
         .on_conflict_do_nothing(index_elements=["fingerprint", "state", "date"])
-        .returning(AlertEvent.id)
+        .returning(table.c.id, table.c.fingerprint, table.c.state, table.c.date)
     )
-    return session.execute(statement).scalar_one_or_none()
+    result = session.connection().execute(statement, list(rows))
+    return {(fingerprint, state, day): id_ for id_, fingerprint, state, day in result}
 
 
-def _save_state(session: Session, outcome: RuleOutcome, now: datetime) -> None:
-    row = {
-        "fingerprint": outcome.fingerprint,
-        "rule": outcome.rule.name,
-        **asdict(outcome.state),
-        "updated_at": now,
-    }
-    statement = dialect_insert(session, RuleState).values(**row)
+def _events(session: Session, ids: list[int]) -> dict[int, AlertEvent]:
+    """The events with ``ids``, by id (500 a query)."""
+    events: dict[int, AlertEvent] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        events |= {
+            e.id: e for e in session.scalars(select(AlertEvent).where(AlertEvent.id.in_(chunk)))
+        }
+    return events
+
+
+def _save_states(session: Session, outcomes: Sequence[RuleOutcome], now: datetime) -> None:
+    if not outcomes:
+        return
+    rows = [
+        {
+            "fingerprint": outcome.fingerprint,
+            "rule": outcome.rule.name,
+            **asdict(outcome.state),
+            "updated_at": now,
+        }
+        for outcome in outcomes
+    ]
+    statement = dialect_insert(session, RuleState)
     statement = statement.on_conflict_do_update(
         index_elements=["fingerprint"],
-        set_={k: statement.excluded[k] for k in row if k != "fingerprint"},
+        set_={k: statement.excluded[k] for k in rows[0] if k != "fingerprint"},
         where=RuleState.last_date <= statement.excluded.last_date,
     )
-    session.execute(statement)
+    session.connection().execute(statement, rows)

@@ -3,7 +3,9 @@
 Each instrument feeding a signal that a rule reads is watched by a synthetic rule "DataStale"
 (fingerprint from "DataStale" and the symbol) on one value per evaluation: the age in days, as
 of the evaluation date, of the instrument's latest *available* observation. It fires when the
-age passes the instrument's staleness limit and resolves when data returns. It runs through the
+age passes the instrument's staleness limit and resolves when data returns. An instrument that
+never had data is as stale as can be: its age counts from ``[fetch].backfill_start``, the first
+date it should have had, and its summary says it was never fetched. It runs through the
 same evaluator as every rule, so it repeats and resolves like one, and notifies the default
 channels, grouped by ``[alerts].data_stale_group_by`` (one message for every stale instrument).
 Meanwhile the signal has no value on stale dates, so rules on it keep their last state.
@@ -50,9 +52,15 @@ def configured_rules(config: Config) -> dict[str, RuleConfig]:
     return {rule_fingerprint(rule): rule for rule in rules}
 
 
-def stale_rule(instrument: Instrument, group_by: list[str] | None = None) -> RuleConfig:
-    """The DataStale rule watching ``instrument``, its notifications grouped by ``group_by``."""
-    return RuleConfig.model_validate(
+NEVER_FETCHED_SUMMARY = "No {instrument} data at all: never fetched (limit {threshold:.0f} days)"
+
+
+def stale_rule(
+    instrument: Instrument, group_by: list[str] | None = None, *, never_fetched: bool = False
+) -> RuleConfig:
+    """The DataStale rule watching ``instrument`` (one alert either way: same name, labels),
+    its notifications grouped by ``group_by``."""
+    rule = RuleConfig.model_validate(
         {
             "group_by": group_by,
             "name": DATA_STALE,
@@ -65,6 +73,7 @@ def stale_rule(instrument: Instrument, group_by: list[str] | None = None) -> Rul
             "summary": "No new {instrument} data for {value:.0f} days (limit {threshold:.0f})",
         }
     )
+    return rule.model_copy(update={"summary": NEVER_FETCHED_SUMMARY}) if never_fetched else rule
 
 
 def evaluate_stale(
@@ -74,13 +83,14 @@ def evaluate_stale(
     states: Mapping[str, AlertState],
 ) -> list[RuleOutcome]:
     """DataStale outcomes as of ``as_of``; ``latest`` maps symbols to their latest available
-    date (an instrument that never had data is not watched: nothing has stopped)."""
+    date (a symbol missing from it never had data)."""
     outcomes = []
+    backfill_start = date.fromisoformat(config.fetch.backfill_start)
     for instrument in watched_instruments(config):
-        if instrument.symbol not in latest:
-            continue
-        rule = stale_rule(instrument, config.alerts.data_stale_group_by)
-        age = float((as_of - latest[instrument.symbol]).days)
+        newest = latest.get(instrument.symbol)
+        group_by = config.alerts.data_stale_group_by
+        rule = stale_rule(instrument, group_by, never_fetched=newest is None)
+        age = float((as_of - (newest or min(backfill_start, as_of))).days)
         judged = _again_on(as_of, rule_fingerprint(rule), states)
         outcomes.append(evaluate_one(config, rule, [(as_of, age)], judged))
     return outcomes

@@ -57,34 +57,53 @@ def compute_signals(
 
     The pending changes read are cleared, and the definitions recorded, only when no signal has
     values after ``as_of``: an evaluation of the past leaves what it did not recompute pending.
+    Every instrument is read once, every signal's stored values too, and the changed values are
+    written together (before a signal reading another one, so it reads them stored).
     """
     pending = changes.read(session, as_of)
     current, previous = fingerprints.of_config(config), fingerprints.stored(session)
+    order = config.signal_order()
+    latest = store.latest_dates(session, [s.id for s in order], as_of)
     starts: dict[str, date | None] = {}
-    reports = []
-    for signal in config.signal_order():
+    for signal in order:
         redefined = previous.get(signal.id) != current[signal.id]
         if redefined and signal.id in previous and not full:
             log.info("signal %s: definition changed, recomputing all history", signal.id)
         since = None
         if not (full or redefined):
-            since = _incremental_start(session, signal, starts, pending, as_of)
+            since = _incremental_start(signal, latest.get(signal.id), starts, pending)
         starts[signal.id] = since
-        reports.append(_evaluate_one(session, config, signal, since, as_of, now))
+    reads = _Reads(
+        instruments=store.read_instruments(session, _instrument_windows(config, starts), as_of),
+        stored=store.read_signals(session, starts, as_of),
+        writes=store.ValueWrites(now),
+    )
+    reports = [
+        _evaluate_one(session, config, signal, starts[signal.id], as_of, reads) for signal in order
+    ]
+    reads.writes.flush(session)
     if as_of is None or not _values_after(session, config, as_of):
         changes.consume(session, pending)
         fingerprints.save(session, current, previous, now)
     return reports
 
 
+@dataclass(frozen=True)
+class _Reads:
+    """What one evaluation read up front, and the writes it collects."""
+
+    instruments: dict[str, pd.Series]  # from the earliest date any signal reads each
+    stored: dict[str, pd.Series]  # each signal's stored values from its start
+    writes: store.ValueWrites
+
+
 def _incremental_start(
-    session: Session,
     signal: SignalConfig,
+    latest: date | None,
     starts: dict[str, date | None],
     pending: changes.Pending,
-    as_of: date | None,
 ) -> date | None:
-    since = store.latest_date(session, signal.id, as_of)
+    since = latest
     if since is None:
         return None
     for name in signal.inputs:
@@ -96,9 +115,25 @@ def _incremental_start(
     return since
 
 
+def _instrument_windows(config: Config, starts: dict[str, date | None]) -> dict[str, date | None]:
+    """Per instrument input, the earliest date any signal reads it from (None: all history)."""
+    signal_ids = {s.id for s in config.signals}
+    windows: dict[str, date | None] = {}
+    for signal in config.signal_order():
+        since = starts[signal.id]
+        for name in signal.inputs:
+            if name in signal_ids:
+                continue
+            start = None if since is None else _read_start(config, signal, name, since)
+            earlier = windows.get(name, start)
+            windows[name] = None if start is None or earlier is None else min(start, earlier)
+    return windows
+
+
 def _values_after(session: Session, config: Config, as_of: date) -> bool:
-    """Whether any signal has values after ``as_of`` (an index lookup per signal)."""
-    return any((store.latest_date(session, s.id) or as_of) > as_of for s in config.signals)
+    """Whether any signal has values after ``as_of`` (one aggregate)."""
+    latest = store.latest_dates(session, [s.id for s in config.signals], None)
+    return any(day > as_of for day in latest.values())
 
 
 def _evaluate_one(
@@ -107,21 +142,26 @@ def _evaluate_one(
     signal: SignalConfig,
     since: date | None,
     as_of: date | None,
-    now: datetime,
+    reads: _Reads,
 ) -> SignalReport:
-    inputs = [_read_input(session, config, signal, name, since, as_of) for name in signal.inputs]
+    signal_ids = {s.id for s in config.signals}
+    if any(name in signal_ids for name in signal.inputs):
+        reads.writes.flush(session)  # its upstream signals' new values, stored before it reads
+    inputs = [
+        _read_input(session, config, signal, name, since, as_of, reads) for name in signal.inputs
+    ]
     factors = formula_factors(config, signal) if signal.kind == "formula" else None
     peak = None
     if signal.kind == "drawdown" and signal.window is None and since is not None:
         peak = store.prior_max(
             session,
             signal.inputs[0],
-            is_signal=signal.inputs[0] in {s.id for s in config.signals},
+            is_signal=signal.inputs[0] in signal_ids,
             before=_read_start(config, signal, signal.inputs[0], since),
         )
     start = pd.Timestamp(since) if since is not None else None
     values = compute_signal(signal, inputs, factors=factors, start=start, prior_max=peak)
-    written, deleted = store.save(session, signal.id, values, since=since, until=as_of, now=now)
+    written, deleted = reads.writes.add(signal.id, reads.stored[signal.id], values)
     latest = values.index[-1].date() if len(values) else None
     return SignalReport(signal.id, since, len(values), written, deleted, latest)
 
@@ -138,10 +178,13 @@ def _read_input(
     name: str,
     since: date | None,
     as_of: date | None,
+    reads: _Reads,
 ) -> InputSeries:
     read_from = None if since is None else _read_start(config, signal, name, since)
     if name in {s.id for s in config.signals}:
         values = store.read_signal(session, name, read_from, as_of)
     else:
-        values = store.read_instrument(session, name, read_from, as_of)
+        values = reads.instruments[name]
+        if read_from is not None:
+            values = values[values.index >= pd.Timestamp(read_from)]
     return InputSeries(name, values, staleness_limit(config, name))

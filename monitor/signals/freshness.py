@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
+from monitor.store.dates import AnySelect
+from monitor.store.each import for_each
 from monitor.store.models import Observation
 
 
@@ -32,8 +34,9 @@ def instrument_freshness(session: Session, config: Config, as_of: date) -> list[
     signals apply before using a value.
     """
     result = []
+    latest = latest_available(session, [i.symbol for i in config.instruments], as_of)
     for instrument in config.instruments:
-        day = latest_available(session, instrument.symbol, as_of)
+        day = latest.get(instrument.symbol)
         age = None if day is None else (as_of - day).days
         result.append(
             Freshness(
@@ -48,12 +51,18 @@ def instrument_freshness(session: Session, config: Config, as_of: date) -> list[
     return result
 
 
-def latest_available(session: Session, symbol: str, as_of: date) -> date | None:
-    """The newest available date of ``symbol`` at or before ``as_of`` (an index lookup)."""
-    query = select(func.max(Observation.available_date)).where(
-        Observation.symbol == symbol, Observation.available_date <= as_of
-    )
-    return session.execute(query).scalar()
+def latest_available(session: Session, symbols: list[str], as_of: date) -> dict[str, date]:
+    """The newest available date at or before ``as_of`` of each of ``symbols`` that has one.
+
+    One statement, an index lookup per symbol inside the database.
+    """
+
+    def newest(symbol: str) -> AnySelect:
+        return select(literal(symbol).label("symbol"), func.max(Observation.available_date)).where(
+            Observation.symbol == symbol, Observation.available_date <= as_of
+        )
+
+    return {symbol: day for symbol, day in for_each(session, symbols, newest) if day is not None}
 
 
 def staleness_limit(config: Config, name: str) -> int:

@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
 from monitor.availability import settled_through
 from monitor.config import Config
 from monitor.signals.freshness import instruments_of
+from monitor.store.dates import AnySelect
+from monitor.store.each import for_each
 from monitor.store.models import Observation
 
 
@@ -28,28 +30,34 @@ def judged_through(
 ) -> dict[str, date]:
     """For each of ``signals``, the last date its rules may judge as of ``as_of``.
 
-    Each instrument is read once, however many signals share it. An input with no data at all
+    One query for all instruments, however many signals share them. An input with no data at all
     sets no bound: there is no bar whose successor to wait for, and the signal has no values
     without it.
     """
-    settled: dict[str, date | None] = {}
+    signals = list(signals)
+    symbols = sorted({s for signal in signals for s in instruments_of(config, signal)})
+    settled = _settled(session, config, symbols, as_of)
     through: dict[str, date] = {}
     for signal in signals:
         through[signal] = as_of
         for symbol in instruments_of(config, signal):
-            if symbol not in settled:
-                settled[symbol] = _settled(session, config, symbol, as_of)
-            day = settled[symbol]
-            if day is not None:
-                through[signal] = min(through[signal], day)
+            if symbol in settled:
+                through[signal] = min(through[signal], settled[symbol])
     return through
 
 
-def _settled(session: Session, config: Config, symbol: str, as_of: date) -> date | None:
-    latest = session.execute(  # the newest available: one step down the index
-        select(Observation.date)
-        .where(Observation.symbol == symbol, Observation.available_date <= as_of)
-        .order_by(Observation.available_date.desc(), Observation.date.desc())
-        .limit(1)
-    ).scalar()
-    return None if latest is None else settled_through(config.instrument(symbol), latest)
+def _settled(session: Session, config: Config, symbols: list[str], as_of: date) -> dict[str, date]:
+    """Per symbol with data by ``as_of``: through when its newest available bar settles it."""
+
+    def newest(symbol: str) -> AnySelect:  # the newest available observation: one index step
+        return (
+            select(literal(symbol).label("symbol"), Observation.date)
+            .where(Observation.symbol == symbol, Observation.available_date <= as_of)
+            .order_by(Observation.available_date.desc(), Observation.date.desc())
+            .limit(1)
+        )
+
+    return {
+        symbol: settled_through(config.instrument(symbol), latest)
+        for symbol, latest in for_each(session, symbols, newest)
+    }

@@ -18,11 +18,12 @@ import pandas as pd
 from monitor.config import Instrument
 from monitor.errors import (
     EmptyResponseError,
+    NameResolutionError,
     RateLimitedError,
     SourceError,
     TransientSourceError,
 )
-from monitor.sources.base import normalised
+from monitor.sources.base import is_name_resolution_failure, normalised
 
 GRAPH_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
 API_URL = "https://api.stlouisfed.org/fred/series/observations"
@@ -73,7 +74,10 @@ class FredSource:
         except httpx.TimeoutException as exc:
             raise TransientSourceError(f"fred: {series}: timed out") from exc
         except httpx.TransportError as exc:
-            raise TransientSourceError(f"fred: {series}: {exc.__class__.__name__}: {exc}") from exc
+            message = f"fred: {series}: {exc.__class__.__name__}: {exc}"
+            if is_name_resolution_failure(exc):
+                raise NameResolutionError(message) from exc
+            raise TransientSourceError(message) from exc
         if response.status_code == 429:
             raise RateLimitedError(
                 f"fred: {series}: rate limited (429)", retry_after=_retry_after(response)

@@ -21,8 +21,13 @@ import pandas as pd
 
 from monitor.availability import NEW_YORK, UTC
 from monitor.config import Instrument
-from monitor.errors import EmptyResponseError, RateLimitedError, TransientSourceError
-from monitor.sources.base import normalised
+from monitor.errors import (
+    EmptyResponseError,
+    NameResolutionError,
+    RateLimitedError,
+    TransientSourceError,
+)
+from monitor.sources.base import is_name_resolution_failure, normalised
 
 Download = Callable[..., pd.DataFrame | None]
 
@@ -85,7 +90,10 @@ class YahooSource:
                     timeout=self._timeout,
                 )
             except Exception as exc:  # yfinance raises bare network exceptions
-                raise TransientSourceError(f"yahoo: download failed: {exc!r}") from exc
+                message = f"yahoo: download failed: {exc!r}"
+                if is_name_resolution_failure(exc):
+                    raise NameResolutionError(message) from exc
+                raise TransientSourceError(message) from exc
         _raise_for_errors(errors)
         if raw is None or raw.empty:
             raise EmptyResponseError(f"yahoo: empty response for {', '.join(tickers)}")
@@ -142,6 +150,8 @@ def _raise_for_errors(messages: list[str]) -> None:
     if "Rate limit" in text or "Too Many Requests" in text:
         raise RateLimitedError(f"yahoo: rate limited: {_gist(messages)}", retry_after=60.0)
     lowered = text.lower()
+    if is_name_resolution_failure(Exception(lowered)):
+        raise NameResolutionError(f"yahoo: host name did not resolve: {_gist(messages)}")
     if any(word in lowered for word in ("timed out", "timeout", "connection", "resolve")):
         raise TransientSourceError(f"yahoo: network error: {_gist(messages)}")
 

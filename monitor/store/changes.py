@@ -10,57 +10,65 @@ next evaluation.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from monitor.store.dates import as_stored, driver_rows, to_datetime64
 from monitor.store.models import Observation, PendingChange
 
 
-def earliest_changes(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[str, date]:
+def earliest_changes(session: Session, rows: pd.DataFrame) -> dict[str, date]:
     """Per symbol, the earliest available date that ``rows`` change in the store.
 
-    The stored rows compared are locked (``FOR UPDATE`` on PostgreSQL) until the caller's
-    transaction ends, so no concurrent writer changes them between the comparison and the write;
-    always in (symbol, date) order, so two writers cannot deadlock on them.
+    ``rows`` are observation rows (``datetime64`` dates). The stored rows compared are locked
+    (``FOR UPDATE`` on PostgreSQL) until the caller's transaction ends, so no concurrent writer
+    changes them between the comparison and the write; always in (symbol, date) order, so two
+    writers cannot deadlock on them.
     """
-    by_symbol: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for row in rows:
-        by_symbol[row["symbol"]].append(row)
     result = {}
-    for symbol, new in sorted(by_symbol.items()):
-        stored = _stored(session, symbol, min(r["date"] for r in new), max(r["date"] for r in new))
-        changed = [day for row in new for day in _changed_dates(row, stored.get(row["date"]))]
-        if changed:
-            result[symbol] = min(changed)
+    for symbol, new in rows.groupby("symbol", sort=True):
+        days = new["date"].to_numpy().astype("datetime64[D]")
+        available = new["available_date"].to_numpy().astype("datetime64[D]")
+        stored = _stored(session, str(symbol), days.min().item(), days.max().item())
+        changed = _changed_dates(days, new["close"].to_numpy(dtype=float), available, stored)
+        if len(changed):
+            result[str(symbol)] = changed.min().item()
     return result
 
 
-def _stored(
-    session: Session, symbol: str, first: date, last: date
-) -> dict[date, tuple[float, date]]:
+def _stored(session: Session, symbol: str, first: date, last: date) -> tuple[np.ndarray, ...]:
+    """Stored (dates, closes, available dates) of ``symbol`` in [first, last], by date."""
     query = (
-        select(Observation.date, Observation.close, Observation.available_date)
+        select(
+            as_stored(session, Observation.date),
+            Observation.close,
+            as_stored(session, Observation.available_date),
+        )
         .where(Observation.symbol == symbol, Observation.date.between(first, last))
         .order_by(Observation.date)
         .with_for_update()
     )
-    return {day: (close, available) for day, close, available in session.execute(query)}
+    table = np.array(driver_rows(session, query), dtype=object).reshape(-1, 3)
+    return to_datetime64(table[:, 0]), table[:, 1].astype(float), to_datetime64(table[:, 2])
 
 
-def _changed_dates(row: Mapping[str, Any], stored: tuple[float, date] | None) -> list[date]:
-    """The available dates whose signal values ``row`` can change: none if it changes nothing."""
-    if stored is None:
-        return [row["available_date"]]
-    close, available = stored
-    if close == row["close"] and available == row["available_date"]:
-        return []
-    return [available, row["available_date"]]
+def _changed_dates(
+    days: np.ndarray, closes: np.ndarray, available: np.ndarray, stored: tuple[np.ndarray, ...]
+) -> np.ndarray:
+    """The available dates whose signal values the rows can change (both, for a revision)."""
+    stored_days, stored_closes, stored_available = stored
+    if not len(stored_days):
+        return available
+    at = np.minimum(np.searchsorted(stored_days, days), len(stored_days) - 1)
+    found = stored_days[at] == days
+    revised = found & ((stored_closes[at] != closes) | (stored_available[at] != available))
+    return np.concatenate([available[~found], stored_available[at][revised], available[revised]])
 
 
 def record(session: Session, changes: Mapping[str, date], now: datetime) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -313,3 +314,10 @@ class JobRun(Base):
     next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     runner: Mapped[str | None] = mapped_column(String(128))
     runs: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The ``Table`` a mapped class is stored in (typed as one, for Core statements)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

@@ -77,6 +77,16 @@ function yRange(detail) {
   };
 }
 
+// A y-axis labelled with its unit, with room for tick labels and the label side by side.
+function yAxis(unit, values = tickValues) {
+  return { size: 70, label: unit, labelSize: 16, labelGap: 2, values };
+}
+
+// Log-scale ticks of series rebased to 100: whole numbers say all there is to say.
+function wholeTicks(u, splits) {
+  return splits.map((v) => (v === null ? "" : Math.round(v).toLocaleString("en-US")));
+}
+
 function drawChart(container, detail, rows, { height = 230, stepped = false } = {}) {
   const xs = rows.map((r) => toSeconds(r.date));
   const ys = rows.map((r) => r.value);
@@ -85,7 +95,7 @@ function drawChart(container, detail, rows, { height = 230, stepped = false } = 
     stroke: stepped ? COLORS.stage : COLORS.value,
     width: 1.5,
     points: { show: false },
-    value: (u, v) => formatValue(v),
+    value: (u, v) => `${formatValue(v)} ${detail.unit}`,
   };
   if (stepped) {
     series.paths = uPlot.paths.stepped({ align: 1 });
@@ -96,11 +106,13 @@ function drawChart(container, detail, rows, { height = 230, stepped = false } = 
     height,
     cursor: { drag: { x: true, y: false }, points: { size: 6 } },
     scales: { x: { time: true }, y: { range: stepped ? [0, 5.3] : yRange(detail) } },
-    axes: [{}, { size: 64, values: (u, splits) => splits.map(formatValue) }],
+    axes: [{}, yAxis(detail.unit)],
     series: [{ value: "{YYYY}-{MM}-{DD}" }, series],
-    hooks: { drawClear: [overlays(detail)] },
+    hooks: { drawClear: [overlays(detail)], ...rangeHooks() },
   };
   const chart = new uPlot(options, [xs, ys], container);
+  extendRange(xs);
+  addToRange(chart);
   state.charts[detail.id] = {
     points: chart.data[0].length,
     first: rows.length ? [rows[0].date, rows[0].value] : null,
@@ -111,15 +123,26 @@ function drawChart(container, detail, rows, { height = 230, stepped = false } = 
   return chart;
 }
 
-function signalCard(signal, detail) {
+// A card in its place on the page at once; filled when its data arrives (cards load together).
+function emptyCard(signal, parent) {
   const card = element("div", { class: "card", id: `card-${signal.id}` });
+  parent.append(card);
+  return card;
+}
+
+function fillCard(card, signal, detail) {
   const title = element("h3");
   title.append(element("span", {}, signal.id));
   if (signal.state) title.append(element("span", { class: `state ${signal.state}` }, signal.state));
-  const latest = signal.date ? `${formatValue(signal.value)} on ${signal.date}` : "no data yet";
+  const value = detail.unit === "stage" ? `stage ${Math.round(signal.value)}` : `${formatValue(signal.value)} ${detail.unit}`;
+  const latest = signal.date ? `${value.trim()} on ${signal.date}` : "no data yet";
   title.append(element("span", { class: "latest" }, latest));
   card.append(title, element("p", { class: "desc" }, detail.description));
-  return card;
+  const stale = staleAmong(detail.depends_on);
+  if (stale.length) {
+    card.classList.add("stale");
+    card.append(element("p", { class: "stale-note" }, `inputs stale: ${stale.map(describeAge).join(", ")}`));
+  }
 }
 
 // The essay's two-line charts: the signal's instruments rebased to 100 on their first common date.
@@ -141,19 +164,21 @@ async function drawInputs(container, detail) {
     points: { show: false },
     value: (u, v) => formatValue(v),
   }));
-  new uPlot(
+  const chart = new uPlot(
     {
       width: Math.max(container.clientWidth - 4, 300),
       height: 180,
       cursor: { drag: { x: true, y: false } },
       // Log scale: a tenfold rise and a halving read as the moves they are over long histories.
       scales: { x: { time: true }, y: { distr: 3 } },
-      axes: [{}, { size: 64, label: "rebased to 100 (log)" }],
+      axes: [{}, yAxis("rebased to 100 (log)", wholeTicks)],
       series: [{ value: "{YYYY}-{MM}-{DD}" }, ...series],
+      hooks: rangeHooks(),
     },
     data,
     container,
   );
+  addToRange(chart);
   state.inputs[detail.id] = {
     symbols: detail.instruments,
     points: data[0].length,
@@ -177,12 +202,12 @@ function inputsButton(card, detail) {
 }
 
 async function renderSignal(signal, parent, options) {
+  const card = emptyCard(signal, parent);
   const [detail, rows] = await Promise.all([
     getJSON(`/api/signals/${encodeURIComponent(signal.id)}`),
     getJSON(`/api/signals/${encodeURIComponent(signal.id)}/history`),
   ]);
-  const card = signalCard(signal, detail);
-  parent.append(card);
+  fillCard(card, signal, detail);
   scoreSlot(card, detail);
   const plot = element("div", { class: "plot" });
   card.append(plot);
@@ -194,6 +219,10 @@ async function renderSignal(signal, parent, options) {
   const chart = drawChart(plot, detail, rows, options);
   if (detail.instruments.length > 1) inputsButton(card, detail);
   return chart;
+}
+
+function formatLabels(labels) {
+  return Object.entries(labels || {}).map(([key, value]) => `${key}=${value}`).join(", ");
 }
 
 function fillTable(id, rows, columns) {
@@ -209,7 +238,7 @@ function fillTable(id, rows, columns) {
     const row = element("tr");
     for (const column of columns) {
       const value = item[column];
-      const text = typeof value === "number" ? formatValue(value) : value ?? "";
+      const text = typeof value === "number" ? formatValue(value) : column === "labels" ? formatLabels(value) : value ?? "";
       const cell = element("td");
       if (column === "state" || column === "status") {
         cell.append(element("span", { class: `state ${value}` }, String(text)));
@@ -222,6 +251,7 @@ function fillTable(id, rows, columns) {
   }
 }
 
+// The stage as of its last date; never green while the inputs it is judged on are stale.
 function showStage(stageSignal) {
   const badge = document.getElementById("stage-badge");
   if (!stageSignal || stageSignal.value === null) {
@@ -229,8 +259,9 @@ function showStage(stageSignal) {
     return;
   }
   const stage = Math.round(stageSignal.value);
-  badge.textContent = `stage ${stage} of 5 · ${stageSignal.date}`;
-  badge.className = `badge s${stage}`;
+  const stale = freshness.stale.length ? " · inputs stale" : "";
+  badge.textContent = `stage ${stage} of 5 · ${stageSignal.date}${stale}`;
+  badge.className = stale ? `badge s${stage} stale` : `badge s${stage}`;
 }
 
 // Alert links open /signals/<id>, which redirects here to #card-<id>: bring that card into view.
@@ -296,21 +327,26 @@ async function showScores() {
 
 async function main() {
   const status = document.getElementById("status");
-  const signals = await getJSON("/api/signals");
+  const [signals] = await Promise.all([getJSON("/api/signals"), loadFreshness()]);
   const stage = signals.find((s) => s.id === "fire_alarm_stage");
   showStage(stage);
-  const charts = [];
+  const drawing = [];
   if (stage) {
-    charts.push(await renderSignal(stage, document.getElementById("stage-chart"), { height: 170, stepped: true }));
+    drawing.push(renderSignal(stage, document.getElementById("stage-chart"), { height: 170, stepped: true }));
   } else {
     document.getElementById("stage-section").hidden = true;
   }
   const grid = document.getElementById("charts");
   for (const signal of signals.filter((s) => s.id !== "fire_alarm_stage")) {
-    charts.push(await renderSignal(signal, grid));
+    drawing.push(renderSignal(signal, grid));
   }
-  const [alerts, deliveries] = await Promise.all([getJSON("/api/alerts"), getJSON("/api/deliveries?limit=20")]);
-  fillTable("alerts", alerts, ["rule", "state", "date", "value", "threshold", "severity", "silenced", "acknowledged"]);
+  const [charts, alerts, deliveries] = await Promise.all([
+    Promise.all(drawing),
+    getJSON("/api/alerts"),
+    getJSON("/api/deliveries?limit=20"),
+  ]);
+  setupRange();
+  fillTable("alerts", alerts, ["rule", "state", "since", "value", "threshold", "severity", "labels", "summary", "silenced", "acknowledged"]);
   fillTable("deliveries", deliveries, ["id", "channel", "status", "rule", "state", "created_at"]);
   window.addEventListener("resize", () => {
     for (const chart of charts.filter(Boolean)) {
@@ -320,7 +356,8 @@ async function main() {
   showScores();
   focusCard();
   window.addEventListener("hashchange", focusCard);
-  status.textContent = `${signals.length} signals · updated ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  const loaded = new Date().toISOString().slice(0, 16).replace("T", " ");
+  status.textContent = `${signals.length} signals · page loaded ${loaded} UTC`;
 }
 
 main()

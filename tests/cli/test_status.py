@@ -20,7 +20,7 @@ def test_status_json_is_one_object_with_a_key_per_section(sqlite_url: str, capsy
     code, out, _ = _cli(capsys, "--db", sqlite_url, "status", "--format", "json")
     report = json.loads(out)
     assert code == 0
-    assert list(report) == ["sources", "signals", "alerts", "deliveries", "daemon"]
+    assert list(report) == ["config", "sources", "signals", "alerts", "deliveries", "daemon"]
     assert report["signals"][0] == {
         "date": None,
         "value": None,

@@ -51,7 +51,7 @@ def db(sqlite_url: str, capsys) -> list[str]:
         ),
         (
             ["import", "missing.csv"],
-            "error: Invalid value for 'files': file 'missing.csv' does not exist "
+            "error: Invalid value for 'FILE': file 'missing.csv' does not exist "
             "(see 'firealarm import --help')",
         ),
     ],

@@ -46,15 +46,28 @@ def write_config(
 
 
 class DaemonProcess:
-    """``python -m monitor --config C --db U run`` with its stderr parsed as it arrives."""
+    """``python -m monitor --config C --db U run`` with its stderr parsed as it arrives.
 
-    def __init__(self, config: Path, db_url: str, *args: str) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FIREALARM_")}
-        command = [sys.executable, "-m", "monitor", "--config", str(config), "--db", db_url]
+    Without ``config`` and ``db_url`` it runs as ``make run`` does: in ``cwd``, reading the
+    config it discovers there; ``env`` adds variables.
+    """
+
+    def __init__(
+        self,
+        config: Path | None,
+        db_url: str | None,
+        *args: str,
+        cwd: Path = ROOT,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("FIREALARM_")}
+        command = [sys.executable, "-m", "monitor"]
+        command += ["--config", str(config)] if config else []
+        command += ["--db", db_url] if db_url else []
         self.proc = subprocess.Popen(
             [*command, "run", *args],
-            cwd=ROOT,
-            env=env,
+            cwd=cwd,
+            env={**environ, **(env or {})},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -132,3 +145,25 @@ def wait_until(check: Callable[[], object], timeout: float, what: str, proc=None
         time.sleep(0.05)
     tail = "\n".join(proc.lines[-20:]) if proc is not None else ""
     raise AssertionError(f"timed out waiting for {what}\n{tail}")
+
+
+def first_start(folder: Path) -> DaemonProcess:
+    """``firealarm run`` as ``make run`` starts it in a fresh clone with no network.
+
+    In the empty ``folder``: no config file anywhere (the packaged defaults), a new
+    ``./firealarm.db``, any free port. Proxies point at a closed local port, so no fetch reaches
+    the internet wherever the test runs.
+    """
+    closed = "http://127.0.0.1:9"
+    env = {
+        "HOME": str(folder),
+        "XDG_CONFIG_HOME": str(folder / "xdg"),
+        **{name: closed for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")},
+    }
+    return DaemonProcess(None, None, "--port", "0", cwd=folder, env=env)
+
+
+def every_signal_valued(daemon: DaemonProcess) -> list[dict] | None:
+    """``/api/signals`` once every signal has a value, else None."""
+    rows = daemon.get("/api/signals").json()
+    return rows if rows and all(row["value"] is not None for row in rows) else None

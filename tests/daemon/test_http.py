@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 from datetime import UTC, date, datetime
 
 import pytest
@@ -121,6 +122,8 @@ def test_metrics_count_fetch_runs_rows_and_job_times(runtime: Runtime) -> None:
     assert 'firealarm_job_duration_seconds_count{job="dispatch",status="failed"} 1.0' in text
     assert 'firealarm_job_duration_seconds_count{job="fetch:csv",status="ok"} 1.0' in text
     assert "firealarm_database_up 1.0" in text
+    build = f'firealarm_build_info{{python="{platform.python_version()}",version="0.1.0"}} 1.0'
+    assert build in text
 
 
 def test_api_token_guards_everything_but_healthz(

@@ -13,6 +13,7 @@ from monitor.config import Config, default_config_text, parse_config
 from monitor.delivery.dispatcher import Dispatcher
 from monitor.delivery.senders import build_senders
 from monitor.evaluation import evaluate_alerts
+from monitor.rules.stale import watched_instruments
 from monitor.runtime import Runtime, open_runtime
 from monitor.store.database import session_scope
 from monitor.store.models import Observation
@@ -108,6 +109,13 @@ def observe(rt: Runtime, symbols: list[str], last: date, first: date = START) ->
             for symbol in symbols
             for day in days
         )
+
+
+def fresh_except(rt: Runtime, used: list[str]) -> None:
+    """Data for a year for every watched instrument but ``used``: a never fetched instrument
+    is stale too, and these tests make only ``used`` go stale."""
+    others = [i.symbol for i in watched_instruments(rt.config) if i.symbol not in used]
+    observe(rt, others, START + timedelta(days=365))
 
 
 def evaluate(rt: Runtime, as_of: date, now: datetime = NOW):

@@ -20,6 +20,7 @@ from tests.notify.conftest import (
     channels_config,
     dispatcher,
     evaluate,
+    fresh_except,
     observe,
     runtime_for,
 )
@@ -32,6 +33,7 @@ def test_an_ack_stops_repeats_and_the_resolution_is_still_sent(
 ) -> None:
     rt = runtime_for(channels_config(db_url, receiver, smtp))
     send = dispatcher(rt, http_client, smtp)
+    fresh_except(rt, ["GLD", "BTC-USD"])
     observe(rt, ["GLD", "BTC-USD"], START + 25 * DAY)
     assert evaluate(rt, START + 31 * DAY).deliveries == 3  # both stale: one group notification
     assert send.dispatch_due(NOW).counts["sent"] == 3

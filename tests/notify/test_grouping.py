@@ -19,6 +19,7 @@ from tests.notify.conftest import (
     channels_config,
     dispatcher,
     evaluate,
+    fresh_except,
     observe,
     runtime_for,
 )
@@ -61,6 +62,7 @@ def test_alerts_changing_within_group_wait_join_one_notification(
     config = channels_config(sqlite_url, receiver, smtp)
     alerts = config.alerts.model_copy(update={"group_wait": timedelta(minutes=10)})
     rt = runtime_for(config.model_copy(update={"alerts": alerts}))
+    fresh_except(rt, ["BTC-USD", "GLD", "^NDX"])
     observe(rt, ["BTC-USD"], START + timedelta(days=30))
     observe(rt, ["GLD"], START + timedelta(days=25))
     observe(rt, ["^NDX"], START + timedelta(days=30))

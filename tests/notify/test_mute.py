@@ -19,6 +19,7 @@ from tests.notify.conftest import (
     channels_config,
     dispatcher,
     evaluate,
+    fresh_except,
     observe,
     runtime_for,
 )
@@ -38,6 +39,7 @@ def test_a_muted_channel_holds_the_notification_until_the_interval_ends(
     )
     rt = runtime_for(config)
     send = dispatcher(rt, http_client, smtp)
+    fresh_except(rt, ["GLD"])
     observe(rt, ["GLD"], START + timedelta(days=20))
     assert evaluate(rt, START + timedelta(days=31)).deliveries == 3  # NOW: Monday 22:00 UTC
     assert send.dispatch_due(NOW).counts["sent"] == 2  # the Alertmanager webhook and the email

@@ -23,6 +23,7 @@ from tests.notify.conftest import (
     channels_config,
     dispatcher,
     evaluate,
+    fresh_except,
     observe,
     runtime_for,
 )
@@ -37,6 +38,7 @@ def test_a_silenced_alert_sends_nothing_until_the_silence_is_expired(
     db_url: str, receiver: Receiver, smtp: SmtpServer, http_client: httpx.Client
 ) -> None:
     rt = runtime_for(channels_config(db_url, receiver, smtp))
+    fresh_except(rt, ["BTC-USD", "^NDX", "GLD", "IGV"])
     observe(rt, ["BTC-USD", "^NDX", "GLD"], START + timedelta(days=30))
     observe(rt, ["IGV"], START + timedelta(days=20))
     with session_scope(rt.engine) as session:
@@ -74,6 +76,7 @@ def test_a_silence_that_ends_by_time_releases_the_alert(
     sqlite_url: str, receiver: Receiver, smtp: SmtpServer
 ) -> None:
     rt = runtime_for(channels_config(sqlite_url, receiver, smtp))
+    fresh_except(rt, ["IGV", "^NDX"])
     observe(rt, ["IGV", "^NDX"], START + timedelta(days=20))
     with session_scope(rt.engine) as session:
         add_silence(

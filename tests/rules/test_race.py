@@ -12,14 +12,14 @@ from monitor.evaluation import evaluate_alerts
 from monitor.runtime import open_runtime
 from monitor.store.database import create_db_engine, session_scope
 from monitor.store.models import AlertEvent, Delivery
-from tests.rules.conftest import NOW, put_values
+from tests.rules.conftest import NOW, feed_inputs, put_values
 from tests.rules.helpers import CONFIG, daily
 
 
 def test_two_concurrent_evaluators_record_each_transition_once(postgres_url: str) -> None:
     runtime = open_runtime(None, postgres_url)
     config = parse_config(CONFIG, database_url=postgres_url)
-    rt = type(runtime)(config, runtime.engine)
+    rt = feed_inputs(type(runtime)(config, runtime.engine))
     put_values(rt, "btc_drawdown", daily([-45, -46, -29]))
     as_of = daily([0, 0, 0])[-1][0]
     first_done, reports = threading.Event(), {}

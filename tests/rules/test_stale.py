@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
+from monitor.config import parse_config
 from monitor.delivery.members import listed_events
 from monitor.queries.alerts import alert_events, open_alerts
 from monitor.rules.stale import watched_instruments
-from monitor.runtime import Runtime
+from monitor.runtime import Runtime, open_runtime
 from monitor.store.database import session_scope
 from monitor.store.models import Delivery, Observation
 from tests.rules.conftest import NOW, evaluate, put_values
-from tests.rules.helpers import START, daily
+from tests.rules.helpers import CONFIG, START, daily
+
+
+@pytest.fixture
+def small(db_url: str) -> Iterator[Runtime]:
+    """The small config on a migrated database with no observation: each test adds its own."""
+    rt = open_runtime(None, db_url)
+    yield Runtime(parse_config(CONFIG, database_url=db_url), rt.engine)
+    rt.close()
 
 
 def day(n: int):
@@ -72,8 +83,25 @@ def test_stale_input_fires_and_resolves_while_the_rule_keeps_firing(small: Runti
 
 def test_data_stale_notifies_the_default_channels(small: Runtime) -> None:
     observe(small, "GLD", 0, 0)
+    observe(small, "BTC-USD", 0, 30)
     report = evaluate(small, day(30))
     assert report.events == 1 and report.deliveries == 1
+
+
+def test_an_instrument_never_fetched_is_stale_until_its_data_arrives(small: Runtime) -> None:
+    observe(small, "GLD", 0, 30)
+    evaluate(small, day(30))
+    backfill = date.fromisoformat(small.config.fetch.backfill_start)
+    age = float((day(30) - backfill).days)
+    summary = "No BTC-USD data at all: never fetched (limit 5 days)"
+    assert stale_events(small) == [("BTC-USD", "firing", day(30), age, summary)]
+
+    observe(small, "BTC-USD", 28, 31)  # the first fetch lands: the same alert resolves
+    evaluate(small, day(31))
+    assert [e[:3] for e in stale_events(small)] == [
+        ("BTC-USD", "firing", day(30)),
+        ("BTC-USD", "resolved", day(31)),
+    ]
 
 
 def test_only_instruments_feeding_a_rule_are_watched(small: Runtime) -> None:

@@ -40,3 +40,18 @@ def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(sqlite_url: st
         }
     engine.dispose()
     assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000}
+
+
+def test_the_revisions_read_without_alembic_are_alembics(db_url: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    from monitor.store.migrate import alembic_config
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    engine = create_db_engine(db_url)
+    assert current_revision(engine) is None
+    upgrade(engine, "0001")
+    with engine.connect() as connection:
+        assert current_revision(engine) == "0001"
+        assert MigrationContext.configure(connection).get_current_revision() == "0001"
+    engine.dispose()

@@ -17,14 +17,14 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
-from monitor.delivery.outbox import queue_deliveries
-from monitor.delivery.targets import delivery_targets
 from monitor.errors import ParameterError
+from monitor.notify.queue import Notice, queue_notifications
+from monitor.notify.release import release_ended
 from monitor.rules.engine import evaluate_rules, rule_fingerprint
-from monitor.rules.evaluator import AlertState
+from monitor.rules.evaluator import FIRING, REPEAT_DUE, RESOLVED, AlertState
 from monitor.rules.events import NewEvent, forget_states, load_states, record, transitions
 from monitor.rules.stage import StoredStage, stage_levels, stage_through
-from monitor.rules.stale import evaluate_stale, stale_rule, watched_instruments
+from monitor.rules.stale import configured_rules, evaluate_stale
 from monitor.runtime import Runtime
 from monitor.signals import store as signal_store
 from monitor.signals.engine import SignalReport, compute_signals
@@ -102,9 +102,15 @@ def evaluate_alerts(
     freshness = instrument_freshness(session, config, as_of)
     latest = {f.symbol: f.latest_available for f in freshness if f.latest_available}
     stale = evaluate_stale(config, latest, as_of, states)
-    forget_states(session, keep=_configured_fingerprints(config))
-    new = record(session, result.outcomes + stale, now)
-    deliveries = sum(_queue(session, config, event, as_of, now) for event in new)
+    outcomes = result.outcomes + stale
+    forget_states(session, keep=set(configured_rules(config)))
+    new = record(session, outcomes, now)
+    firing = {o.fingerprint: o.rule for o in outcomes if o.state.state == FIRING}
+    notices = [_notice(config, event, as_of) for event in new]
+    # Apprise URLs are read from the environment when notifications are queued.
+    notices_due = [n for n in notices if n]
+    deliveries = queue_notifications(session, config, notices_due, firing, now, os.environ)
+    deliveries += release_ended(session, config, now, os.environ)
     return RecordReport(len(new), deliveries)
 
 
@@ -176,22 +182,22 @@ def _stored_stage(
     return StoredStage(days, transitions(session, fingerprints, days[0]))
 
 
-def _configured_fingerprints(config: Config) -> set[str]:
-    rules = [*config.rules, *(stale_rule(i) for i in watched_instruments(config))]
-    return {rule_fingerprint(rule) for rule in rules}
-
-
-def _queue(session: Session, config: Config, new: NewEvent, as_of: date, now: datetime) -> int:
-    """Queue a new transition's deliveries; how many.
+def _notice(config: Config, new: NewEvent, as_of: date) -> Notice | None:
+    """The notification a new transition asks for, if any (grouped and queued together).
 
     A transition older than its rule's repeat interval as of ``as_of`` (history evaluated in
     one go, e.g. after a backfill) is stored but not sent: it is no longer news, and a first
     evaluation of 30 years must not page anyone 500 times.
     """
-    rule = new.outcome.rule
-    # Apprise URLs are read when the event is queued: one delivery per URL.
-    channels = delivery_targets(config, config.rule_channels(rule), os.environ)
+    rule, decision = new.outcome.rule, new.decision
     news_since = as_of - (rule.repeat_interval or config.alerts.repeat_interval)
-    if not (new.decision.notify and channels and new.decision.date > news_since):
-        return 0
-    return len(queue_deliveries(session, new.event, channels, now))
+    if not (decision.notify and decision.date > news_since):
+        return None
+    return Notice(
+        new.event.id,
+        new.outcome.fingerprint,
+        rule,
+        resolved=decision.state == RESOLVED,
+        repeat=decision.reason == REPEAT_DUE,
+        active_since=new.outcome.state.active_since,
+    )

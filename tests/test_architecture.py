@@ -25,6 +25,7 @@ LAYERS = [
     {"rules"},
     {"scoring"},  # alarm quality: the rules' episodes against what prices did next
     {"delivery"},
+    {"notify"},
     {"evaluation"},
     {"queries", "scenario"},
     {"charts"},

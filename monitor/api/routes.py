@@ -14,6 +14,7 @@ from monitor.api import schemas
 from monitor.api.cache import ResponseCache, cached_response
 from monitor.api.responses import FormatQuery, json_response, table_response, wants_csv
 from monitor.config import Config
+from monitor.notify.silence_store import SILENCE_COLUMNS, list_silences
 from monitor.queries.alerts import EVENT_COLUMNS, OPEN_COLUMNS, alert_events, open_alerts
 from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries, delivery_health
 from monitor.queries.instruments import INSTRUMENT_COLUMNS, instruments
@@ -180,8 +181,21 @@ def list_alerts(
     if all_:
         rows, columns = alert_events(db, limit=limit, offset=offset), EVENT_COLUMNS
     else:
-        rows, columns = open_alerts(db, limit=limit, offset=offset), OPEN_COLUMNS
+        now = datetime.now(UTC)
+        rows, columns = open_alerts(db, now=now, limit=limit, offset=offset), OPEN_COLUMNS
     return table_response(request, rows, columns, fmt, name="alerts")
+
+
+@router.get("/silences", responses=schemas.table_of(schemas.SilenceRow))
+def list_silences_route(
+    request: Request,
+    db: Db,
+    all_: Annotated[bool, Query(alias="all", description="Expired silences too")] = False,
+    fmt: FormatQuery = None,
+) -> Response:
+    """Active silences, or with `all=true` every one (like `firealarm silence list [--all]`)."""
+    rows = list_silences(db, datetime.now(UTC), everything=all_)
+    return table_response(request, rows, SILENCE_COLUMNS, fmt, name="silences")
 
 
 @router.get("/alert-events", responses=schemas.table_of(schemas.EventRow))

@@ -6,7 +6,7 @@ import datetime as dt
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ErrorBody(BaseModel):
@@ -110,6 +110,18 @@ class OpenAlertRow(BaseModel):
     severity: str | None
     labels: dict[str, str]
     summary: str
+    silenced: str = Field(description="the id of the silence holding it, or empty")
+    acknowledged: str = Field(description="the acknowledgement's comment (author), or empty")
+
+
+class SilenceRow(BaseModel):
+    id: str
+    matchers: str
+    starts_at: datetime
+    ends_at: datetime
+    state: str
+    author: str
+    comment: str
 
 
 class EventRow(BaseModel):

@@ -90,6 +90,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "demo",
         "Offline demo: the bundled real history, evaluated, backtested and on the dashboard.",
     ),
+    "silence": ("notify", "Silence alerts: they change state and are recorded, send nothing."),
+    "ack": (
+        "notify",
+        "Acknowledge a firing alert: its repeats stop until it resolves or fires again.",
+    ),
 }
 
 # Plain click help: rich's help rendering alone costs more than importing typer.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -10,6 +11,7 @@ from monitor.cli.options import FormatOption, SinceOption, UntilOption, check_ra
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
 from monitor.errors import ConfigError
+from monitor.notify.backtest import NOTIFICATION_COLUMNS, backtest_notifications
 from monitor.queries.alerts import (
     EVENT_COLUMNS,
     OPEN_COLUMNS,
@@ -17,7 +19,7 @@ from monitor.queries.alerts import (
     open_alerts,
 )
 from monitor.queries.score import EPISODE_COLUMNS, SCORE_COLUMNS, ScoreRequest, backtest_score
-from monitor.rules.backtest import backtest
+from monitor.rules.backtest import backtest, replay
 
 
 def register(app: typer.Typer) -> None:
@@ -38,7 +40,8 @@ def list_alerts(
     Example: firealarm alerts --all --format json
     """
     with state(ctx).reading() as (_, session):
-        rows = alert_events(session) if all_events else open_alerts(session)
+        now = datetime.now(UTC)
+        rows = alert_events(session) if all_events else open_alerts(session, now=now)
     columns = EVENT_COLUMNS if all_events else OPEN_COLUMNS
     if fmt is Format.json:  # JSON carries every field; tables and CSV the readable ones
         columns = list(rows[0]) if rows else columns
@@ -53,6 +56,12 @@ def run_backtest(
         list[str] | None,
         typer.Option("--rule", metavar="NAME", help="Only this rule (repeatable)."),
     ] = None,
+    notifications: Annotated[
+        bool,
+        typer.Option(
+            "--notifications", help="The grouped notifications instead (honouring inhibition)."
+        ),
+    ] = False,
     score: Annotated[
         bool, typer.Option("--score", help="Score each rule's episodes against the targets.")
     ] = False,
@@ -84,8 +93,18 @@ def run_backtest(
     Example: firealarm backtest --since 2020-01-01 --until 2020-12-31 --rule btc_vs_ndx
 
     Example: firealarm backtest --score --since 2010-01-01 --target KRE --drawdown 15
+
+    Example: firealarm backtest --notifications --since 2023-03-01 --until 2023-03-31
     """
     check_range(since, until)
+    if notifications:
+        if rule or score:
+            raise ConfigError("--notifications lists every rule: it takes no --rule or --score")
+        with state(ctx).reading() as (config, session):
+            outcomes = replay(session, config, since=since, until=until).outcomes
+        rows = backtest_notifications(config, outcomes)
+        emit(rows, NOTIFICATION_COLUMNS, fmt, title=f"backtest: {len(rows)} notifications")
+        return
     if not score:
         if target or drawdown is not None or horizon is not None or episodes:
             raise ConfigError("--target, --drawdown, --horizon and --episodes need --score")

@@ -70,7 +70,7 @@ def status(
             "config": config.found_by or config.source,
             "sources": latest_fetch_runs(session),
             "signals": _signal_rows(config, session),
-            "alerts": open_alerts(session),
+            "alerts": open_alerts(session, now=datetime.now(UTC)),
             "deliveries": delivery_health(session, datetime.now(UTC), list(config.channels)),
             "daemon": job_runs(session),
         }
@@ -116,14 +116,14 @@ def _print_status(report: dict[str, Any]) -> None:
     print_table(signals)
     if report["alerts"]:
         alerts = new_table(
-            ("rule", "state", "since", "value", "severity", "summary"), title="open alerts"
+            ("rule", "state", "since", "value", "severity", "summary", "silenced", "acknowledged"),
+            title="open alerts",
         )
         for row in report["alerts"]:
             alerts.add_row(
                 *(_styled(c, row.get(c)) for c in ("rule", "state", "since")),
                 f"{row['value']:,.2f}",
-                _styled("severity", row["severity"]),
-                _styled("summary", row["summary"]),
+                *(_styled(c, row[c]) for c in ("severity", "summary", "silenced", "acknowledged")),
             )
         print_table(alerts)
     else:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -65,6 +66,17 @@ def _positive_interval(value: object) -> timedelta:
 
 # An interval something waits or repeats by: zero would spin, a huge one overflows dates.
 Interval = Annotated[timedelta, BeforeValidator(_positive_interval)]
+
+
+def _wait(value: object) -> timedelta:
+    duration = parse_duration(value)
+    if not timedelta(0) <= duration <= MAX_INTERVAL:
+        raise ValueError(f"must be at least 0s and at most {MAX_INTERVAL.days}d, got {value!r}")
+    return duration
+
+
+# A wait that may be zero (``group_wait``: send at once).
+Wait = Annotated[timedelta, BeforeValidator(_wait)]
 
 
 def _check_timezone(name: str) -> str:
@@ -221,6 +233,15 @@ _RESERVED_LABELS = {"alertname": "name", "severity": "severity"}
 Severity = Literal["info", "warning", "critical"]
 
 
+def _check_group_by(labels: list[str]) -> list[str]:
+    if "..." in labels and len(labels) > 1:
+        raise ValueError("'...' (no grouping) must be the only entry of group_by")
+    return labels
+
+
+GroupBy = Annotated[list[str], AfterValidator(_check_group_by)]
+
+
 class RuleConfig(_Model):
     # At most what alert_events.rule holds (PostgreSQL would refuse a longer one mid-evaluation).
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=128)
@@ -236,6 +257,8 @@ class RuleConfig(_Model):
     repeat_interval: Interval | None = None
     send_resolved: bool = True
     channels: list[str] | None = None
+    group_by: GroupBy | None = Field(None, description="else [alerts].group_by")
+    mute_time_intervals: list[str] = Field(default_factory=list)
 
     @field_validator("for_")
     @classmethod
@@ -297,6 +320,12 @@ class RuleConfig(_Model):
 class AlertsConfig(_Model):
     default_channels: list[str] = Field(default_factory=list)
     repeat_interval: Interval = timedelta(days=7)
+    group_by: GroupBy = Field(["..."], description="labels grouping notifications; '...': none")
+    data_stale_group_by: GroupBy = ["alertname"]
+    group_wait: Wait = Field(timedelta(0), description="wait for more alerts of a new group")
+    group_interval: Interval = Field(
+        timedelta(minutes=5), description="least time between two notifications of a group"
+    )
     max_delivery_age: Interval = timedelta(days=3)
     external_url: str | None = Field(
         None, pattern=r"^https?://", description="dashboard URL put in alert links"
@@ -309,11 +338,68 @@ class ChannelBase(_Model):
     concurrency: int = Field(8, ge=1, le=64, description="deliveries in flight at once")
 
 
+class TimeRange(_Model):
+    start_time: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end_time: str = Field(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeRange:
+        if self.end_time <= self.start_time:
+            raise ValueError(f"times: {self.start_time}-{self.end_time} ends before it starts")
+        return self
+
+
+class TimeInterval(_Model):
+    """Alertmanager's time interval: every field given must match (an empty one matches all).
+
+    Ranges are inclusive and written ``"monday:friday"``, ``"1:7"``, ``"-1"`` (the last day of
+    the month), ``"2026:2027"``; times are ``HH:MM`` with the end excluded, in ``location``.
+    """
+
+    weekdays: list[str] = Field(default_factory=list)
+    times: list[TimeRange] = Field(default_factory=list)
+    days_of_month: list[str] = Field(default_factory=list)
+    months: list[str] = Field(default_factory=list)
+    years: list[str] = Field(default_factory=list)
+    location: TimeZoneName = "UTC"
+
+    @model_validator(mode="after")
+    def _ranges_parse(self) -> TimeInterval:
+        from monitor.config.timeintervals import compile_interval
+
+        compile_interval(self)  # raises ValueError naming the bad range
+        return self
+
+
+def _check_matchers(texts: list[str]) -> list[str]:
+    from monitor.config.matchers import parse_matchers
+
+    parse_matchers(texts)  # a bad matcher or regex raises ValueError, one line
+    return texts
+
+
+Matchers = Annotated[list[str], AfterValidator(_check_matchers)]
+
+
+class InhibitRule(_Model):
+    """Alertmanager's inhibition: while a source alert fires, matching targets send nothing."""
+
+    source_matchers: Matchers = Field(min_length=1)
+    target_matchers: Matchers = Field(min_length=1)
+    equal: list[str] = Field(default_factory=list, description="labels source and target share")
+    repeats_only: bool = Field(False, description="inhibit only repeats (firealarm's addition)")
+    source_feeds_target: bool = Field(
+        False, description="the source's instrument must feed the target's signal"
+    )
+
+
 class _Templated(ChannelBase):
-    """Per-channel Jinja2 templates (``monitor.delivery.templates``), checked in ``Config``."""
+    """What every channel has: Jinja2 templates (``monitor.delivery.templates``), checked in
+    ``Config``, and the mute time intervals that hold its notifications."""
 
     title_template: str | None = None
     body_template: str | None = None
+    mute_time_intervals: list[str] = Field(default_factory=list)
 
 
 class WebhookChannel(_Templated):
@@ -436,6 +522,8 @@ class Config(_Model):
     stage: StageConfig = StageConfig()
     rules: list[RuleConfig] = Field(default_factory=list)
     alerts: AlertsConfig = AlertsConfig()
+    inhibit_rules: list[InhibitRule] = Field(default_factory=list)
+    time_intervals: dict[str, TimeInterval] = Field(default_factory=dict)
     channels: dict[str, Channel] = Field(default_factory=dict)
     schedule: ScheduleConfig = ScheduleConfig()
     server: ServerConfig = ServerConfig()
@@ -487,7 +575,17 @@ class Config(_Model):
             if channel not in self.channels:
                 raise ValueError(f"alerts.default_channels: unknown channel {channel!r}")
         self._check_templates()
+        self._check_time_interval_names()
         return self
+
+    def _check_time_interval_names(self) -> None:
+        users = [(f"rule {r.name!r}", r.mute_time_intervals) for r in self.rules]
+        users += [(f"channel {n!r}", c.mute_time_intervals) for n, c in self.channels.items()]
+        for who, names in users:
+            for name in names:
+                if name not in self.time_intervals:
+                    known = ", ".join(sorted(self.time_intervals)) or "none defined"
+                    raise ValueError(f"{who}: unknown time interval {name!r} ({known})")
 
     def _check_templates(self) -> None:
         """Check every channel template now (and Apprise names), so a send does not fail on it."""
@@ -553,6 +651,10 @@ class Config(_Model):
     def rule_channels(self, rule: RuleConfig) -> list[str]:
         """The channels a rule notifies: its own, else ``[alerts].default_channels``."""
         return list(rule.channels if rule.channels is not None else self.alerts.default_channels)
+
+    def rule_group_by(self, rule: RuleConfig) -> list[str]:
+        """The labels a rule's notifications are grouped by: its own, else ``[alerts]``'s."""
+        return list(rule.group_by if rule.group_by is not None else self.alerts.group_by)
 
 
 def _reject_duplicates(what: str, names: list[str]) -> None:

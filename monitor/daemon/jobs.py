@@ -9,6 +9,7 @@ escapes into the scheduler, so one failing source never stops the others.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -29,6 +30,7 @@ from monitor.errors import FirealarmError, JobFailed, SourceError, StoreError
 from monitor.evaluation import evaluate as run_pipeline
 from monitor.ingest.fetch import FetchReport, fetch_source
 from monitor.ingest.seed import load_bundled_if_empty
+from monitor.notify.release import release_ended
 from monitor.runtime import Runtime
 from monitor.sources import build_sources
 from monitor.sources.base import Source
@@ -98,6 +100,8 @@ def default_functions(
         return {"files": report.files, "rows": report.rows} if report.files else {}
 
     def dispatch(rt: Runtime, now: datetime) -> dict[str, object]:
+        with session_scope(rt.engine) as session:  # silences ending between evaluations
+            release_ended(session, rt.config, now, os.environ)
         return dispatcher.pump(now)
 
     return JobFunctions(

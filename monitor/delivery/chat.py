@@ -28,10 +28,21 @@ ICONS = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":infor
 
 
 def headline(message: AlertMessage) -> str:
-    """One line: state, severity and rule, e.g. ``[FIRING:critical] btc_vs_ndx`` (or the title)."""
+    """One line: state, severity and rule, e.g. ``[FIRING:critical] btc_vs_ndx`` (or the title);
+    a group notification adds how many alerts it lists: ``[FIRING:warning] DataStale (14 alerts)``.
+    """
     if message.title:
         return message.title
-    return f"[{message.state.upper()}:{message.severity}] {message.rule}"
+    count = len(message.members)
+    more = f" ({count} alerts)" if count > 1 else ""
+    return f"[{message.state.upper()}:{message.severity}] {message.rule}{more}"
+
+
+def alert_lines(message: AlertMessage) -> list[str]:
+    """One line per alert a group notification lists (empty for a single alert)."""
+    if len(message.members) < 2:
+        return []
+    return [f"{alert.state.upper()} {alert.rule}: {alert.summary}" for alert in message.members]
 
 
 def _facts(message: AlertMessage) -> list[tuple[str, str]]:
@@ -63,6 +74,7 @@ def slack_body(message: AlertMessage, receiver: str, external_url: str) -> dict[
                         for name, value in _facts(message)
                     ],
                 },
+                *_slack_list(message),
                 {
                     "type": "context",
                     "elements": [
@@ -75,12 +87,20 @@ def slack_body(message: AlertMessage, receiver: str, external_url: str) -> dict[
     }
 
 
+def _slack_list(message: AlertMessage) -> list[dict[str, Any]]:
+    lines = alert_lines(message)
+    if not lines:
+        return []
+    text = "\n".join(f"• {line}" for line in lines)
+    return [{"type": "section", "text": slack_mrkdwn(text)}]
+
+
 def discord_body(message: AlertMessage, receiver: str, external_url: str) -> dict[str, Any]:
     """A Discord webhook message: ``content`` and one embed, mentioning no one."""
     colour = COLOURS["resolved"] if message.resolved else COLOURS.get(message.severity, 0)
     embed = {
         "title": headline(message),
-        "description": message.summary or "-",
+        "description": "\n".join([message.summary or "-", *alert_lines(message)]),
         "color": colour,
         "fields": [
             {"name": name, "value": value, "inline": True} for name, value in _facts(message)

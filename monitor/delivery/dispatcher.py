@@ -31,7 +31,8 @@ from monitor.config import Config
 from monitor.delivery.base import ChartRenderer, Sender, describe_error
 from monitor.delivery.claims import LEASE, RENEW_EVERY, claim_due, new_owner, renew
 from monitor.delivery.email import SignalChart
-from monitor.delivery.message import AlertMessage, firing_since, message_from_event
+from monitor.delivery.members import listed_events
+from monitor.delivery.message import AlertMessage, firing_since, group_message, message_from_event
 from monitor.delivery.outcome import SendResult
 from monitor.delivery.record import (
     Attempted,
@@ -328,8 +329,16 @@ class Dispatcher:
         if not claimed:
             return []
         with session_scope(self.engine) as session:
-            starts = firing_since(session, [event for _, event in claimed])
-        return [(i, message_from_event(e, starts[e.id])) for i, e in claimed]
+            listed = listed_events(session, [i for i, _ in claimed])  # group notifications
+            events = [event for _, event in claimed]
+            events += [event for listing in listed.values() for event in listing.events]
+            starts = firing_since(session, events)
+        return [
+            (i, group_message(listing.events, starts, listing.group_labels))
+            if (listing := listed.get(i)) is not None
+            else (i, message_from_event(e, starts[e.id]))
+            for i, e in claimed
+        ]
 
     def _attempt(self, channel: str, delivery_id: str, message: AlertMessage) -> None:
         at = self.now()  # signed and recorded as of the moment it leaves

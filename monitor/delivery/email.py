@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from monitor.config import EmailChannel
 from monitor.delivery.base import ChartRenderer, chart_or_none, describe_error
-from monitor.delivery.chat import headline
+from monitor.delivery.chat import alert_lines, headline
 from monitor.delivery.limits import truncate
 from monitor.delivery.message import AlertMessage, signal_url
 from monitor.delivery.outcome import SendResult, classify_smtp, classify_smtp_refusals
@@ -129,6 +129,8 @@ def _facts(message: AlertMessage) -> list[tuple[str, str]]:
 
 def _text(message: AlertMessage, link: str | None) -> str:
     lines = [message.summary, "", *(f"{k}: {v}" for k, v in _facts(message))]
+    if listed := alert_lines(message):
+        lines += ["", "Alerts:", *(f"- {line}" for line in listed)]
     if link:
         lines += ["", f"Dashboard: {link}"]
     return "\n".join(lines) + "\n"
@@ -144,6 +146,8 @@ def _html(message: AlertMessage, cid: str | None, link: str | None) -> str:
         if cid
         else ""
     )
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in alert_lines(message))
+    listed = f"<h3>Alerts</h3><ul>{items}</ul>" if items else ""
     anchor = (
         f"<p><a href='{html.escape(link)}'>{html.escape(message.signal)} on the dashboard</a></p>"
         if link
@@ -151,7 +155,7 @@ def _html(message: AlertMessage, cid: str | None, link: str | None) -> str:
     )
     return (
         f"<html><body><h2>{html.escape(headline(message))}</h2>"
-        f"<p>{html.escape(message.summary)}</p><table>{rows}</table>{image}{anchor}</body></html>"
+        f"<p>{html.escape(message.summary)}</p><table>{rows}</table>{listed}{image}{anchor}</body></html>"
     )
 
 

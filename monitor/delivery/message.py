@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
@@ -37,6 +37,9 @@ class AlertMessage:
     event_id: int | None = None
     starts_at: dt.date | None = None  # when the alert entered firing (stable across its repeats)
     title: str | None = None  # the channel's title_template rendered, else a headline is made
+    # A group notification: every alert it lists (this one, the lead, first) and its group.
+    alerts: tuple[AlertMessage, ...] = ()
+    group_labels: dict[str, str] | None = None
 
     @property
     def type(self) -> str:
@@ -46,6 +49,11 @@ class AlertMessage:
     @property
     def resolved(self) -> bool:
         return self.state == "resolved"
+
+    @property
+    def members(self) -> tuple[AlertMessage, ...]:
+        """The alerts this notification announces: the group's, or this one alone."""
+        return self.alerts or (self,)
 
     @property
     def is_test(self) -> bool:
@@ -70,6 +78,16 @@ def message_from_event(event: AlertEvent, starts_at: date | None = None) -> Aler
         event_id=event.id,
         starts_at=starts_at,
     )
+
+
+def group_message(
+    events: Sequence[AlertEvent],
+    starts: Mapping[int, date | None],
+    group_labels: dict[str, str],
+) -> AlertMessage:
+    """The notification of a group: its first alert leads, every alert is listed."""
+    alerts = tuple(message_from_event(e, starts.get(e.id)) for e in events)
+    return replace(alerts[0], alerts=alerts, group_labels=group_labels)
 
 
 def firing_since(session: Session, events: Sequence[AlertEvent]) -> dict[int, date | None]:

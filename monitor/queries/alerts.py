@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.notify.acks import current_acks
+from monitor.notify.labels import alert_labels
+from monitor.notify.silence_store import active_silences
+from monitor.notify.silences import ActiveSilence, silencing
 from monitor.queries.paging import paged
 from monitor.rules.evaluator import FIRING, PENDING
 from monitor.store.models import AlertEvent, RuleState
@@ -26,6 +30,8 @@ OPEN_COLUMNS = [
     "severity",
     "labels",
     "summary",
+    "silenced",
+    "acknowledged",
 ]
 
 
@@ -68,15 +74,17 @@ def _event(event: AlertEvent) -> dict[str, Any]:
 
 
 def open_alerts(
-    session: Session, *, limit: int | None = None, offset: int = 0
+    session: Session, *, now: datetime, limit: int | None = None, offset: int = 0
 ) -> list[dict[str, Any]]:
-    """Alerts pending or firing now, with their latest value and their last event's details."""
+    """Alerts pending or firing now, with their latest value and their last event's details,
+    the silence holding each at ``now`` and its acknowledgement (``"comment (author)"``)."""
     query = (
         select(RuleState)
         .where(RuleState.state.in_(OPEN_STATES))
         .order_by(RuleState.rule, RuleState.fingerprint)
     )
     states = session.scalars(paged(query, limit, offset)).all()
+    silences, acks = active_silences(session, now), current_acks(session)
     rows = []
     for state in states:
         last = session.scalars(
@@ -97,6 +105,19 @@ def open_alerts(
                 "severity": last.severity if last else None,
                 "labels": json.loads(last.labels) if last else {},
                 "summary": last.summary if last else "",
+                "silenced": _silenced_by(silences, last, now),
+                "acknowledged": _ack_note(acks.get(state.fingerprint)),
             }
         )
     return rows
+
+
+def _silenced_by(silences: list[ActiveSilence], event: AlertEvent | None, now: datetime) -> str:
+    if event is None:
+        return ""
+    labels = alert_labels(event.rule, event.severity, event.signal, json.loads(event.labels))
+    return silencing(silences, labels, now) or ""
+
+
+def _ack_note(ack: dict[str, Any] | None) -> str:
+    return f"{ack['comment']} ({ack['author']})" if ack else ""

@@ -7,12 +7,13 @@ age passes the instrument's staleness limit and resolves when data returns. An i
 never had data is as stale as can be: its age counts from ``[fetch].backfill_start``, the first
 date it should have had, and its summary says it was never fetched. It runs through the
 same evaluator as every rule, so it repeats and resolves like one, and notifies the default
-channels. Meanwhile the signal has no value on stale dates, so rules on it keep their last state.
+channels, grouped by ``[alerts].data_stale_group_by`` (one message for every stale instrument).
+Meanwhile the signal has no value on stale dates, so rules on it keep their last state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -25,8 +26,14 @@ DATA_STALE = "DataStale"
 
 def watched_instruments(config: Config) -> list[Instrument]:
     """The instruments that feed, directly or through other signals, a signal a rule reads."""
+    seen = feeding(config, [r.signal for r in config.rules])
+    return [i for i in config.instruments if i.symbol in seen]
+
+
+def feeding(config: Config, names: Iterable[str]) -> set[str]:
+    """``names`` and every signal and instrument they are computed from, transitively."""
     signals = {s.id: s for s in config.signals}
-    pending = [r.signal for r in config.rules if r.signal in signals]
+    pending = list(names)
     seen: set[str] = set()
     while pending:
         name = pending.pop()
@@ -35,16 +42,27 @@ def watched_instruments(config: Config) -> list[Instrument]:
         seen.add(name)
         if name in signals:
             pending.extend(signals[name].inputs)
-    return [i for i in config.instruments if i.symbol in seen]
+    return seen
+
+
+def configured_rules(config: Config) -> dict[str, RuleConfig]:
+    """Every alert the config defines (its rules and DataStale watches), by fingerprint."""
+    group_by = config.alerts.data_stale_group_by
+    rules = [*config.rules, *(stale_rule(i, group_by) for i in watched_instruments(config))]
+    return {rule_fingerprint(rule): rule for rule in rules}
 
 
 NEVER_FETCHED_SUMMARY = "No {instrument} data at all: never fetched (limit {threshold:.0f} days)"
 
 
-def stale_rule(instrument: Instrument, *, never_fetched: bool = False) -> RuleConfig:
-    """The DataStale rule watching ``instrument`` (one alert either way: same name, labels)."""
+def stale_rule(
+    instrument: Instrument, group_by: list[str] | None = None, *, never_fetched: bool = False
+) -> RuleConfig:
+    """The DataStale rule watching ``instrument`` (one alert either way: same name, labels),
+    its notifications grouped by ``group_by``."""
     rule = RuleConfig.model_validate(
         {
+            "group_by": group_by,
             "name": DATA_STALE,
             "signal": instrument.symbol,
             "op": ">",
@@ -70,7 +88,8 @@ def evaluate_stale(
     backfill_start = date.fromisoformat(config.fetch.backfill_start)
     for instrument in watched_instruments(config):
         newest = latest.get(instrument.symbol)
-        rule = stale_rule(instrument, never_fetched=newest is None)
+        group_by = config.alerts.data_stale_group_by
+        rule = stale_rule(instrument, group_by, never_fetched=newest is None)
         age = float((as_of - (newest or min(backfill_start, as_of))).days)
         judged = _again_on(as_of, rule_fingerprint(rule), states)
         outcomes.append(evaluate_one(config, rule, [(as_of, age)], judged))

@@ -164,6 +164,9 @@ class AlertEvent(Base):
     labels: Mapped[str] = mapped_column(Text, nullable=False, default="{}")  # JSON object
     summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    # Why a transition that would notify sent nothing: "silenced by sil_...", "acknowledged",
+    # "inhibited by ..."; NULL when it was sent (or never meant to be).
+    suppressed: Mapped[str | None] = mapped_column(String(128))
 
     __table_args__ = (
         UniqueConstraint("fingerprint", "state", "date"),
@@ -198,11 +201,77 @@ class Delivery(Base):
     replayed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     lease_owner: Mapped[str | None] = mapped_column(String(40))
+    # A group notification: its group and its number in the group (NULL when not grouped).
+    group_key: Mapped[str | None] = mapped_column(String(64))
+    group_seq: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         UniqueConstraint("event_id", "channel"),
+        Index(None, "channel", "group_key", "group_seq", unique=True),
         Index(None, "status", "next_attempt_at"),
     )
+
+
+class DeliveryEvent(Base):
+    """One alert listed in a group notification (its lead event, ``event_id``, included)."""
+
+    __tablename__ = "delivery_events"
+
+    delivery_id: Mapped[str] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True
+    )
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("alert_events.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class NotificationGroup(Base):
+    """One aggregation group of one channel (Alertmanager's): its labels and last notification.
+
+    Its row is locked while a notification is queued for it, so concurrent evaluators agree on
+    one open notification; ``seq`` numbers the group's notifications (unique with the channel).
+    """
+
+    __tablename__ = "notification_groups"
+
+    channel: Mapped[str] = mapped_column(String(64), primary_key=True)
+    group_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    labels: Mapped[str] = mapped_column(Text, nullable=False)  # JSON object
+    seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    open_delivery_id: Mapped[str | None] = mapped_column(String(40))
+    last_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+class Silence(Base):
+    """Alerts matching every matcher send nothing from ``starts_at`` until ``ends_at``."""
+
+    __tablename__ = "silences"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    matchers: Mapped[str] = mapped_column(Text, nullable=False)  # JSON list of "name=value"...
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, index=True)
+    author: Mapped[str] = mapped_column(String(128), nullable=False)
+    comment: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+class Acknowledgement(Base):
+    """A user saw one firing alert: its repeats stop until it resolves or fires anew.
+
+    ``active_since`` is the alert's start; a new firing has a new start, which no ack names.
+    """
+
+    __tablename__ = "acknowledgements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    rule: Mapped[str] = mapped_column(String(128), nullable=False)
+    active_since: Mapped[date | None] = mapped_column(Date)
+    author: Mapped[str] = mapped_column(String(128), nullable=False)
+    comment: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
 
 class DeliveryAttempt(Base):

@@ -360,7 +360,7 @@ async function main() {
   ]);
   setupRange();
   showDeliveryHealth(delivery);
-  fillTable("alerts", alerts, ["rule", "state", "since", "value", "threshold", "severity", "labels", "summary"]);
+  fillTable("alerts", alerts, ["rule", "state", "since", "value", "threshold", "severity", "labels", "summary", "silenced", "acknowledged"]);
   fillTable("deliveries", deliveries, ["id", "channel", "status", "rule", "state", "created_at"]);
   window.addEventListener("resize", () => {
     for (const chart of charts.filter(Boolean)) {

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
 from monitor.delivery.payloads import signal_url
+from monitor.notify.acks import acknowledge
+from monitor.notify.silence_store import add_silence
+from monitor.runtime import Runtime
+from monitor.store.database import session_scope
 from tests.api.seed import DAYS, START, btc_value
 
 
@@ -200,3 +204,24 @@ def test_unknown_paths_and_methods_answer_in_the_one_error_shape(client: TestCli
     wrong_method = client.post("/api/signals")
     assert wrong_method.json() == {"error": "Method Not Allowed: /api/signals", "status": 405}
     assert wrong_method.headers["allow"] == "GET"
+
+
+def test_silences_and_acks_are_listed_and_shown_on_open_alerts(
+    seeded: Runtime, client: TestClient
+) -> None:
+    now = datetime.now(UTC)
+    with session_scope(seeded.engine) as session:
+        silence = add_silence(
+            session, ["rule=~btc.*"], ends_at=now + timedelta(days=1), comment="known",
+            author="ann", now=now,
+        )  # fmt: skip
+        acknowledge(session, "btc_vs_ndx", {}, comment="on it", author="bob", now=now)
+    alerts = {a["rule"]: a for a in client.get("/api/alerts").json()}
+    assert (alerts["btc_vs_ndx"]["silenced"], alerts["btc_vs_ndx"]["acknowledged"]) == (
+        silence,
+        "on it (bob)",
+    )
+    assert (alerts["igv_vs_ndx"]["silenced"], alerts["igv_vs_ndx"]["acknowledged"]) == ("", "")
+    [row] = client.get("/api/silences").json()
+    assert (row["id"], row["matchers"], row["state"]) == (silence, "rule=~btc.*", "active")
+    assert "/api/silences" in client.get("/openapi.json").json()["paths"]

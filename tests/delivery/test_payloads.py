@@ -65,7 +65,7 @@ def test_firealarm_body_is_a_standard_webhooks_event():
     got = body("firealarm")
     assert got["type"] == "alert.firing"
     assert got["timestamp"] == "2026-03-02T22:05:00Z"
-    assert got["data"] == {
+    alert = {
         "event_id": 42,
         "rule": "btc_vs_ndx",
         "state": "firing",
@@ -77,9 +77,9 @@ def test_firealarm_body_is_a_standard_webhooks_event():
         "labels": {"stage": "1"},
         "summary": "Bitcoin trails the Nasdaq-100 by -31.4 pp",
         "fingerprint": "f00d",
-        "channel": "ops",
         "url": "http://127.0.0.1:8787/signals/btc_vs_ndx",
     }
+    assert got["data"] == {**alert, "channel": "ops", "alerts": [alert]}
     assert body("firealarm", RESOLVED)["type"] == "alert.resolved"
     assert body("firealarm", probe_message("ops", FIRING.timestamp))["type"] == "alert.test"
 

@@ -12,7 +12,7 @@ from monitor.queries.alerts import alert_events, open_alerts
 from monitor.runtime import Runtime
 from monitor.store.database import session_scope
 from monitor.store.models import AlertEvent, Delivery, RuleState, SignalValue
-from tests.rules.conftest import evaluate, put_values
+from tests.rules.conftest import NOW, evaluate, put_values
 from tests.rules.helpers import START, daily
 
 
@@ -86,7 +86,7 @@ def test_resolved_notifies_to_the_rule_channels(small: Runtime) -> None:
     # firing and resolved each go to both channels
     assert [c for _, c, _ in deliveries(small)] == ["ops", "team", "ops", "team"]
     with session_scope(small.engine) as session:
-        assert open_alerts(session) == []
+        assert open_alerts(session, now=NOW) == []
 
 
 def test_send_resolved_false_stores_but_does_not_notify(small: Runtime) -> None:
@@ -114,7 +114,7 @@ def test_stage_is_stored_as_a_signal_and_rules_read_it(small: Runtime) -> None:
     assert [v for _, v in stage] == [0.0, 2.0, 2.0, 2.0]
     assert ("stage", "firing", day(1), "first firing") in events(small)
     with session_scope(small.engine) as session:
-        open_rules = {a["rule"]: a["state"] for a in open_alerts(session)}
+        open_rules = {a["rule"]: a["state"] for a in open_alerts(session, now=NOW)}
     assert open_rules == {"gold_wins": "firing", "stage": "firing"}
 
 
@@ -154,7 +154,7 @@ def test_a_removed_rule_is_no_longer_open_but_its_events_remain(small: Runtime) 
     )
     evaluate(small, day(2), config)
     with session_scope(small.engine) as session:
-        assert open_alerts(session) == []
+        assert open_alerts(session, now=NOW) == []
     assert [e[:2] for e in events(small)] == [("deep", "pending"), ("deep", "firing")]
 
 

@@ -64,7 +64,7 @@ def test_the_first_start_shows_values_and_says_they_are_stale(
         assert high_all == high and high_all - low_all > 20 * YEAR  # the whole bundled history
 
         headers = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#alerts th")]
-        assert headers[-2:] == ["labels", "summary"]
+        assert headers[-4:] == ["labels", "summary", "silenced", "acknowledged"]
         rows = browser.find_elements(By.CSS_SELECTOR, "#alerts tbody tr")
         assert any("instrument=BTC-USD" in r.text and "No new BTC-USD data" in r.text for r in rows)
         problems = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]

@@ -1,0 +1,117 @@
+"""Inhibition: while a source alert fires, matching targets' notifications are suppressed."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from monitor.config import InhibitRule, default_config_text, parse_config
+from monitor.errors import ConfigError
+from monitor.notify.inhibit import Source, inhibiting, inhibitors
+from monitor.notify.queue import Notice, queue_notifications, rule_labels
+from monitor.rules.engine import rule_fingerprint
+from monitor.rules.stale import feeding, stale_rule
+from monitor.store.database import create_db_engine, session_scope
+from monitor.store.migrate import upgrade
+from monitor.store.models import AlertEvent, Delivery
+from tests.notify.conftest import NOW, START
+
+EXAMPLE_KEYS = ("[[inhibit_rules]]", "source_", "target_matchers", "repeats_only")
+
+
+def with_example() -> str:
+    """The packaged config with its commented inhibition example switched on."""
+    lines = default_config_text().splitlines()
+    return "\n".join(
+        line[2:] if line.startswith("# ") and line[2:].startswith(EXAMPLE_KEYS) else line
+        for line in lines
+    ).replace("default_channels = []", 'default_channels = ["ops"]') + (
+        '\n[channels.ops]\ntype = "webhook"\nurl = "http://127.0.0.1:9/ops"\n'
+    )
+
+
+def test_the_shipped_example_parses() -> None:
+    config = parse_config(with_example())
+    assert [r.source_matchers for r in config.inhibit_rules] == [
+        ['alertname="fire_alarm_stage"'],
+        ['alertname="DataStale"'],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("source_matchers = ['alertname']", "bad matcher 'alertname'"),
+        ("source_matchers = ['a=~(']\ntarget_matchers = ['b=c']", "bad regex in matcher 'a=~('"),
+    ],
+)
+def test_bad_inhibit_rules_are_config_errors(rule: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)) as caught:
+        parse_config(f"[[inhibit_rules]]\n{rule}\n")
+    assert "\n" not in str(caught.value)
+
+
+def test_equal_labels_and_self():
+    rule = InhibitRule(
+        source_matchers=["severity=critical"], target_matchers=["severity=warning"], equal=["team"]
+    )
+    rules = inhibitors([rule])
+    source = Source("s", {"alertname": "big", "severity": "critical", "team": "macro"})
+    target = {"alertname": "small", "severity": "warning", "team": "macro"}
+    args = {"inputs": (), "repeat": False}
+    assert inhibiting(rules, [source], fingerprint="t", labels=target, **args) == "big"
+    other_team = {**target, "team": "credit"}
+    assert inhibiting(rules, [source], fingerprint="t", labels=other_team, **args) is None
+    assert inhibiting(rules, [source], fingerprint="s", labels=target, **args) is None
+
+
+def test_the_example_inhibits_repeats_of_rules_fed_by_a_stale_instrument(sqlite_url: str) -> None:
+    config = parse_config(with_example())
+    rules = inhibitors(config.inhibit_rules)
+    stale = {
+        symbol: Source(symbol, rule_labels(stale_rule(config.instrument(symbol))))
+        for symbol in ("BTC-USD", "GLD")
+    }
+    [btc] = [r for r in config.rules if r.name == "btc_vs_ndx"]
+    [stage] = [r for r in config.rules if r.name == "fire_alarm_stage"]
+    inputs = feeding(config, [btc.signal])
+
+    def check(sources, repeat, rule=btc):
+        return inhibiting(
+            rules, sources, fingerprint=rule.name, labels=rule_labels(rule), inputs=inputs,
+            repeat=repeat,
+        )  # fmt: skip
+
+    assert check([stale["BTC-USD"]], repeat=True) == "DataStale"
+    assert check([stale["BTC-USD"]], repeat=False) is None  # a first firing is news
+    assert check([stale["GLD"]], repeat=True) is None  # GLD does not feed btc_vs_ndx
+    stage_source = Source("stage", rule_labels(stage))
+    assert check([stage_source], repeat=True) == "fire_alarm_stage"  # btc_vs_ndx is stage 1
+    assert check([stage_source], repeat=True, rule=stage) is None  # not itself
+
+
+def test_an_inhibited_repeat_is_recorded_and_not_queued(sqlite_url: str) -> None:
+    config = parse_config(with_example())
+    engine = create_db_engine(sqlite_url)
+    upgrade(engine)
+    [btc] = [r for r in config.rules if r.name == "btc_vs_ndx"]
+    source = stale_rule(config.instrument("^NDX"), config.alerts.data_stale_group_by)
+    with session_scope(engine) as session:
+        event = AlertEvent(
+            rule=btc.name, fingerprint=rule_fingerprint(btc), state="firing",
+            reason="repeat due", date=START, signal=btc.signal, value=-30.0,
+            threshold=btc.threshold, severity=btc.severity, labels=json.dumps(btc.labels),
+            summary="s", recorded_at=NOW,
+        )  # fmt: skip
+        session.add(event)
+        session.flush()
+        notice = Notice(event.id, event.fingerprint, btc, repeat=True, active_since=START)
+        firing = {rule_fingerprint(source): source, event.fingerprint: btc}
+        assert queue_notifications(session, config, [notice], firing, NOW, {}) == 0
+    with session_scope(engine) as session:
+        assert session.scalar(select(AlertEvent.suppressed)) == "inhibited by DataStale"
+        assert session.scalars(select(Delivery)).all() == []
+    engine.dispose()

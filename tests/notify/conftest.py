@@ -6,7 +6,6 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
-import httpx
 import pytest
 
 from monitor.config import Config, default_config_text, parse_config
@@ -71,26 +70,33 @@ def smtp() -> Iterator[SmtpServer]:
     server.stop()
 
 
-@pytest.fixture
-def http_client() -> Iterator[httpx.Client]:
-    with httpx.Client() as client:
-        yield client
-
-
 def runtime_for(config: Config) -> Runtime:
     """``config`` on its (migrated) database."""
     return Runtime(config, open_runtime(None, config.database.url).engine)
 
 
-def dispatcher(rt: Runtime, client: httpx.Client, smtp: SmtpServer) -> Dispatcher:
+_OPEN: list[Dispatcher] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_dispatchers() -> Iterator[None]:
+    """Every dispatcher a test made is closed after it (threads, clients, claims)."""
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
+def dispatcher(rt: Runtime, smtp: SmtpServer) -> Dispatcher:
+    """A dispatcher with the real senders (mail trusted to ``smtp``), closed after the test."""
     senders = build_senders(
         rt.config,
-        client=client,
         environ=ENVIRON,
         chart=lambda message: None,
         ssl_context=smtp.client_context,
     )
-    return Dispatcher(rt.config, rt.engine, senders, rng=random.Random(3))
+    made = Dispatcher(rt.config, rt.engine, senders, rng=random.Random(3))
+    _OPEN.append(made)
+    return made
 
 
 def observe(rt: Runtime, symbols: list[str], last: date, first: date = START) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -29,10 +28,10 @@ DAY = timedelta(days=1)
 
 
 def test_an_ack_stops_repeats_and_the_resolution_is_still_sent(
-    db_url: str, receiver: Receiver, smtp: SmtpServer, http_client: httpx.Client
+    db_url: str, receiver: Receiver, smtp: SmtpServer
 ) -> None:
     rt = runtime_for(channels_config(db_url, receiver, smtp))
-    send = dispatcher(rt, http_client, smtp)
+    send = dispatcher(rt, smtp)
     fresh_except(rt, ["GLD", "BTC-USD"])
     observe(rt, ["GLD", "BTC-USD"], START + 25 * DAY)
     assert evaluate(rt, START + 31 * DAY).deliveries == 3  # both stale: one group notification

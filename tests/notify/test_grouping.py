@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import httpx
 from sqlalchemy import func, select
 
 from monitor.rules.stale import watched_instruments
@@ -26,7 +25,7 @@ from tests.notify.conftest import (
 
 
 def test_fourteen_stale_instruments_are_one_notification_per_channel(
-    db_url: str, receiver: Receiver, smtp: SmtpServer, http_client: httpx.Client
+    db_url: str, receiver: Receiver, smtp: SmtpServer
 ) -> None:
     rt = runtime_for(channels_config(db_url, receiver, smtp))
     symbols = [i.symbol for i in watched_instruments(rt.config)]
@@ -35,7 +34,7 @@ def test_fourteen_stale_instruments_are_one_notification_per_channel(
     report = evaluate(rt, START + timedelta(days=150))  # past every staleness limit
     assert (report.events, report.deliveries) == (14, 3)
 
-    sent = dispatcher(rt, http_client, smtp).dispatch_due(NOW)
+    sent = dispatcher(rt, smtp).dispatch_due(NOW)
     assert sent.counts["sent"] == 3
     bodies = {r.path.rsplit("/", 1)[1]: json.loads(r.body) for r in receiver.requests}
     assert sorted(bodies) == ["am", "native"]
@@ -57,7 +56,7 @@ def test_fourteen_stale_instruments_are_one_notification_per_channel(
 
 
 def test_alerts_changing_within_group_wait_join_one_notification(
-    sqlite_url: str, receiver: Receiver, smtp: SmtpServer, http_client: httpx.Client
+    sqlite_url: str, receiver: Receiver, smtp: SmtpServer
 ) -> None:
     config = channels_config(sqlite_url, receiver, smtp)
     alerts = config.alerts.model_copy(update={"group_wait": timedelta(minutes=10)})
@@ -70,9 +69,9 @@ def test_alerts_changing_within_group_wait_join_one_notification(
     second = evaluate(rt, START + timedelta(days=36), NOW + timedelta(minutes=5))  # BTC, ^NDX
     assert (first.deliveries, second.deliveries) == (3, 0)  # the second joined the first
 
-    nothing = dispatcher(rt, http_client, smtp).dispatch_due(NOW + timedelta(minutes=9))
+    nothing = dispatcher(rt, smtp).dispatch_due(NOW + timedelta(minutes=9))
     assert nothing.statuses == {}  # group_wait runs from the group's first alert
-    dispatcher(rt, http_client, smtp).dispatch_due(NOW + timedelta(minutes=10))
+    dispatcher(rt, smtp).dispatch_due(NOW + timedelta(minutes=10))
     native = next(json.loads(r.body) for r in receiver.requests if r.path.endswith("/native"))
     listed = sorted(a["labels"]["instrument"] for a in native["data"]["alerts"])
     assert listed == ["BTC-USD", "GLD", "^NDX"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 
 from monitor.config import TimeInterval, parse_config
@@ -32,13 +31,13 @@ weekdays = ["monday:friday"]
 
 
 def test_a_muted_channel_holds_the_notification_until_the_interval_ends(
-    db_url: str, receiver: Receiver, smtp: SmtpServer, http_client: httpx.Client
+    db_url: str, receiver: Receiver, smtp: SmtpServer
 ) -> None:
     config = channels_config(
         db_url, receiver, smtp, extra=EVENING, native='mute_time_intervals = ["evening"]'
     )
     rt = runtime_for(config)
-    send = dispatcher(rt, http_client, smtp)
+    send = dispatcher(rt, smtp)
     fresh_except(rt, ["GLD"])
     observe(rt, ["GLD"], START + timedelta(days=20))
     assert evaluate(rt, START + timedelta(days=31)).deliveries == 3  # NOW: Monday 22:00 UTC

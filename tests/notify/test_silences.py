@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -35,7 +34,7 @@ def deliveries(rt) -> int:
 
 
 def test_a_silenced_alert_sends_nothing_until_the_silence_is_expired(
-    db_url: str, receiver: Receiver, smtp: SmtpServer, http_client: httpx.Client
+    db_url: str, receiver: Receiver, smtp: SmtpServer
 ) -> None:
     rt = runtime_for(channels_config(db_url, receiver, smtp))
     fresh_except(rt, ["BTC-USD", "^NDX", "GLD", "IGV"])
@@ -65,7 +64,7 @@ def test_a_silenced_alert_sends_nothing_until_the_silence_is_expired(
     with session_scope(rt.engine) as session:
         assert release_ended(session, rt.config, later, {}) == 0  # once
     assert evaluate(rt, START + timedelta(days=32), later).deliveries == 0
-    dispatcher(rt, http_client, smtp).dispatch_due(later)
+    dispatcher(rt, smtp).dispatch_due(later)
     [native] = [json.loads(r.body) for r in receiver.requests if r.path.endswith("/native")]
     assert [a["labels"]["instrument"] for a in native["data"]["alerts"]] == ["IGV"]
     assert len(smtp.mailbox.messages) == 1

@@ -11,104 +11,70 @@ from __future__ import annotations
 import graphlib
 import json
 import os
-import re
 import tomllib
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from monitor.config.alerting import (
+    AlertsConfig,
+    InhibitRule,
+    RuleConfig,
+    TimeInterval,
+)
+from monitor.config.base import (
+    ConfigModel,
+    Interval,
+    IsoDate,
+    TimeZoneName,
+    parse_duration,
+)
+from monitor.config.channels import (
+    APPRISE_NAME_LIMIT,
+    AppriseChannel,
+    Channel,
+    EmailChannel,
+    PagerDutyChannel,
+    WebhookChannel,
+)
 from monitor.config.discovery import PACKAGED, ConfigChoice, choose_config
-from monitor.config.templates import check_summary
 from monitor.errors import ConfigError, NotFoundError
+
+# What the rest of firealarm imports from here; the models live in the modules beside this.
+__all__ = [
+    "UNIT_SCALE",
+    "AlertsConfig",
+    "AppriseChannel",
+    "Channel",
+    "Config",
+    "EmailChannel",
+    "FetchConfig",
+    "InhibitRule",
+    "Instrument",
+    "PagerDutyChannel",
+    "RuleConfig",
+    "ScheduleConfig",
+    "SignalConfig",
+    "StageConfig",
+    "TimeInterval",
+    "WebhookChannel",
+    "default_config_text",
+    "load_config",
+    "parse_config",
+    "parse_duration",
+    "with_database_url",
+]
 
 DEFAULT_CONFIG_RESOURCE = "firealarm.toml"
 DATABASE_URL_ENV = "FIREALARM_DATABASE_URL"
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_duration(value: object) -> timedelta:
-    """Parse ``"7d"``, ``"5h"``, ``"30m"``, ``"10s"``, ``"2w"`` (or seconds as a number)."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)
-    try:
-        if isinstance(value, str) and (match := _DURATION.match(value)):
-            return timedelta(**{_DURATION_UNITS[match[2]]: float(match[1])})
-    except OverflowError:
-        raise ValueError(f"duration {value!r} is too long") from None
-    raise ValueError(f"not a duration: {value!r} (use e.g. '30s', '5m', '2h', '7d', '1w')")
-
-
-MAX_INTERVAL = timedelta(days=3650)  # later than now + this, a scheduler's datetime overflows
-
-
-def _positive_interval(value: object) -> timedelta:
-    duration = parse_duration(value)
-    if not timedelta(0) < duration <= MAX_INTERVAL:
-        raise ValueError(f"must be more than 0s and at most {MAX_INTERVAL.days}d, got {value!r}")
-    return duration
-
-
-# An interval something waits or repeats by: zero would spin, a huge one overflows dates.
-Interval = Annotated[timedelta, BeforeValidator(_positive_interval)]
-
-
-def _wait(value: object) -> timedelta:
-    duration = parse_duration(value)
-    if not timedelta(0) <= duration <= MAX_INTERVAL:
-        raise ValueError(f"must be at least 0s and at most {MAX_INTERVAL.days}d, got {value!r}")
-    return duration
-
-
-# A wait that may be zero (``group_wait``: send at once).
-Wait = Annotated[timedelta, BeforeValidator(_wait)]
-
-
-def _check_timezone(name: str) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}") from exc
-    return name
-
-
-def _iso_date(value: object) -> str:
-    """A ``YYYY-MM-DD`` date as text; TOML's own dates (unquoted) are accepted too."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value.isoformat()
-    try:
-        return datetime.strptime(str(value), "%Y-%m-%d").date().isoformat()
-    except ValueError:
-        raise ValueError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
-
-
-TimeZoneName = Annotated[str, BeforeValidator(_check_timezone)]
-IsoDate = Annotated[str, BeforeValidator(_iso_date)]
-
-
-class _Model(BaseModel):
-    # No NaN or infinity anywhere: ``threshold = nan`` would make a rule that never fires.
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False
-    )
-
 
 Period = Literal["day", "week", "month", "quarter"]
 Unit = Literal["usd", "thousands_usd", "millions_usd", "billions_usd", "trillions_usd", "percent"]
@@ -124,11 +90,11 @@ UNIT_SCALE: dict[str, float] = {
 STALENESS_DAYS: dict[str, int] = {"day": 5, "week": 10, "month": 45, "quarter": 120}
 
 
-class DatabaseConfig(_Model):
+class DatabaseConfig(ConfigModel):
     url: str = "sqlite:///firealarm.db"
 
 
-class FetchConfig(_Model):
+class FetchConfig(ConfigModel):
     revision_days: int = Field(10, ge=0, description="days re-read on every fetch")
     backfill_start: IsoDate = Field("2005-01-01", description="first date fetched into an empty db")
     timeout: float = Field(30.0, gt=0, le=3600, description="seconds for one network call")
@@ -139,7 +105,7 @@ class FetchConfig(_Model):
     )
 
 
-class Instrument(_Model):
+class Instrument(ConfigModel):
     symbol: str = Field(min_length=1)
     source: Literal["yahoo", "fred", "csv"]
     name: str = ""
@@ -190,7 +156,7 @@ _ARITY: dict[str, int] = {
 _NEEDS_WINDOW = {"relative_return", "ratio_change", "zscore", "change"}
 
 
-class SignalConfig(_Model):
+class SignalConfig(ConfigModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     kind: SignalKind
     inputs: list[str] = Field(min_length=1)
@@ -218,7 +184,7 @@ class SignalConfig(_Model):
         return self
 
 
-class StageConfig(_Model):
+class StageConfig(ConfigModel):
     """The composite ``fire_alarm_stage``: stage k is reached when a rule of stage k fires."""
 
     id: str = "fire_alarm_stage"
@@ -226,264 +192,7 @@ class StageConfig(_Model):
     names: list[str] = Field(default_factory=list)
 
 
-Op = Literal[">", ">=", "<", "<=", "crosses_above", "crosses_below"]
-# Prometheus' label name grammar, so Alertmanager receivers accept every label.
-_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-_RESERVED_LABELS = {"alertname": "name", "severity": "severity"}
-Severity = Literal["info", "warning", "critical"]
-
-
-def _check_group_by(labels: list[str]) -> list[str]:
-    if "..." in labels and len(labels) > 1:
-        raise ValueError("'...' (no grouping) must be the only entry of group_by")
-    return labels
-
-
-GroupBy = Annotated[list[str], AfterValidator(_check_group_by)]
-
-
-class RuleConfig(_Model):
-    # At most what alert_events.rule holds (PostgreSQL would refuse a longer one mid-evaluation).
-    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=128)
-    signal: str
-    op: Op
-    threshold: float
-    clear_threshold: float | None = None
-    for_: int = Field(1, alias="for", description="consecutive dates before firing")
-    keep_firing_for: int = Field(0, ge=0)
-    severity: Severity = "warning"
-    labels: dict[str, str] = Field(default_factory=dict)
-    summary: str = "{rule}: {signal} = {value:.2f} ({op} {threshold})"
-    repeat_interval: Interval | None = None
-    send_resolved: bool = True
-    channels: list[str] | None = None
-    group_by: GroupBy | None = Field(None, description="else [alerts].group_by")
-    mute_time_intervals: list[str] = Field(default_factory=list)
-
-    @field_validator("for_")
-    @classmethod
-    def _at_least_one_date(cls, value: int) -> int:
-        if value < 1:
-            raise ValueError(
-                f"must be 1 or more, got {value}: 1 fires on the first date the condition holds "
-                "(what Prometheus writes as for: 0)"
-            )
-        return value
-
-    @field_validator("labels")
-    @classmethod
-    def _label_names(cls, labels: dict[str, str]) -> dict[str, str]:
-        for name in labels:
-            if not _LABEL_NAME.match(name):
-                raise ValueError(
-                    f"label name {name!r} is not a valid label name "
-                    "(letters, digits and _, not starting with a digit)"
-                )
-            if name.startswith("__"):
-                raise ValueError(f"label name {name!r}: names starting with __ are reserved")
-            if name in _RESERVED_LABELS:
-                raise ValueError(
-                    f"label name {name!r} is reserved: firealarm sets it to the rule's "
-                    f"{_RESERVED_LABELS[name]}"
-                )
-        return labels
-
-    @model_validator(mode="after")
-    def _summary_renders(self) -> RuleConfig:
-        if "\r" in self.summary or "\n" in self.summary:
-            # It goes into headers (an email's Subject): refused where it is written.
-            raise ValueError(f"rule {self.name!r}: summary: one line, without line breaks")
-        try:
-            check_summary(self.summary, rule=self.name, labels=self.labels)
-        except ConfigError as exc:
-            raise ValueError(str(exc)) from None
-        return self
-
-    @model_validator(mode="after")
-    def _hysteresis_side(self) -> RuleConfig:
-        if self.clear_threshold is None:
-            return self
-        below = self.op in ("<", "<=", "crosses_below")
-        if below and self.clear_threshold < self.threshold:
-            raise ValueError(
-                f"rule {self.name!r}: clear_threshold {self.clear_threshold} must be >= "
-                f"threshold {self.threshold} for op {self.op!r}"
-            )
-        if not below and self.clear_threshold > self.threshold:
-            raise ValueError(
-                f"rule {self.name!r}: clear_threshold {self.clear_threshold} must be <= "
-                f"threshold {self.threshold} for op {self.op!r}"
-            )
-        return self
-
-
-class AlertsConfig(_Model):
-    default_channels: list[str] = Field(default_factory=list)
-    repeat_interval: Interval = timedelta(days=7)
-    group_by: GroupBy = Field(["..."], description="labels grouping notifications; '...': none")
-    data_stale_group_by: GroupBy = ["alertname"]
-    group_wait: Wait = Field(timedelta(0), description="wait for more alerts of a new group")
-    group_interval: Interval = Field(
-        timedelta(minutes=5), description="least time between two notifications of a group"
-    )
-    max_delivery_age: Interval = timedelta(days=3)
-    external_url: str | None = Field(
-        None, pattern=r"^https?://", description="dashboard URL put in alert links"
-    )
-
-
-class ChannelBase(_Model):
-    """What every channel type has: how many deliveries it sends at once (its own budget)."""
-
-    concurrency: int = Field(8, ge=1, le=64, description="deliveries in flight at once")
-
-
-class TimeRange(_Model):
-    start_time: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    end_time: str = Field(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> TimeRange:
-        if self.end_time <= self.start_time:
-            raise ValueError(f"times: {self.start_time}-{self.end_time} ends before it starts")
-        return self
-
-
-class TimeInterval(_Model):
-    """Alertmanager's time interval: every field given must match (an empty one matches all).
-
-    Ranges are inclusive and written ``"monday:friday"``, ``"1:7"``, ``"-1"`` (the last day of
-    the month), ``"2026:2027"``; times are ``HH:MM`` with the end excluded, in ``location``.
-    """
-
-    weekdays: list[str] = Field(default_factory=list)
-    times: list[TimeRange] = Field(default_factory=list)
-    days_of_month: list[str] = Field(default_factory=list)
-    months: list[str] = Field(default_factory=list)
-    years: list[str] = Field(default_factory=list)
-    location: TimeZoneName = "UTC"
-
-    @model_validator(mode="after")
-    def _ranges_parse(self) -> TimeInterval:
-        from monitor.config.timeintervals import compile_interval
-
-        compile_interval(self)  # raises ValueError naming the bad range
-        return self
-
-
-def _check_matchers(texts: list[str]) -> list[str]:
-    from monitor.config.matchers import parse_matchers
-
-    parse_matchers(texts)  # a bad matcher or regex raises ValueError, one line
-    return texts
-
-
-Matchers = Annotated[list[str], AfterValidator(_check_matchers)]
-
-
-class InhibitRule(_Model):
-    """Alertmanager's inhibition: while a source alert fires, matching targets send nothing."""
-
-    source_matchers: Matchers = Field(min_length=1)
-    target_matchers: Matchers = Field(min_length=1)
-    equal: list[str] = Field(default_factory=list, description="labels source and target share")
-    repeats_only: bool = Field(False, description="inhibit only repeats (firealarm's addition)")
-    source_feeds_target: bool = Field(
-        False, description="the source's instrument must feed the target's signal"
-    )
-
-
-class _Templated(ChannelBase):
-    """What every channel has: Jinja2 templates (``monitor.delivery.templates``), checked in
-    ``Config``, and the mute time intervals that hold its notifications."""
-
-    title_template: str | None = None
-    body_template: str | None = None
-    mute_time_intervals: list[str] = Field(default_factory=list)
-
-
-class WebhookChannel(_Templated):
-    type: Literal["webhook"]
-    url: str | None = Field(None, pattern=r"^https?://")
-    url_env: str | None = Field(None, description="variable holding a URL that is a secret")
-    format: Literal["firealarm", "alertmanager", "slack", "discord", "custom"] = "firealarm"
-    secret_env: str | None = None
-    headers: dict[str, str] = Field(default_factory=dict)
-    timeout: float = Field(10.0, gt=0)
-
-    @model_validator(mode="after")
-    def _one_url(self) -> WebhookChannel:
-        if (self.url is None) == (self.url_env is None):
-            raise ValueError("set exactly one of 'url' and 'url_env'")
-        if self.format == "custom" and self.body_template is None:
-            raise ValueError("format 'custom' needs a 'body_template' (the JSON body)")
-        return self
-
-    @field_validator("headers")
-    @classmethod
-    def _no_reserved_headers(cls, headers: dict[str, str]) -> dict[str, str]:
-        reserved = {"webhook-id", "webhook-timestamp", "webhook-signature", "content-type"}
-        if clash := reserved & {name.lower() for name in headers}:
-            raise ValueError(f"headers: {sorted(clash)} are set by firealarm")
-        for name, value in headers.items():
-            if not _HEADER_NAME.fullmatch(name):
-                raise ValueError(f"headers: {name!r} is not a valid header name")
-            if not _HEADER_VALUE.fullmatch(value):
-                # A line break would end the header and start another (header injection).
-                raise ValueError(f"headers: the value of {name!r} holds a line break or control")
-        return headers
-
-
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110's token
-_HEADER_VALUE = re.compile(r"^[^\x00-\x08\x0a-\x1f\x7f]*$")  # tab allowed, no CR/LF
-
-
-class EmailChannel(_Templated):
-    type: Literal["email"]
-    smtp_host: str
-    smtp_port: int = Field(587, gt=0, lt=65536)
-    security: Literal["starttls", "tls", "none"] = "starttls"
-    username_env: str | None = None
-    password_env: str | None = None
-    from_: str = Field(alias="from")
-    to: list[str] = Field(min_length=1)
-    timeout: float = Field(30.0, gt=0)
-
-    @model_validator(mode="after")
-    def _credentials_pair(self) -> EmailChannel:
-        if (self.username_env is None) != (self.password_env is None):
-            raise ValueError("set both username_env and password_env, or neither")
-        return self
-
-
-class AppriseChannel(_Templated):
-    """Telegram, ntfy, Pushover, Gotify, Matrix, Teams... through Apprise URLs (credentials)."""
-
-    type: Literal["apprise"]
-    urls_env: str = Field(description="variable holding the Apprise URLs, separated by spaces")
-    timeout: float = Field(10.0, gt=0)
-
-
-# A delivery's channel column holds 64 characters: NAME/<service, 12 at most>-<8 hex>.
-APPRISE_NAME_LIMIT = 42
-
-
-class PagerDutyChannel(_Templated):
-    """PagerDuty Events API v2: trigger on firing, resolve on resolution."""
-
-    type: Literal["pagerduty"]
-    routing_key_env: str = Field(description="variable holding the integration's routing key")
-    url: str = Field("https://events.pagerduty.com/v2/enqueue", pattern=r"^https?://")
-    timeout: float = Field(10.0, gt=0)
-
-
-Channel = Annotated[
-    WebhookChannel | EmailChannel | AppriseChannel | PagerDutyChannel,
-    Field(discriminator="type"),
-]
-
-
-class ScheduleConfig(_Model):
+class ScheduleConfig(ConfigModel):
     # Cron expressions are checked where they are scheduled (monitor.daemon.schedule, by `run`
     # and `check`), so the commands that only read never import APScheduler.
     yahoo: str = "30 16 * * mon-fri"
@@ -501,7 +210,7 @@ class ScheduleConfig(_Model):
     )
 
 
-class ServerConfig(_Model):
+class ServerConfig(ConfigModel):
     host: str = "127.0.0.1"
     port: int = Field(8787, ge=0, lt=65536, description="0 picks a free port")
     allowed_hosts: list[str] = Field(
@@ -510,7 +219,7 @@ class ServerConfig(_Model):
     )
 
 
-class Config(_Model):
+class Config(ConfigModel):
     """The whole configuration; build it with :func:`load_config`."""
 
     source: str = Field(PACKAGED, exclude=True)

@@ -6,8 +6,9 @@
 - the senders (``base``): ``webhook`` and ``pagerduty`` (both through ``attempt``), ``email``,
   ``apprise_sender``; ``senders`` builds them; ``targets``: one delivery per Apprise URL.
 - ``templates``: the channels' sandboxed Jinja2 title/body templates and custom bodies.
-- ``outcome``: the one status classifier; ``schedule``: backoff with jitter up to a max age.
+- ``outcome``: the one status classifier; ``backoff``: retries with jitter up to a max age.
 - ``claims``: leasing due deliveries (``FOR UPDATE SKIP LOCKED`` on PostgreSQL);
-  ``record``: attempts and statuses; ``dispatcher``: claim → send concurrently → record.
+  ``record``: attempts and statuses; ``dispatcher``: claim → send concurrently → record;
+  ``channels``: a channel's disabled state; ``environment``: the variables channels name.
 - ``replay``: ``firealarm redeliver`` and ``firealarm notify-test``.
 """

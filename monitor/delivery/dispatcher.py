@@ -29,6 +29,7 @@ from sqlalchemy.exc import DBAPIError
 
 from monitor.config import Config
 from monitor.delivery.base import ChartRenderer, Sender, describe_error
+from monitor.delivery.channels import disabled_channels
 from monitor.delivery.claims import LEASE, RENEW_EVERY, claim_due, new_owner, renew
 from monitor.delivery.email import SignalChart
 from monitor.delivery.members import listed_events
@@ -36,7 +37,6 @@ from monitor.delivery.message import AlertMessage, firing_since, group_message, 
 from monitor.delivery.outcome import SendResult
 from monitor.delivery.record import (
     Attempted,
-    disabled_channels,
     fail_unsendable,
     log_attempt,
     record_attempts,

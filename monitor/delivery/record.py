@@ -21,11 +21,12 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from monitor.delivery.backoff import next_attempt
+from monitor.delivery.channels import disable_channel, disabled_channels
 from monitor.delivery.notices import announce_disabled
 from monitor.delivery.outcome import SendResult
 from monitor.errors import StoreError
 from monitor.store.database import describe_operational_error, session_scope
-from monitor.store.models import ChannelState, Delivery, DeliveryAttempt
+from monitor.store.models import Delivery, DeliveryAttempt
 
 log = logging.getLogger("monitor.delivery.dispatcher")
 GONE = "receiver answered 410 Gone"
@@ -171,23 +172,6 @@ def _disable_gone(
         session.flush()
 
 
-def disable_channel(session: Session, channel: str, now: datetime, reason: str) -> bool:
-    """Mark ``channel`` disabled and fail its pending deliveries; whether it was enabled before."""
-    state = session.get(ChannelState, channel)
-    if state is not None and state.disabled_at is not None:
-        return False
-    state = state or ChannelState(channel=channel)
-    state.disabled_at, state.reason = now, reason
-    session.add(state)
-    session.execute(
-        update(Delivery)
-        .where(Delivery.channel == channel, Delivery.status == "pending")
-        .values(status="failed", last_error=f"channel {channel} disabled: {reason}")
-        .execution_options(synchronize_session=False)
-    )
-    return True
-
-
 def fail_unsendable(
     engine: Engine, *, now: datetime, configured: Sequence[str], ids: Sequence[str] | None
 ) -> dict[str, str]:
@@ -215,23 +199,6 @@ def fail_unsendable(
                 .values(status="failed", last_error=reason, lease_owner=None, lease_until=None)
             )
         return reasons
-
-
-def disabled_channels(session: Session) -> dict[str, str]:
-    """Disabled channel → why."""
-    rows = session.execute(
-        select(ChannelState.channel, ChannelState.reason).where(
-            ChannelState.disabled_at.is_not(None)
-        )
-    )
-    return {channel: reason or "disabled" for channel, reason in rows}
-
-
-def enable_channel(session: Session, channel: str) -> None:
-    """Clear a channel's disabled mark (``firealarm redeliver`` does, on the user's word)."""
-    state = session.get(ChannelState, channel)
-    if state is not None:
-        session.delete(state)
 
 
 def log_attempt(attempted: Attempted, status: str | None) -> None:

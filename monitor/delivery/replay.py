@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, select
 
 from monitor.config import Channel, PagerDutyChannel, WebhookChannel
+from monitor.delivery.channels import enable_channel
 from monitor.delivery.dispatcher import Dispatcher, open_dispatcher
 from monitor.delivery.message import probe_events
 from monitor.delivery.outbox import queue_deliveries
 from monitor.delivery.payloads import RESOLVING_FORMATS
-from monitor.delivery.record import enable_channel
 from monitor.errors import ConfigError, DeliveryError
 from monitor.runtime import Runtime
 from monitor.store.database import session_scope

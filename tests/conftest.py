@@ -47,6 +47,9 @@ SLOW = (
     "tests/signals/test_reference.py",
     "tests/signals/test_properties.py",
     "tests/test_import.py::test_shared_data_imports_exactly",
+    "tests/delivery/test_attempts.py",  # waits out real timeouts and trickling receivers
+    "tests/daemon/test_jobs.py::test_daemon_keeps_running_other_sources_while_one_is_down",
+    "tests/queries/test_sql.py::test_a_slow_statement_stops_at_the_timeout",
 )
 
 

@@ -29,6 +29,8 @@ VARIABLES = (
     "channel",
     "url",
     "chart_url",
+    "alerts",  # every alert of a group notification (the one alert otherwise)
+    "group_labels",
 )
 
 # Sandboxed: a template is config, but config files get shared and copied from the internet.

@@ -22,7 +22,18 @@ from monitor.errors import DeliveryError
 
 
 def template_context(message: AlertMessage, channel: str, external_url: str) -> dict[str, Any]:
-    """What a template sees: the alert, the channel, and links to the dashboard."""
+    """What a template sees: the (first) alert, the channel, and links to the dashboard; and
+    for a group notification ``alerts`` (every alert, each with the same fields) and
+    ``group_labels`` (``alerts`` is the one alert otherwise)."""
+    return {
+        **_alert_context(message, external_url),
+        "alerts": [_alert_context(alert, external_url) for alert in message.members],
+        "group_labels": dict(message.group_labels or {}),
+        "channel": channel,
+    }
+
+
+def _alert_context(message: AlertMessage, external_url: str) -> dict[str, Any]:
     url = signal_url(external_url, message.signal)
     return {
         "rule": message.rule,
@@ -38,7 +49,6 @@ def template_context(message: AlertMessage, channel: str, external_url: str) -> 
         "summary": message.summary,
         "fingerprint": message.fingerprint,
         "event_id": message.event_id,
-        "channel": channel,
         "url": url,
         "chart_url": url,  # the dashboard card that draws the signal's chart
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from email.parser import BytesParser
 from email.policy import HTTP
 
@@ -15,6 +16,7 @@ from monitor.cli import run
 from monitor.config import parse_config
 from monitor.delivery.dispatcher import Dispatcher, alert_charts
 from monitor.delivery.senders import build_senders
+from monitor.delivery.templates import render, template_context
 from monitor.errors import ConfigError
 from monitor.store.database import session_scope
 from monitor.store.models import Delivery
@@ -25,6 +27,7 @@ from tests.delivery.conftest import (
     SIGNAL_TOML,
     T0,
     make_dispatcher,
+    probe_message,
     queue_event,
     store_signal,
 )
@@ -204,3 +207,22 @@ body_template = "Value {{{{ value }}}}\\nThreshold {{{{ threshold }}}}"
     assert email["Subject"] == "btc_vs_ndx: firing"  # the title, on one line
     text = email.get_body(("plain",)).get_content()
     assert text.startswith("Value -31.4\r\nThreshold -25.0\r\n")
+
+
+def test_a_group_notification_gives_templates_every_alert_and_the_group_labels():
+    first = probe_message("hook", T0)
+    second = replace(first, rule="DataStale", summary="IGV stale", labels={"instrument": "IGV"})
+    group = replace(first, alerts=(first, second), group_labels={"alertname": "DataStale"})
+    source = (
+        "{{ group_labels.get('alertname', '') }}:"
+        "{% for a in alerts %} {{ a.rule }}={{ a.summary }}{% endfor %}"
+    )
+    config = parse_config(
+        '[channels.c]\ntype = "email"\nsmtp_host = "x"\nfrom = "a@b.c"\nto = ["d@e.f"]\n'
+        f'body_template = "{source}"\n'
+    )
+    assert config.channels["c"].body_template == source  # known variables: accepted at load
+    text = render(source, template_context(group, "c", "http://127.0.0.1:8787"))
+    assert text == f"DataStale: {first.rule}={first.summary} DataStale=IGV stale"
+    alone = render(source, template_context(first, "c", "http://127.0.0.1:8787"))
+    assert alone == f": {first.rule}={first.summary}"  # a single alert lists itself

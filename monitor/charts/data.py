@@ -78,9 +78,12 @@ def chart_data(
 
 def alert_chart_renderer(config: Config, engine: Engine) -> Callable[[str, date], bytes | None]:
     """Renders the chart an alert carries: its signal over the last year up to its date, the
-    date marked."""
+    date marked. An alert about an instrument (DataStale) has no signal to draw: None."""
+    drawable = {s.id for s in config.signals} | {config.stage.id}
 
     def render(signal: str, day: date) -> bytes | None:
+        if signal not in drawable:
+            return None
         since = day - timedelta(days=ALERT_CHART_DAYS)
         with session_scope(engine) as session:
             return render_signal_chart(session, config, signal, since=since, until=day, mark=day)

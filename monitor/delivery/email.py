@@ -16,7 +16,7 @@ import re
 import smtplib
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from email.header import Header
 from email.message import EmailMessage
@@ -73,13 +73,14 @@ def build_email(
     message: AlertMessage,
     channel: EmailChannel,
     delivery_id: str,
-    chart: bytes | None,
+    charts: Sequence[tuple[str, bytes]],
     external_url: str | None = None,
 ) -> EmailMessage:
     """The email for ``message``; ``delivery_id`` becomes the Message-ID (stable on retries).
 
-    ``external_url`` (the dashboard's, when configured) gives the signal link and the
-    Message-ID's domain.
+    ``charts`` are (signal, PNG) pairs, shown inline one after another: one per signal of a
+    group notification. ``external_url`` (the dashboard's, when configured) gives the signal
+    link and the Message-ID's domain.
     """
     domain = message_domain(external_url)
     link = signal_url(external_url, message.signal) if external_url else None
@@ -91,12 +92,13 @@ def build_email(
     email["Message-ID"] = f"<{delivery_id}@{domain}>"
     email["X-Firealarm-Fingerprint"] = message.fingerprint
     email.set_content(_text(message, link))
-    cid = make_msgid(domain=domain)
-    email.add_alternative(_html(message, cid if chart else None, link), subtype="html")
-    if chart:
-        html_part = email.get_payload()[1]  # type: ignore[index]  # multipart: a list of parts
-        html_part.add_related(  # type: ignore[union-attr]
-            chart, "image", "png", cid=cid, disposition="inline", filename=f"{message.signal}.png"
+    images = [(signal, png, make_msgid(domain=domain)) for signal, png in charts]
+    cids = [(signal, cid) for signal, _, cid in images]
+    email.add_alternative(_html(message, cids, link), subtype="html")
+    html_part = email.get_payload()[1] if images else None  # type: ignore[index]
+    for signal, png, cid in images:
+        html_part.add_related(  # type: ignore[union-attr]  # multipart: a list of parts
+            png, "image", "png", cid=cid, disposition="inline", filename=f"{signal}.png"
         )
     return email
 
@@ -136,15 +138,14 @@ def _text(message: AlertMessage, link: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _html(message: AlertMessage, cid: str | None, link: str | None) -> str:
+def _html(message: AlertMessage, cids: Sequence[tuple[str, str]], link: str | None) -> str:
     rows = "".join(
         f"<tr><th align='left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
         for k, v in _facts(message)
     )
-    image = (
-        f"<p><img src='cid:{cid[1:-1]}' alt='{html.escape(message.signal)} chart'></p>"
-        if cid
-        else ""
+    image = "".join(
+        f"<p><img src='cid:{cid[1:-1]}' alt='{html.escape(signal)} chart'></p>"
+        for signal, cid in cids
     )
     items = "".join(f"<li>{html.escape(line)}</li>" for line in alert_lines(message))
     listed = f"<h3>Alerts</h3><ul>{items}</ul>" if items else ""
@@ -178,6 +179,14 @@ class EmailSender:
         self.ssl_context = ssl_context or ssl.create_default_context()
         self.external_url = external_url
 
+    def _charts(self, message: AlertMessage) -> list[tuple[str, bytes]]:
+        """One chart per signal the notification lists, in order (a group can span several)."""
+        firsts: dict[str, AlertMessage] = {}
+        for alert in message.members:
+            firsts.setdefault(alert.signal, alert)
+        drawn = [(signal, chart_or_none(self.chart, alert)) for signal, alert in firsts.items()]
+        return [(signal, png) for signal, png in drawn if png]
+
     def send(self, message: AlertMessage, delivery_id: str, now: datetime) -> SendResult:
         """Submit once and classify the SMTP outcome."""
         started = time.perf_counter()
@@ -185,8 +194,9 @@ class EmailSender:
             credentials = self._credentials()
         except DeliveryError as exc:
             return SendResult("failed", error=str(exc))
-        chart = chart_or_none(self.chart, message)
-        email = build_email(message, self.channel, delivery_id, chart, self.external_url)
+        email = build_email(
+            message, self.channel, delivery_id, self._charts(message), self.external_url
+        )
         secrets = tuple(credentials or ())
         try:
             with self._connect() as smtp:

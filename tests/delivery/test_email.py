@@ -207,7 +207,7 @@ SUMMARIES = st.lists(
 @given(summary=SUMMARIES)
 def test_subject_is_one_valid_header_whatever_the_summary(summary):
     message = replace(probe_message("team", T0), summary=summary)
-    raw = build_email(message, _channel(), "msg_x", None).as_bytes()
+    raw = build_email(message, _channel(), "msg_x", []).as_bytes()
     lines = _header_lines(raw, b"Subject")
     assert all(line.isascii() and len(line) <= 78 for line in lines)
     assert lines[0].removeprefix(b"Subject:").strip()  # not folded on an empty first line
@@ -230,7 +230,8 @@ def test_subject_is_one_valid_header_whatever_the_summary(summary):
     ],
 )
 def test_message_id_is_on_a_dotted_domain(external_url, domain):
-    email = build_email(probe_message("team", T0), _channel(), "msg_x", b"png", external_url)
+    message = probe_message("team", T0)
+    email = build_email(message, _channel(), "msg_x", [(message.signal, b"png")], external_url)
     assert email["Message-ID"] == f"<msg_x@{domain}>"
     image = next(p for p in email.walk() if p.get_content_type() == "image/png")
     assert image["Content-ID"].endswith(f"@{domain}>")
@@ -272,3 +273,25 @@ def test_a_refusal_with_terminal_escapes_is_stored_and_printed_without_them(
     emit([{"error": "raw \x1b[31mtext\x1b[0m stored earlier"}], ["error"], Format.table)
     printed = capsys.readouterr().out
     assert "\x1b" not in printed and "stored earlier" in printed
+
+
+def test_a_group_email_shows_one_inline_chart_per_signal_it_lists():
+    first = probe_message("team", T0)
+    same = replace(first, rule="other_rule_same_signal")
+    other = replace(first, rule="btc_drawdown", signal="btc_drawdown")
+    group = replace(first, alerts=(first, same, other), group_labels={"alertname": "x"})
+    drawn: list[str] = []
+
+    def chart(message):
+        drawn.append(message.signal)
+        return f"png of {message.signal}".encode()
+
+    sender = EmailSender("team", _channel(), {}, chart, None)
+    charts = sender._charts(group)
+    assert drawn == [first.signal, "btc_drawdown"]  # one per signal, in the order listed
+    email = build_email(group, _channel(), "msg_g", charts)
+    images = [p for p in email.walk() if p.get_content_type() == "image/png"]
+    assert [p.get_content() for p in images] == [f"png of {s}".encode() for s in drawn]
+    assert all(p.get_content_disposition() == "inline" for p in images)
+    html_part = email.get_body(("html",)).get_content()
+    assert all(f"cid:{p['Content-ID'][1:-1]}" in html_part for p in images)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-import numpy as np
 from sqlalchemy import ColumnElement, Select, String, type_coerce
 from sqlalchemy.orm import InstrumentedAttribute, Session
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # A SELECT of any columns (Select is generic over its column types).
 AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
@@ -43,6 +45,8 @@ def driver_rows(session: Session, query: AnySelect) -> list[tuple[Any, ...]]:
 
 def to_datetime64(values: Sequence[str | date] | np.ndarray) -> np.ndarray:
     """Dates read with :func:`as_stored` as ``datetime64[D]``."""
+    import numpy as np  # imported here: the light read commands (signals, status) need none
+
     return np.asarray(values).astype("datetime64[D]")
 
 

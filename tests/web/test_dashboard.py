@@ -154,7 +154,8 @@ def test_with_a_token_the_browser_signs_in_through_the_form(
         token_field = browser.find_element(By.ID, "token")
         token_field.send_keys("wrong")
         token_field.submit()
-        assert "That is not the token." in browser.page_source
+        # submit() does not wait for the answer to load: wait for it (or time out and fail)
+        WebDriverWait(browser, 15).until(lambda d: "That is not the token." in d.page_source)
         token_field = browser.find_element(By.ID, "token")
         token_field.send_keys(token)
         token_field.submit()

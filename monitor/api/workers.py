@@ -1,0 +1,43 @@
+"""Several processes answering one socket (``[server] workers``), so one slow request (a long
+history, a query waiting on a lock) holds up only its own process.
+
+uvicorn starts each worker by importing :data:`WORKER_APP`; a worker builds its app from the
+config and database the parent was given, which it passes down in the environment
+(``FIREALARM_CONFIG``, ``FIREALARM_DATABASE_URL``: the same variables a user may set).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+
+import uvicorn
+from fastapi import FastAPI
+from uvicorn.supervisors import Multiprocess
+
+from monitor.api.app import create_app
+from monitor.config import DATABASE_URL_ENV, Config
+from monitor.config.discovery import CONFIG_PATH_ENV, PACKAGED
+from monitor.runtime import open_runtime
+
+WORKER_APP = "monitor.api.workers:worker_app"
+
+
+def worker_app() -> FastAPI:
+    """One worker's app, over the config and database named by the environment."""
+    runtime = open_runtime(None, None, migrate=False, read_only=True)
+    try:
+        return create_app(runtime)  # it opens its own read-only engine
+    finally:
+        runtime.close()
+
+
+def serve_workers(config: Config, sock: socket.socket, workers: int) -> None:
+    """Serve the API of ``config`` on ``sock`` from ``workers`` processes until interrupted."""
+    if config.source != PACKAGED:
+        os.environ[CONFIG_PATH_ENV] = os.path.abspath(config.source)
+    os.environ[DATABASE_URL_ENV] = config.database.url
+    settings = uvicorn.Config(WORKER_APP, factory=True, workers=workers, log_level="warning")
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(settings, sockets=[sock]).run()

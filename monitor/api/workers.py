@@ -33,11 +33,16 @@ def worker_app() -> FastAPI:
         runtime.close()
 
 
-def serve_workers(config: Config, sock: socket.socket, workers: int) -> None:
-    """Serve the API of ``config`` on ``sock`` from ``workers`` processes until interrupted."""
+def serve_workers(
+    config: Config, sock: socket.socket, workers: int, *, app: str = WORKER_APP
+) -> None:
+    """Serve the API of ``config`` on ``sock`` from ``workers`` processes until interrupted.
+
+    ``app`` names the factory each worker calls (``module:function``, see :func:`worker_app`).
+    """
     if config.source != PACKAGED:
         os.environ[CONFIG_PATH_ENV] = os.path.abspath(config.source)
     os.environ[DATABASE_URL_ENV] = config.database.url
-    settings = uvicorn.Config(WORKER_APP, factory=True, workers=workers, log_level="warning")
+    settings = uvicorn.Config(app, factory=True, workers=workers, log_level="warning")
     with contextlib.suppress(KeyboardInterrupt):
         Multiprocess(settings, sockets=[sock]).run()

@@ -84,7 +84,7 @@ def serve(
 
     Bound to 127.0.0.1 unless --host says otherwise; another address needs FIREALARM_API_TOKEN
     (32 characters or more), which all but /healthz then require as `Authorization: Bearer`.
-    With several --workers, a slow request holds up only its own process.
+    --workers N answers from N processes, so long requests run side by side (not with a token).
 
     Example: firealarm serve --port 8787   # then open http://127.0.0.1:8787/
     """

@@ -126,6 +126,7 @@ def test_rate_limit_is_retried_after_the_requested_delay(runtime: Runtime, data_
         only=["WALCL"],
         now=NOW,
         sleep=slept.append,
+        jitter=lambda: 0.0,
     )
     assert report.status == "ok" and report.rows == 965
     assert slept == [30.0, 4.0]  # Retry-After honoured, then exponential backoff (2 s, 4 s)

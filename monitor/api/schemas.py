@@ -40,6 +40,7 @@ class PriceRow(BaseModel):
     adj_close: float | None
     volume: float | None
     available_date: dt.date
+    provider: str
 
 
 class SignalRow(BaseModel):

@@ -28,7 +28,7 @@ from monitor.daemon.schedule import FetchJob, next_fire
 from monitor.delivery.dispatcher import open_dispatcher
 from monitor.errors import FirealarmError, JobFailed, SourceError, StoreError
 from monitor.evaluation import evaluate as run_pipeline
-from monitor.ingest.fetch import FetchReport, fetch_source
+from monitor.ingest.fetch import FetchReport, fetch_group, pacing_of
 from monitor.ingest.seed import load_bundled_if_empty
 from monitor.notify.release import release_ended
 from monitor.runtime import Runtime
@@ -77,8 +77,8 @@ def default_functions(
     sleep = retry_sleep(stopping or threading.Event())
 
     def fetch(rt: Runtime, instruments: Sequence[Instrument], now: datetime) -> FetchReport:
-        source = sources[instruments[0].source]
-        return fetch_source(rt.config, rt.engine, source, instruments, now=now, sleep=sleep)
+        pacing = pacing_of(rt.config, sleep)
+        return fetch_group(rt.config, rt.engine, sources, instruments, now=now, pacing=pacing)
 
     def evaluate(rt: Runtime, now: datetime) -> dict[str, object]:
         report = run_pipeline(rt, now=now)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import math
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -24,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from monitor.config import Config, Instrument
 from monitor.errors import DataError, EmptyResponseError, ParameterError, SourceError
-from monitor.ingest import rescale
-from monitor.ingest.retry import with_retries
+from monitor.ingest import fallback, provider_states, rescale
+from monitor.ingest.retry import Pacing
 from monitor.ingest.validate import ROW_COLUMNS, VALUE_COLUMNS, Validated, no_rows, validate
 from monitor.sources.base import Source
 from monitor.sources.csvfile import CsvFile
@@ -56,6 +58,8 @@ def observation_rows(rows: pd.DataFrame | Sequence[Mapping[str, object]]) -> pd.
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     if frame.empty:
         return no_rows()
+    if "provider" not in frame:  # rows written before chains: the source is the provider
+        frame = frame.assign(provider=frame["source"])
     frame = frame[list(ROW_COLUMNS)]
     if not all(pd.api.types.is_datetime64_dtype(frame[c]) for c in ("date", "available_date")):
         frame = frame.assign(
@@ -110,81 +114,94 @@ def last_dates(session: Session, symbols: Iterable[str]) -> dict[str, date]:
 def fetch(
     config: Config,
     engine: Engine,
-    sources: dict[str, Source],
+    sources: Mapping[str, Source],
     *,
     since: date | None = None,
     only: Sequence[str] = (),
     now: datetime | None = None,
     sleep: Callable[[float], None] | None = None,
     on_source: Callable[[str, list[str]], None] | None = None,
+    jitter: Callable[[], float] = random.random,
 ) -> list[FetchReport]:
-    """Fetch every configured instrument (or ``only`` these symbols), one run per source.
+    """Fetch every configured instrument (or ``only`` these symbols), one run per primary source.
 
     A source that fails records a failed run and leaves its stored data untouched; the other
-    sources still run.
+    sources still run. A provider rate-limited once is not asked again in this call.
     """
     now = now or datetime.now(UTC)
     instruments = [config.instrument(s) for s in only] if only else list(config.instruments)
     groups: dict[str, list[Instrument]] = {}
     for instrument in instruments:
         groups.setdefault(instrument.source, []).append(instrument)
+    pacing = pacing_of(config, sleep, jitter)
     reports = []
     for source_name, members in groups.items():
         if on_source:
             on_source(source_name, [i.symbol for i in members])
         reports.append(
-            fetch_source(
-                config, engine, sources[source_name], members, since=since, now=now, sleep=sleep
-            )
+            fetch_group(config, engine, sources, members, since=since, now=now, pacing=pacing)
         )
     return reports
 
 
-def fetch_source(
+def pacing_of(
+    config: Config,
+    sleep: Callable[[float], None] | None = None,
+    jitter: Callable[[], float] = random.random,
+) -> Pacing:
+    """The retry pacing of one fetch run under ``config``'s ``[fetch]``."""
+    return Pacing(
+        retries=config.fetch.retries,
+        backoff=config.fetch.backoff,
+        rate_limit_retries=config.fetch.rate_limit_retries,
+        sleep=sleep or time.sleep,
+        jitter=jitter,
+    )
+
+
+def fetch_group(
     config: Config,
     engine: Engine,
-    source: Source,
+    sources: Mapping[str, Source],
     instruments: Sequence[Instrument],
     *,
     since: date | None = None,
     now: datetime | None = None,
-    sleep: Callable[[float], None] | None = None,
+    pacing: Pacing | None = None,
 ) -> FetchReport:
-    """One recorded fetch of ``instruments`` from ``source``."""
+    """One recorded fetch of ``instruments`` (sharing a primary source), with their fallbacks.
+
+    The run is ``ok`` when the primary served everything, ``partial`` when something is missing
+    or a fallback filled in, ``failed`` when nothing was stored.
+    """
     now = now or datetime.now(UTC)
+    pacing = pacing or pacing_of(config)
     symbols = [i.symbol for i in instruments]
-    run_id = _start_run(engine, source.name, symbols, now)
-    report = FetchReport(source.name, symbols, "failed", run_id=run_id)
+    name = instruments[0].source
+    run_id = _start_run(engine, name, symbols, now)
+    report = FetchReport(name, symbols, "failed", run_id=run_id)
+    problems: list[str] = []
     try:
-        start = since or _incremental_start(config, engine, symbols)
-        frame = _download(config, source, instruments, start, sleep)
-        validated = validate(frame, {i.symbol: i for i in instruments}, now)
-        with session_scope(engine) as session:
-            report.rescaled = rescale.rescaled(session, validated.rows)
-        problems = []
-        if missing := frame.attrs.get("missing", []):
-            problems.append(f"no data for {', '.join(missing)}")
-        if report.rescaled:
-            redo = [i for i in instruments if i.symbol in report.rescaled]
-            try:
-                validated = _redownload(config, engine, source, redo, start, validated, now, sleep)
-            except SourceError as exc:
-                # The others are stored; the rescaled ones wait whole for the next fetch (which
-                # sees the rescale again), rather than mixing two scales in one history.
-                validated = _without(validated, report.rescaled)
-                problems.append(f"history of {', '.join(report.rescaled)} not re-read: {exc}")
-        with session_scope(engine) as session:
-            report.rows = store_observations(session, validated.rows, now=now)
-            report.rejected = _record_rejected(session, run_id, validated.rejected)
-        report.status = "partial" if problems else "ok"
+        start = since or _incremental_start(config, engine, instruments, now)
+        try:
+            newest, problems = _fetch_primary(
+                config, engine, sources, instruments, start, now, pacing, report
+            )
+            served = True
+        except (SourceError, DataError) as exc:  # a csv source's bad file is a DataError
+            newest, problems, served = {}, [str(exc)], False
+            provider_states.failed(engine, symbols, name, now, str(exc))
+        problems += _fall_back(
+            config, engine, sources, instruments, newest, start, now, pacing, report
+        )
+        if served or report.rows:
+            report.status = "partial" if problems else "ok"
         report.error = "; ".join(problems) or None
-    except (SourceError, DataError) as exc:  # a csv source's bad file is a DataError
-        report.error = str(exc)
     finally:
         _finish_run(engine, report)
     log.info(
         "fetch %s: %s, %d rows, %d rejected%s",
-        source.name,
+        name,
         report.status,
         report.rows,
         report.rejected,
@@ -193,32 +210,120 @@ def fetch_source(
     return report
 
 
-def _download(
+def _fetch_primary(
     config: Config,
-    source: Source,
+    engine: Engine,
+    sources: Mapping[str, Source],
     instruments: Sequence[Instrument],
     start: date,
-    sleep: Callable[[float], None] | None,
+    now: datetime,
+    pacing: Pacing,
+    report: FetchReport,
+) -> tuple[dict[str, date], list[str]]:
+    """Fetch and store what the primary source serves: the newest date stored per symbol, and
+    the problems that left the others stored (a symbol with no data, history not re-read)."""
+    source = sources[instruments[0].source]
+    frame = _download(source, instruments, start, pacing)
+    validated = validate(frame, {i.symbol: i for i in instruments}, now)
+    with session_scope(engine) as session:
+        report.rescaled = rescale.rescaled(session, validated.rows)
+    problems = []
+    if missing := frame.attrs.get("missing", []):
+        problems.append(f"no data for {', '.join(missing)}")
+        provider_states.failed(engine, missing, source.name, now, f"{source.name}: no data")
+    if report.rescaled:
+        redo = [i for i in instruments if i.symbol in report.rescaled]
+        try:
+            validated = _redownload(engine, source, redo, start, validated, now, pacing)
+        except SourceError as exc:
+            # The others are stored; the rescaled ones wait whole for the next fetch (which
+            # sees the rescale again), rather than mixing two scales in one history.
+            validated = _without(validated, report.rescaled)
+            problems.append(f"history of {', '.join(report.rescaled)} not re-read: {exc}")
+    with session_scope(engine) as session:
+        report.rows = store_observations(session, validated.rows, now=now)
+        report.rejected = _record_rejected(session, report.run_id, validated.rejected)
+    served = validated.rows.groupby("symbol")["date"].max()
+    for provider, group in _by_provider(instruments, list(served.index)).items():
+        provider_states.succeeded(engine, group, provider, now)
+    return {str(s): day.date() for s, day in served.items()}, problems
+
+
+def _by_provider(instruments: Sequence[Instrument], symbols: list[str]) -> dict[str, list[str]]:
+    """``symbols`` grouped by their instrument's primary provider entry."""
+    groups: dict[str, list[str]] = {}
+    for instrument in instruments:
+        if instrument.symbol in symbols:
+            groups.setdefault(instrument.sources[0], []).append(instrument.symbol)
+    return groups
+
+
+def _fall_back(
+    config: Config,
+    engine: Engine,
+    sources: Mapping[str, Source],
+    instruments: Sequence[Instrument],
+    newest: Mapping[str, date],
+    start: date,
+    now: datetime,
+    pacing: Pacing,
+    report: FetchReport,
+) -> list[str]:
+    """Fill from their fallbacks what the primary lacked: a note per instrument filled, or left
+    without data."""
+    notes = []
+    for instrument in instruments:
+        if not fallback.needs_fallback(instrument, newest.get(instrument.symbol), now):
+            continue
+        filled = fallback.fill(
+            engine,
+            sources,
+            instrument,
+            start=start,
+            now=now,
+            tolerance=config.fetch.fallback_tolerance,
+            pacing=pacing,
+        )
+        with session_scope(engine) as session:
+            rows = store_observations(session, filled.rows.rows, now=now)
+            report.rows += rows
+            report.rejected += _record_rejected(session, report.run_id, filled.rows.rejected)
+        # A fallback only looked at (the primary served, if not the latest bar) is no problem.
+        if rows or instrument.symbol not in newest:
+            notes.append(f"{instrument.symbol}: {filled.note}")
+    return notes
+
+
+def _download(
+    source: Source, instruments: Sequence[Instrument], start: date, pacing: Pacing
 ) -> pd.DataFrame:
-    retry_options = {"sleep": sleep} if sleep else {}
-    return with_retries(
-        lambda: source.fetch(instruments, start, None),
-        retries=config.fetch.retries,
-        backoff=config.fetch.backoff,
-        what=f"{source.name} fetch",
-        **retry_options,
-    )
+    """The primary's rows of ``instruments`` (each asked for its series, labelled its own)."""
+    asked = {i.symbol: i.chain[0].asked(i.symbol) for i in instruments}
+    if all(a == s for s, a in asked.items()):
+        return pacing.call(source.name, lambda: source.fetch(instruments, start, None))
+    requests = [i.model_copy(update={"symbol": asked[i.symbol]}) for i in instruments]
+    frame = pacing.call(source.name, lambda: source.fetch(requests, start, None))
+    return _relabelled(frame, asked)
+
+
+def _relabelled(frame: pd.DataFrame, asked: Mapping[str, str]) -> pd.DataFrame:
+    """``frame``'s rows of each asked series, once per instrument asking it, as its symbol."""
+    parts = [frame[frame["symbol"] == series].assign(symbol=s) for s, series in asked.items()]
+    result = pd.concat(parts, ignore_index=True)
+    missing = set(frame.attrs.get("missing", []))
+    if gone := [s for s, series in asked.items() if series in missing]:
+        result.attrs["missing"] = gone
+    return result
 
 
 def _redownload(
-    config: Config,
     engine: Engine,
     source: Source,
     instruments: Sequence[Instrument],
     start: date,
     validated: Validated,
     now: datetime,
-    sleep: Callable[[float], None] | None,
+    pacing: Pacing,
 ) -> Validated:
     """``validated`` with the rows of ``instruments`` downloaded again from their oldest date.
 
@@ -234,7 +339,7 @@ def _redownload(
         ", ".join(symbols),
         start,
     )
-    frame = _download(config, source, instruments, start, sleep)
+    frame = _download(source, instruments, start, pacing)
     if missing := frame.attrs.get("missing"):
         raise EmptyResponseError(f"{source.name}: no history for {', '.join(missing)}")
     again = validate(frame, {i.symbol: i for i in instruments}, now)
@@ -249,13 +354,19 @@ def _without(validated: Validated, symbols: Sequence[str]) -> Validated:
     return Validated(rows, validated.rejected, validated.unfinished)
 
 
-def _incremental_start(config: Config, engine: Engine, symbols: Sequence[str]) -> date:
+def _incremental_start(
+    config: Config, engine: Engine, instruments: Sequence[Instrument], now: datetime
+) -> date:
+    """The revision window's start, or earlier to re-read what fallbacks served lately."""
+    symbols = [i.symbol for i in instruments]
     with session_scope(engine) as session:
         latest = last_dates(session, symbols)
     backfill = date.fromisoformat(config.fetch.backfill_start)
     if len(latest) < len(symbols):
         return backfill
-    return min(latest.values()) - timedelta(days=config.fetch.revision_days)
+    start = min(latest.values()) - timedelta(days=config.fetch.revision_days)
+    served = fallback.reread_start(engine, list(instruments), now)
+    return min(start, served) if served else start
 
 
 def _start_run(engine: Engine, source: str, symbols: Sequence[str], now: datetime) -> int:
@@ -282,7 +393,7 @@ def _finish_run(engine: Engine, report: FetchReport) -> None:
 
 
 def _record_rejected(
-    session: Session, run_id: int, rejected: Sequence[tuple[str, str | None, str]]
+    session: Session, run_id: int | None, rejected: Sequence[tuple[str, str | None, str]]
 ) -> int:
     session.add_all(
         RejectedRow(fetch_run_id=run_id, symbol=symbol, date=day, reason=reason)

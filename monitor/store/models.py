@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -40,6 +41,10 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+def _source_of_row(context: Any) -> Any:
+    return context.get_current_parameters()["source"]
+
+
 class Observation(Base):
     """One daily value of an instrument: what it describes (``date``) and when it was usable."""
 
@@ -54,8 +59,11 @@ class Observation(Base):
     low: Mapped[float | None] = mapped_column(Float)
     adj_close: Mapped[float | None] = mapped_column(Float)
     volume: Mapped[float | None] = mapped_column(Float)
-    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    source: Mapped[str] = mapped_column(String(16), nullable=False)  # the adapter that served it
     fetched_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    # The chain entry that served it, as written in config ("yahoo", "fred:NASDAQ100"); a row
+    # written without one is its source's.
+    provider: Mapped[str] = mapped_column(String(64), nullable=False, default=_source_of_row)
 
     __table_args__ = (Index(None, "symbol", "available_date"),)
 
@@ -76,6 +84,25 @@ class FetchRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index(None, "source", "started_at"),)
+
+
+class ProviderState(Base):
+    """How one provider of one instrument's chain last fared: fetched, failed, or refused.
+
+    ``refusal`` says why its values were last refused as a fallback (they disagreed with the
+    stored series), NULL once accepted; ``scale`` is the factor last fitted to the stored series.
+    """
+
+    __tablename__ = "provider_states"
+
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    refusal: Mapped[str | None] = mapped_column(Text)
+    scale: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
 
 class RejectedRow(Base):

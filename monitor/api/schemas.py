@@ -43,6 +43,18 @@ class PriceRow(BaseModel):
     provider: str
 
 
+class ProviderRow(BaseModel):
+    symbol: str
+    position: int | None
+    provider: str
+    last_success_at: datetime | None
+    last_failure_at: datetime | None
+    last_error: str | None
+    refused: str | None
+    scale: float | None
+    newest: date | None
+
+
 class SignalRow(BaseModel):
     id: str
     date: date | None

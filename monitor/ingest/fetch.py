@@ -53,6 +53,22 @@ class FetchReport:
     rescaled: list[str] = field(default_factory=list)  # history downloaded again whole
 
 
+def combined(reports: Sequence[FetchReport]) -> FetchReport:
+    """One report for the runs of one scheduled job: failed only if every run failed."""
+    statuses = {r.status for r in reports}
+    status = "ok" if statuses == {"ok"} else "failed" if statuses == {"failed"} else "partial"
+    errors = [f"{r.source}: {r.error}" for r in reports if r.error]
+    return FetchReport(
+        "+".join(r.source for r in reports),
+        [s for r in reports for s in r.symbols],
+        status,
+        rows=sum(r.rows for r in reports),
+        rejected=sum(r.rejected for r in reports),
+        error="; ".join(errors) or None,
+        rescaled=[s for r in reports for s in r.rescaled],
+    )
+
+
 def observation_rows(rows: pd.DataFrame | Sequence[Mapping[str, object]]) -> pd.DataFrame:
     """``rows`` (a frame, or dicts as :func:`store_observations` took them) as row columns."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))

@@ -53,7 +53,8 @@ def migrated(sqlite_url: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "command", [["signals"], ["history", "btc_vs_ndx"], ["status"], ["prices", "BTC-USD"]]
+    "command",
+    [["signals"], ["history", "btc_vs_ndx"], ["status"], ["prices", "BTC-USD"], ["sources"]],
 )
 def test_light_commands_import_no_api_scheduler_or_charts(migrated: str, command) -> None:
     assert _imports("--db", migrated, *command) == []

@@ -234,3 +234,21 @@ def test_yahoo_returning_replaces_the_fallback_and_recomputes_only_those_dates(
     after = world.values()
     assert all(after[d] == before[d] for d in before if d < GAP[0])
     assert all(after[d][1] == later for d in GAP[:-1])  # its values moved by the revision
+
+
+def test_a_series_named_in_the_chain_is_asked_for_and_stored_as_the_instrument(
+    sqlite_url: str, data_dir: Path, tmp_path: Path
+) -> None:
+    config_path = tmp_path / "firealarm.toml"
+    config_path.write_text('[[instruments]]\nsymbol = "NASDAQ"\nsources = ["yahoo:QQQ"]\n')
+    runtime = open_runtime(config_path, sqlite_url)
+    yahoo = FakeYahoo({"QQQ": history_from_csv(str(data_dir / "yahoo" / "QQQ.csv"))})
+    sources = {"yahoo": YahooSource(download=yahoo.download)}
+    (report,) = ingest.fetch(
+        runtime.config, runtime.engine, sources, since=date(2025, 6, 2), now=NOW
+    )
+    with session_scope(runtime.engine) as session:
+        rows = prices(session, "NASDAQ")
+    runtime.close()
+    assert report.status == "ok" and yahoo.calls[0]["tickers"] == ["QQQ"]
+    assert len(rows) == 20 and {r["provider"] for r in rows} == {"yahoo:QQQ"}  # June to the 30th

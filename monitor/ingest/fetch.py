@@ -201,12 +201,13 @@ def fetch_group(
         start = since or _incremental_start(config, engine, instruments, now)
         try:
             newest, problems = _fetch_primary(
-                config, engine, sources, instruments, start, now, pacing, report
+                engine, sources, instruments, start, now, pacing, report
             )
             served = True
         except (SourceError, DataError) as exc:  # a csv source's bad file is a DataError
             newest, problems, served = {}, [str(exc)], False
-            provider_states.failed(engine, symbols, name, now, str(exc))
+            for entry, failed in _by_primary(instruments, symbols).items():
+                provider_states.failed(engine, failed, entry, now, str(exc))
         problems += _fall_back(
             config, engine, sources, instruments, newest, start, now, pacing, report
         )
@@ -227,7 +228,6 @@ def fetch_group(
 
 
 def _fetch_primary(
-    config: Config,
     engine: Engine,
     sources: Mapping[str, Source],
     instruments: Sequence[Instrument],
@@ -246,7 +246,8 @@ def _fetch_primary(
     problems = []
     if missing := frame.attrs.get("missing", []):
         problems.append(f"no data for {', '.join(missing)}")
-        provider_states.failed(engine, missing, source.name, now, f"{source.name}: no data")
+        for entry, empty in _by_primary(instruments, missing).items():
+            provider_states.failed(engine, empty, entry, now, f"{source.name}: no data")
     if report.rescaled:
         redo = [i for i in instruments if i.symbol in report.rescaled]
         try:
@@ -260,12 +261,12 @@ def _fetch_primary(
         report.rows = store_observations(session, validated.rows, now=now)
         report.rejected = _record_rejected(session, report.run_id, validated.rejected)
     served = validated.rows.groupby("symbol")["date"].max()
-    for provider, group in _by_provider(instruments, list(served.index)).items():
-        provider_states.succeeded(engine, group, provider, now)
+    for entry, group in _by_primary(instruments, list(served.index)).items():
+        provider_states.succeeded(engine, group, entry, now)
     return {str(s): day.date() for s, day in served.items()}, problems
 
 
-def _by_provider(instruments: Sequence[Instrument], symbols: list[str]) -> dict[str, list[str]]:
+def _by_primary(instruments: Sequence[Instrument], symbols: Sequence[str]) -> dict[str, list[str]]:
     """``symbols`` grouped by their instrument's primary provider entry."""
     groups: dict[str, list[str]] = {}
     for instrument in instruments:
@@ -317,7 +318,11 @@ def _download(
     asked = {i.symbol: i.chain[0].asked(i.symbol) for i in instruments}
     if all(a == s for s, a in asked.items()):
         return pacing.call(source.name, lambda: source.fetch(instruments, start, None))
-    requests = [i.model_copy(update={"symbol": asked[i.symbol]}) for i in instruments]
+    requests = list(
+        {
+            asked[i.symbol]: i.model_copy(update={"symbol": asked[i.symbol]}) for i in instruments
+        }.values()
+    )
     frame = pacing.call(source.name, lambda: source.fetch(requests, start, None))
     return _relabelled(frame, asked)
 

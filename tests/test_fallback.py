@@ -20,6 +20,7 @@ from yfinance.exceptions import YFRateLimitError
 from monitor.cli import run
 from monitor.config import Config
 from monitor.ingest import fetch as ingest
+from monitor.ingest.group import FetchReport
 from monitor.queries.prices import prices
 from monitor.runtime import Runtime, open_runtime
 from monitor.signals.engine import compute_signals
@@ -71,7 +72,7 @@ class World:
     def config(self) -> Config:
         return self.runtime.config
 
-    def fetch(self, now: datetime) -> list[ingest.FetchReport]:
+    def fetch(self, now: datetime) -> list[FetchReport]:
         sources = {
             "yahoo": YahooSource(download=self.yahoo.download),
             "fred": FredSource(self.fred.client()),

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from monitor.ingest import fetch as ingest
+from monitor.ingest import group
 from monitor.queries.prices import prices
 from monitor.runtime import Runtime
 from monitor.sources.base import normalised
@@ -241,8 +242,8 @@ def test_a_rate_limit_is_retried_once_with_jitter_then_given_up_for_the_run() ->
 
 
 def test_a_job_of_several_sources_is_failed_only_when_every_run_failed() -> None:
-    ok = ingest.FetchReport("yahoo", ["IGV"], "ok", rows=3)
-    failed = ingest.FetchReport("coinbase", ["BTC-USD"], "failed", error="HTTP 503")
-    report = ingest.combined([ok, failed])
+    ok = group.FetchReport("yahoo", ["IGV"], "ok", rows=3)
+    failed = group.FetchReport("coinbase", ["BTC-USD"], "failed", error="HTTP 503")
+    report = group.combined([ok, failed])
     assert (report.status, report.rows, report.error) == ("partial", 3, "coinbase: HTTP 503")
-    assert ingest.combined([failed, failed]).status == "failed"
+    assert group.combined([failed, failed]).status == "failed"

@@ -28,7 +28,7 @@ from monitor.daemon.schedule import FetchJob, next_fire
 from monitor.delivery.dispatcher import open_dispatcher
 from monitor.errors import FirealarmError, JobFailed, SourceError, StoreError
 from monitor.evaluation import evaluate as run_pipeline
-from monitor.ingest.fetch import FetchReport, combined, fetch_group, pacing_of
+from monitor.ingest.group import FetchReport, combined, fetch_group, pacing_of
 from monitor.ingest.seed import load_bundled_if_empty
 from monitor.notify.release import release_ended
 from monitor.runtime import Runtime

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import httpx
 import pandas as pd
 import pytest
 from sqlalchemy import select
@@ -253,3 +254,43 @@ def test_a_series_named_in_the_chain_is_asked_for_and_stored_as_the_instrument(
     runtime.close()
     assert report.status == "ok" and yahoo.calls[0]["tickers"] == ["QQQ"]
     assert len(rows) == 20 and {r["provider"] for r in rows} == {"yahoo:QQQ"}  # June to the 30th
+
+
+def test_a_fallback_answering_429_is_given_up_for_the_next_one(
+    sqlite_url: str, data_dir: Path, tmp_path: Path
+) -> None:
+    ndx_file = tmp_path / "NDX.csv"
+    ndx_file.write_text((data_dir / "yahoo" / "^NDX.csv").read_text())
+    config_path = tmp_path / "firealarm.toml"
+    config_path.write_text(
+        '[fetch]\nbackfill_start = "2025-01-01"\n\n[[instruments]]\nsymbol = "^NDX"\n'
+        f'sources = ["yahoo", "fred:NASDAQ100", "csv"]\npath = "{ndx_file}"\n'
+    )
+    runtime = open_runtime(config_path, sqlite_url)
+    full = history_from_csv(str(data_dir / "yahoo" / "^NDX.csv"))
+    yahoo = FakeYahoo({"^NDX": full[:"2025-06-20"]})
+    throttled = httpx.Response(429, headers={"Retry-After": "7"})
+    fred = FakeFred({}, responder=lambda request: throttled)
+    sources = {"yahoo": YahooSource(download=yahoo.download), "fred": FredSource(fred.client())}
+    sources["csv"] = CsvSource()
+    slept: list[float] = []
+
+    def fetch(now: datetime) -> FetchReport:
+        (report,) = ingest.fetch(
+            runtime.config, runtime.engine, sources, now=now, sleep=slept.append, jitter=lambda: 0.0
+        )
+        return report
+
+    assert fetch(FIRST).status == "ok"
+    yahoo.errors["^NDX"] = "possibly delisted; no price data found"
+    report = fetch(NOW)
+    with session_scope(runtime.engine) as session:
+        rows = prices(session, "^NDX", since=GAP[0])
+        fred_state = session.get(ProviderState, ("^NDX", "fred:NASDAQ100"))
+        assert fred_state is not None
+        fred_error = fred_state.last_error
+    runtime.close()
+    assert report.status == "partial" and "^NDX: fred:NASDAQ100 failed" in (report.error or "")
+    assert len(fred.requests) == 2 and slept == [7.0]  # one retry after Retry-After, then on
+    assert "rate limited (429)" in (fred_error or "")
+    assert [(r["date"], r["provider"]) for r in rows] == [(d, "csv") for d in GAP]

@@ -23,6 +23,8 @@ from monitor.errors import (
     SourceError,
     TransientSourceError,
 )
+from monitor.ingest.fetch import fetch_source
+from monitor.runtime import open_runtime
 from monitor.sources.base import REREAD
 from monitor.sources.tiingo import TiingoSource
 from tests.fakes.http import FakeApi, failing, recorded, serving
@@ -94,3 +96,28 @@ def test_network_errors_are_transient() -> None:
         TiingoSource(failing(httpx.ReadTimeout("timed out")).client()).fetch(
             [AAPL], date(2020, 8, 27)
         )
+
+
+def test_a_fetch_without_the_key_is_one_failed_run_and_one_line(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("FIREALARM_CONFIG", raising=False)
+    runtime = open_runtime(None, sqlite_url)
+    sleeps: list[float] = []
+    try:
+        with caplog.at_level(logging.INFO):
+            report = fetch_source(
+                runtime.config,
+                runtime.engine,
+                TiingoSource(None),
+                [AAPL],
+                since=date(2020, 8, 27),
+                sleep=sleeps.append,
+            )
+    finally:
+        runtime.close()
+    assert report.status == "failed" and sleeps == []  # not retried
+    assert report.error == "tiingo: not configured (TIINGO_API_KEY is not set): skipped"
+    assert [r.getMessage() for r in caplog.records if "tiingo" in r.getMessage()] == [
+        "fetch tiingo: failed, 0 rows, 0 rejected: " + report.error
+    ]

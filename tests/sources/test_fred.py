@@ -92,17 +92,18 @@ def test_price_series_are_fetched_by_symbol_and_validated_as_prices() -> None:
     """A fallback asks FRED for ``NASDAQ100`` with a copy of ``^NDX`` carrying that symbol.
 
     FRED's layout is documented at https://fred.stlouisfed.org/docs/api/fred/ (fredgraph.csv is
-    the graph's download); the two closes are the Nasdaq-100's of 2025-06-26 and 2025-06-27.
+    the graph's download); the two closes are the Nasdaq-100's of 2025-06-26 and 2025-06-27, as
+    in the bundled ``^NDX.csv``.
     """
     ndx = CONFIG.instrument("^NDX")
     as_fred = ndx.model_copy(update={"symbol": "NASDAQ100", "source": "fred"})
-    csv = "observation_date,NASDAQ100\n2025-06-26,22446.54\n2025-06-27,22534.2\n"
+    csv = "observation_date,NASDAQ100\n2025-06-26,22447.29\n2025-06-27,22534.2\n"
     fake = FakeFred({"NASDAQ100": csv})
     frame = FredSource(fake.client()).fetch([as_fred], date(2025, 6, 26))
     assert fake.requests[0].url.params["id"] == "NASDAQ100"
-    assert frame["close"].tolist() == [22446.54, 22534.2]
+    assert frame["close"].tolist() == [22447.29, 22534.2]
     assert as_fred.is_price and Instrument(symbol="CBBTCUSD", source="fred").is_price
     assert not CONFIG.instrument("WALCL").is_price  # a balance may be anything
-    rows = frame.assign(close=[22446.54, 0.0])
+    rows = frame.assign(close=[22447.29, 0.0])
     validated = validate(rows, {"NASDAQ100": as_fred}, datetime(2025, 7, 1, tzinfo=UTC))
     assert validated.rejected == [("NASDAQ100", "2025-06-27", "non-positive close: 0.0")]

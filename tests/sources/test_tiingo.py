@@ -4,7 +4,8 @@ Format: Tiingo End-of-Day API (https://www.tiingo.com/documentation/end-of-day),
 ``/tiingo/daily/<ticker>/prices``: a JSON list of bars with ``date``, raw ``open``...``close``,
 ``volume``, adjusted ``adjOpen``...``adjClose``, ``adjVolume``, ``divCash`` and ``splitFactor``.
 ``recorded/tiingo_AAPL_2020-08.json`` is in that layout around Apple's 4-for-1 split of
-2020-08-31: the raw closes are Apple's, the adjusted fields illustrative.
+2020-08-31: the raw closes are Apple's (not re-checked against a capture), every other field
+illustrative.
 """
 
 from __future__ import annotations

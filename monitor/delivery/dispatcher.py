@@ -54,6 +54,10 @@ from monitor.store.database import session_scope, transaction
 from monitor.store.models import Delivery
 
 log = logging.getLogger(__name__)
+# A finished attempt waits this long for others finishing with it, to share one commit (as
+# PostgreSQL's commit_delay): far less than any request takes, so a crash can resend at most
+# the requests in flight and those that finished in the last two milliseconds.
+GATHER_SECONDS = 0.002
 
 
 @dataclass
@@ -239,6 +243,8 @@ class Dispatcher:
             except queue.Empty:
                 first = _WAKE
             try:
+                if first is not None:
+                    time.sleep(GATHER_SECONDS)
                 batch = [first]
                 while not self._finished.empty():
                     batch.append(self._finished.get())

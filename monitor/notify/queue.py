@@ -64,7 +64,7 @@ class _Context:
     acks: set[tuple[str, date | None]]
     inhibitors: list[Inhibitor]
     sources: list[Source]
-    intervals: dict[str, Compiled]
+    intervals: dict[str, list[Compiled]]  # a name's intervals: any one mutes
 
     def unmuted(
         self, config: Config, channel: str, rules: Sequence[RuleConfig], due: datetime
@@ -73,7 +73,7 @@ class _Context:
         (``channel`` is a delivery target: an Apprise one is ``NAME/<service>-<hash>``)."""
         names = {*config.channels[channel.split("/", 1)[0]].mute_time_intervals}
         names.update(name for rule in rules for name in rule.mute_time_intervals)
-        held = muted_until([self.intervals[name] for name in sorted(names)], due)
+        held = muted_until([i for name in sorted(names) for i in self.intervals[name]], due)
         return held or due
 
 
@@ -112,7 +112,10 @@ def queue_notifications(
         acknowledged(session, {n.fingerprint for n in notices if n.repeat}),
         inhibitors(config.inhibit_rules),
         [Source(fingerprint, rule_labels(rule)) for fingerprint, rule in firing.items()],
-        {name: compile_interval(ti) for name, ti in config.time_intervals.items()},
+        {
+            name: [compile_interval(ti) for ti in intervals]
+            for name, intervals in config.time_intervals.items()
+        },
     )
     notices = _unsuppressed(session, config, notices, context, now)
     buckets: dict[tuple[str, str], _Bucket] = {}

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from monitor.cli import run
 from monitor.config import TimeInterval, parse_config
 from monitor.config.timeintervals import compile_interval, contains, muted_until
 from monitor.errors import ConfigError
@@ -76,3 +77,42 @@ def test_bad_time_intervals_are_config_errors(text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as caught:
         parse_config(text)
     assert "\n" not in str(caught.value)
+
+
+WEEKEND_OR_NIGHT = """
+[[time_intervals.quiet]]
+weekdays = ["saturday", "sunday"]
+
+[[time_intervals.quiet]]
+times = [{ start_time = "22:00", end_time = "24:00" }]
+
+[time_intervals.single]
+months = ["march"]
+"""
+
+
+def test_a_time_interval_name_holds_a_list_and_any_one_mutes() -> None:
+    config = parse_config(WEEKEND_OR_NIGHT)
+    quiet = [compile_interval(ti) for ti in config.time_intervals["quiet"]]
+    assert len(quiet) == 2 and len(config.time_intervals["single"]) == 1
+    saturday_noon = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    assert muted_until(quiet, saturday_noon) == datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
+    monday_night = datetime(2026, 11, 30, 22, 30, tzinfo=UTC)
+    assert muted_until(quiet, monday_night) == datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+    assert muted_until(quiet, datetime(2026, 12, 1, 12, 0, tzinfo=UTC)) is None
+    # Friday 22:00 runs into the weekend: held until Monday.
+    friday_night = datetime(2026, 11, 27, 22, 0, tzinfo=UTC)
+    assert muted_until(quiet, friday_night) == datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
+
+
+def test_a_bad_interval_in_a_list_fails_the_check_in_one_line(tmp_path, capsys) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        "[[time_intervals.quiet]]\nweekdays = ['sunday']\n"
+        "[[time_intervals.quiet]]\nmonths = ['smarch']\n"
+    )
+    assert run(["--config", str(bad), "check"]) == 2
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", f"error: {bad}: time_intervals.quiet.1: bad month 'smarch'\n")
+    with pytest.raises(ConfigError, match=r"time_intervals\.t: .*must be a table"):
+        parse_config("time_intervals.t = 3")

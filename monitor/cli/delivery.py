@@ -35,6 +35,7 @@ class Status(StrEnum):
     sent = "sent"
     failed = "failed"
     dead = "dead"
+    superseded = "superseded"
 
 
 def register(app: typer.Typer) -> None:

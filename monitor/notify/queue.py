@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.config import Config, RuleConfig
@@ -28,8 +28,8 @@ from monitor.notify.grouping import GroupState, group_key, group_labels, grouped
 from monitor.notify.inhibit import Inhibitor, Source, inhibitors
 from monitor.notify.labels import alert_labels
 from monitor.notify.silence_store import active_silences
-from monitor.notify.silences import ActiveSilence, silencing
-from monitor.notify.suppress import Candidate, suppression
+from monitor.notify.silences import SILENCED, ActiveSilence, silencing
+from monitor.notify.suppress import UNSEEN, Candidate, suppression
 from monitor.rules.stale import feeding
 from monitor.store.models import (
     AlertEvent,
@@ -155,6 +155,7 @@ def _unsuppressed(
 ) -> list[Notice]:
     """The notices to send; the others' events are marked with why they were not."""
     kept = []
+    unseen = _unseen_resolutions(session, [n for n in notices if n.resolved])
     for notice in notices:
         candidate = Candidate(
             notice.fingerprint,
@@ -171,6 +172,8 @@ def _unsuppressed(
             sources=context.sources,
             now=now,
         )
+        if reason is None and notice.event_id in unseen:
+            reason = UNSEEN
         if reason is None:
             kept.append(notice)
             continue
@@ -178,6 +181,38 @@ def _unsuppressed(
             update(AlertEvent).where(AlertEvent.id == notice.event_id).values(suppressed=reason)
         )
     return kept
+
+
+def _unseen_resolutions(session: Session, resolutions: Sequence[Notice]) -> set[int]:
+    """The resolutions (event ids) whose firing a silence held and nothing sent: some firing
+    event since the alert's previous resolve was silenced, and none has a delivery."""
+    if not resolutions:
+        return set()
+    rows = session.execute(
+        select(AlertEvent.id, AlertEvent.fingerprint, AlertEvent.state, AlertEvent.suppressed)
+        .where(
+            AlertEvent.fingerprint.in_({n.fingerprint for n in resolutions}),
+            AlertEvent.state.in_(("firing", "resolved")),
+            AlertEvent.id < max(n.event_id for n in resolutions),
+        )
+        .order_by(AlertEvent.id)
+    ).all()
+    firing = [row.id for row in rows if row.state == "firing"]
+    sent = set(session.scalars(select(Delivery.event_id).where(Delivery.event_id.in_(firing))))
+    sent.update(
+        session.scalars(select(DeliveryEvent.event_id).where(DeliveryEvent.event_id.in_(firing)))
+    )
+    unseen = set()
+    for notice in resolutions:
+        episode: list[Row[int, str, str, str | None]] = []
+        for row in rows:
+            if row.fingerprint != notice.fingerprint or row.id >= notice.event_id:
+                continue
+            episode = [] if row.state == "resolved" else [*episode, row]
+        silenced = any((row.suppressed or "").startswith(SILENCED) for row in episode)
+        if silenced and not any(row.id in sent for row in episode):
+            unseen.add(notice.event_id)
+    return unseen
 
 
 def _groups_of(

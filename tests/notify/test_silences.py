@@ -153,3 +153,34 @@ def test_deliver_releases_what_a_silence_that_ended_held(
     assert [a["labels"]["instrument"] for a in native["data"]["alerts"]] == ["IGV"]
     assert run(argv) == 0  # released once
     assert capsys.readouterr().err.startswith("0 sent") and len(receiver.requests) == 1
+
+
+def test_an_alert_silenced_all_its_firing_sends_no_resolution(
+    db_url: str, receiver: Receiver, smtp: SmtpServer
+) -> None:
+    """Silenced while it fired; the silence ends and, before anything released it, the alert
+    resolves: receivers never heard of it, so the resolution is not sent either (as in
+    Alertmanager). Its event says why."""
+    rt = runtime_for(channels_config(db_url, receiver, smtp))
+    fresh_except(rt, ["IGV"])
+    observe(rt, ["IGV"], START + timedelta(days=20))
+    with session_scope(rt.engine) as session:
+        add_silence(
+            session, ["instrument=IGV"], ends_at=NOW + timedelta(hours=1), comment="x",
+            author="ops", now=NOW,
+        )  # fmt: skip
+    assert evaluate(rt, START + timedelta(days=31)).deliveries == 0
+    observe(rt, ["IGV"], START + timedelta(days=31), first=START + timedelta(days=21))
+    report = evaluate(rt, START + timedelta(days=31), NOW + timedelta(hours=2))
+    assert (report.events, report.deliveries) == (1, 0)
+    with session_scope(rt.engine) as session:
+        states = session.execute(
+            select(AlertEvent.state, AlertEvent.suppressed).order_by(AlertEvent.id)
+        ).all()
+    assert [tuple(s) for s in states] == [
+        ("firing", states[0][1]),
+        ("resolved", "resolved unseen: its firing was silenced and never sent"),
+    ]
+    assert states[0][1].startswith("silenced by sil_")
+    assert deliveries(rt) == 0
+    rt.engine.dispose()

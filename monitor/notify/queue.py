@@ -23,12 +23,12 @@ from monitor.config import Config, RuleConfig
 from monitor.config.timeintervals import Compiled, compile_interval, muted_until
 from monitor.delivery.outbox import new_delivery_id, queue_deliveries
 from monitor.delivery.targets import delivery_targets
-from monitor.notify.acks import acknowledged
+from monitor.notify.acks import acknowledged, current_acks
 from monitor.notify.grouping import GroupState, group_key, group_labels, grouped, plan
 from monitor.notify.inhibit import Inhibitor, Source, inhibitors
 from monitor.notify.labels import alert_labels
 from monitor.notify.silence_store import active_silences
-from monitor.notify.silences import SILENCED, ActiveSilence, silencing
+from monitor.notify.silences import SILENCED, ActiveSilence
 from monitor.notify.suppress import UNSEEN, Candidate, suppression
 from monitor.rules.stale import feeding
 from monitor.store.models import (
@@ -134,7 +134,7 @@ def queue_notifications(
             buckets.setdefault((channel, key), _Bucket(labels)).notices.append(notice)
     if not buckets:
         return created
-    _add_members(config, buckets, firing, silences, now, environ)
+    _add_members(session, config, buckets, firing, context, now, environ)
     latest = _latest_firing(session, {f for b in buckets.values() for f in b.members})
     for (channel, key), bucket in buckets.items():
         events = [n.event_id for n in _lead_first(bucket.notices)]
@@ -224,24 +224,47 @@ def _groups_of(
 
 
 def _add_members(
+    session: Session,
     config: Config,
     buckets: dict[tuple[str, str], _Bucket],
     firing: Mapping[str, RuleConfig],
-    silences: Sequence[ActiveSilence],
+    context: _Context,
     now: datetime,
     environ: Mapping[str, str],
 ) -> None:
+    """List the unchanged firing alerts of each group notified. Listing one again is a repeat
+    of it: an alert silenced, acknowledged, or inhibited as a repeat is left out."""
     changed = {n.fingerprint for b in buckets.values() for n in b.notices}
+    acked = set(current_acks(session))
     for fingerprint, rule in firing.items():
         group_by = config.rule_group_by(rule)
-        if fingerprint in changed or not grouped(group_by):
-            continue
-        if silencing(silences, rule_labels(rule), now) is not None:
+        if fingerprint in changed or fingerprint in acked or not grouped(group_by):
             continue
         targets = delivery_targets(config, config.rule_channels(rule), environ)
-        for channel, key, _ in _groups_of(rule, targets, group_by):
-            if (bucket := buckets.get((channel, key))) is not None:
+        joined = [
+            bucket
+            for channel, key, _ in _groups_of(rule, targets, group_by)
+            if (bucket := buckets.get((channel, key))) is not None
+        ]
+        if joined and not _repeat_suppressed(config, fingerprint, rule, context, now):
+            for bucket in joined:
                 bucket.members.append(fingerprint)
+
+
+def _repeat_suppressed(
+    config: Config, fingerprint: str, rule: RuleConfig, context: _Context, now: datetime
+) -> bool:
+    inputs = frozenset(feeding(config, [rule.signal])) if context.inhibitors else frozenset()
+    candidate = Candidate(fingerprint, rule_labels(rule), True, None, inputs)
+    reason = suppression(
+        candidate,
+        silences=context.silences,
+        acks=(),
+        inhibitors=context.inhibitors,
+        sources=context.sources,
+        now=now,
+    )
+    return reason is not None
 
 
 def _lead_first(notices: Sequence[Notice]) -> list[Notice]:

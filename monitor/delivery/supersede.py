@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from monitor.store.database import session_scope
+from monitor.store.locks import lock_sqlite_writes
 from monitor.store.models import AlertEvent, Delivery, DeliveryEvent
 
 SUPERSEDED = "superseded"
@@ -56,7 +57,13 @@ def supersede_held(
 ) -> dict[str, str]:
     """Mark the held deliveries due at ``now`` (only ``ids``, if given) that no longer apply
     ``superseded``; returns delivery id -> why."""
+    with session_scope(engine) as session:  # usually nothing is held: no lock taken
+        if session.scalar(select(Delivery.id).where(_held_due(now, ids)).limit(1)) is None:
+            return {}
     with session_scope(engine) as session:
+        # No evaluation may add an alert to a held group notification while it is judged:
+        # SQLite's write lock, or (PostgreSQL) the rows locked, as joining one locks it.
+        lock_sqlite_writes(session)
         held = _held(session, now, ids)
         if not held:
             return {}
@@ -67,15 +74,19 @@ def supersede_held(
             reason = _reason(delivery_id, item, history, sent, reasons)
             if reason is not None:
                 reasons[delivery_id] = reason
+        marked: set[str] = set()
         for reason in set(reasons.values()):
             chosen = [d for d, r in reasons.items() if r == reason]
-            session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(chosen), _held_due(now, None))
-                .values(status=SUPERSEDED, last_error=reason)
-                .execution_options(synchronize_session=False)
+            marked.update(
+                session.scalars(
+                    update(Delivery)
+                    .where(Delivery.id.in_(chosen), _held_due(now, None))
+                    .values(status=SUPERSEDED, last_error=reason)
+                    .returning(Delivery.id)
+                    .execution_options(synchronize_session=False)
+                )
             )
-        return reasons
+        return {d: r for d, r in reasons.items() if d in marked}
 
 
 def _held_due(now: datetime, ids: Sequence[str] | None) -> ColumnElement[bool]:
@@ -93,16 +104,24 @@ def _held_due(now: datetime, ids: Sequence[str] | None) -> ColumnElement[bool]:
 
 
 def _held(session: Session, now: datetime, ids: Sequence[str] | None) -> dict[str, _Held]:
+    """The held deliveries due now, locked (PostgreSQL; one being joined or claimed is
+    skipped, and judged at the next pass)."""
+    due = select(Delivery.id).where(_held_due(now, ids))
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    locked = list(session.scalars(due))
+    if not locked:
+        return {}
     own = (
         select(Delivery.id, Delivery.channel, AlertEvent.id, AlertEvent.fingerprint)
         .join(AlertEvent, AlertEvent.id == Delivery.event_id)
-        .where(_held_due(now, ids), Delivery.group_key.is_(None))
+        .where(Delivery.id.in_(locked), Delivery.group_key.is_(None))
     )
     listed = (
         select(Delivery.id, Delivery.channel, AlertEvent.id, AlertEvent.fingerprint)
         .join(DeliveryEvent, DeliveryEvent.delivery_id == Delivery.id)
         .join(AlertEvent, AlertEvent.id == DeliveryEvent.event_id)
-        .where(_held_due(now, ids), Delivery.group_key.is_not(None))
+        .where(Delivery.id.in_(locked), Delivery.group_key.is_not(None))
     )
     held: dict[str, _Held] = {}
     for query, grouped in ((own, False), (listed, True)):

@@ -215,13 +215,6 @@ class Dispatcher:
                 extra={"delivery_id": delivery_id, "reason": reason},
             )
         superseded = supersede_held(self.engine, now=now, ids=run.ids)
-        for delivery_id, reason in superseded.items():
-            log.info(
-                "delivery.superseded %s: %s",
-                delivery_id,
-                reason,
-                extra={"delivery_id": delivery_id, "reason": reason},
-            )
         with session_scope(self.engine) as session:
             disabled = disabled_channels(session)
         with self._cond:

@@ -21,6 +21,7 @@ dispatch pass (``firealarm deliver`` and the daemon's) before it claims.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +34,7 @@ from monitor.store.database import session_scope
 from monitor.store.locks import lock_sqlite_writes
 from monitor.store.models import AlertEvent, Delivery, DeliveryEvent
 
+log = logging.getLogger(__name__)
 SUPERSEDED = "superseded"
 RESOLVED_SINCE = "held, and the alert resolved before it was due"
 FIRED_SINCE = "held, and the alert fired again before it was due"
@@ -68,25 +70,44 @@ def supersede_held(
         if not held:
             return {}
         history = _history(session, {f for h in held.values() for _, f in h.events})
-        sent = _firing_deliveries(session, history)
-        reasons: dict[str, str] = {}
-        for delivery_id, item in sorted(held.items(), key=lambda h: min(h[1].events)):
-            reason = _reason(delivery_id, item, history, sent, reasons)
-            if reason is not None:
-                reasons[delivery_id] = reason
-        marked: set[str] = set()
-        for reason in set(reasons.values()):
-            chosen = [d for d, r in reasons.items() if r == reason]
-            marked.update(
-                session.scalars(
-                    update(Delivery)
-                    .where(Delivery.id.in_(chosen), _held_due(now, None))
-                    .values(status=SUPERSEDED, last_error=reason)
-                    .returning(Delivery.id)
-                    .execution_options(synchronize_session=False)
-                )
+        reasons = _judge(held, history, _firing_deliveries(session, history))
+        marked = _mark(session, reasons, now)
+    for delivery_id, reason in marked.items():
+        log.info(
+            "delivery.superseded %s: %s",
+            delivery_id,
+            reason,
+            extra={"delivery_id": delivery_id, "reason": reason},
+        )
+    return marked
+
+
+def _judge(held: Mapping[str, _Held], history: History, sent: Sent) -> dict[str, str]:
+    """Delivery id -> why, for those that no longer apply; a firing is judged before its
+    resolution, which may depend on it."""
+    reasons: dict[str, str] = {}
+    for delivery_id, item in sorted(held.items(), key=lambda h: min(h[1].events)):
+        reason = _reason(delivery_id, item, history, sent, reasons)
+        if reason is not None:
+            reasons[delivery_id] = reason
+    return reasons
+
+
+def _mark(session: Session, reasons: Mapping[str, str], now: datetime) -> dict[str, str]:
+    """Mark ``reasons``' deliveries superseded (those still held) and return those marked."""
+    marked: set[str] = set()
+    for reason in set(reasons.values()):
+        chosen = [d for d, r in reasons.items() if r == reason]
+        marked.update(
+            session.scalars(
+                update(Delivery)
+                .where(Delivery.id.in_(chosen), _held_due(now, None))
+                .values(status=SUPERSEDED, last_error=reason)
+                .returning(Delivery.id)
+                .execution_options(synchronize_session=False)
             )
-        return {d: r for d, r in reasons.items() if d in marked}
+        )
+    return {d: r for d, r in reasons.items() if d in marked}
 
 
 def _held_due(now: datetime, ids: Sequence[str] | None) -> ColumnElement[bool]:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from monitor.cli import run
-from monitor.config import TimeInterval, parse_config
+from monitor.config import TimeInterval, default_config_text, parse_config
 from monitor.config.timeintervals import compile_interval, contains, muted_until
 from monitor.delivery.supersede import FIRED_SINCE, NEVER_SENT, RESOLVED_SINCE
 from monitor.errors import ConfigError
@@ -233,3 +233,14 @@ def test_a_held_group_notification_whose_alerts_all_resolved_unseen_is_supersede
         ).all()
     assert (status, error) == ("superseded", NEVER_SENT)
     rt.engine.dispose()
+
+
+def test_the_shipped_time_interval_example_parses() -> None:
+    keys = ("[[time_intervals", "weekdays =", "times =", "location =")
+    text = "\n".join(
+        line[2:] if line.startswith("# ") and line[2:].startswith(keys) else line
+        for line in default_config_text().splitlines()
+    )
+    quiet = parse_config(text).time_intervals["quiet_hours"]
+    assert [ti.weekdays for ti in quiet] == [["saturday", "sunday"], []]
+    assert {ti.location for ti in quiet} == {"Europe/London"}

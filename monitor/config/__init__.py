@@ -29,6 +29,7 @@ from monitor.config.alerting import (
     InhibitRule,
     RuleConfig,
     TimeInterval,
+    TimeIntervals,
 )
 from monitor.config.base import (
     ConfigModel,
@@ -240,7 +241,7 @@ class Config(ConfigModel):
     rules: list[RuleConfig] = Field(default_factory=list)
     alerts: AlertsConfig = AlertsConfig()
     inhibit_rules: list[InhibitRule] = Field(default_factory=list)
-    time_intervals: dict[str, TimeInterval] = Field(default_factory=dict)
+    time_intervals: dict[str, TimeIntervals] = Field(default_factory=dict)
     channels: dict[str, Channel] = Field(default_factory=dict)
     schedule: ScheduleConfig = ScheduleConfig()
     server: ServerConfig = ServerConfig()

@@ -48,6 +48,7 @@ from monitor.delivery.record import (
     record_attempts,
 )
 from monitor.delivery.senders import Senders, build_senders
+from monitor.delivery.supersede import SUPERSEDED, supersede_held
 from monitor.errors import StoreError
 from monitor.runtime import Runtime
 from monitor.store.database import session_scope, transaction
@@ -77,11 +78,12 @@ class DispatchReport:
         return bool(c["failed"] or c["dead"])
 
     def summary(self) -> str:
-        """E.g. ``3 sent, 1 pending retry, 0 failed, 0 dead``."""
+        """E.g. ``3 sent, 1 pending retry, 0 failed, 0 dead`` (and ``, 2 superseded``)."""
         c = self.counts
+        superseded = f", {c[SUPERSEDED]} superseded" if c[SUPERSEDED] else ""
         return (
             f"{c['sent']} sent, {c['pending']} pending retry, "
-            f"{c['failed']} failed, {c['dead']} dead"
+            f"{c['failed']} failed, {c['dead']} dead{superseded}"
         )
 
 
@@ -211,7 +213,8 @@ class Dispatcher:
             self.senders.close()
 
     def _begin(self, now: datetime, run: _Run) -> dict[str, str]:
-        """Start a pass at ``now``: fail what cannot be sent, then have the desk fill the lanes."""
+        """Start a pass at ``now``: fail what cannot be sent, supersede held notifications
+        that no longer apply, then have the desk fill the lanes."""
         self._anchor = (now, time.monotonic())
         failed = fail_unsendable(self.engine, now=now, configured=list(self._lanes), ids=run.ids)
         for delivery_id, reason in failed.items():
@@ -221,6 +224,7 @@ class Dispatcher:
                 reason,
                 extra={"delivery_id": delivery_id, "reason": reason},
             )
+        superseded = supersede_held(self.engine, now=now, ids=run.ids)
         with session_scope(self.engine) as session:
             disabled = disabled_channels(session)
         with self._cond:
@@ -228,7 +232,9 @@ class Dispatcher:
             for lane in self._lanes.values():
                 lane.exhausted = lane.name in disabled
         self._finished.put(_WAKE)
-        return {delivery_id: "failed" for delivery_id in failed}
+        return {delivery_id: "failed" for delivery_id in failed} | dict.fromkeys(
+            superseded, SUPERSEDED
+        )
 
     def _settled(self, run: _Run) -> bool:
         idle = all(lane.exhausted or run.remaining == 0 for lane in self._lanes.values())

@@ -136,7 +136,7 @@ def _break(old: str, new: str) -> str:
         (
             _break('sources = ["yahoo", "fred:NASDAQ100"]', 'sources = ["yahoo", "fredd:X"]'),
             "instruments.1: instrument '^NDX': sources: unknown provider 'fredd' in 'fredd:X' "
-            "(known: yahoo, fred, csv)",
+            "(known: yahoo, fred, csv,",
         ),
         (
             _break(

@@ -2,7 +2,8 @@
 
 ^NDX is served by Yahoo (fake ``yfinance.download``) with FRED's NASDAQ100 behind it (a
 ``MockTransport`` answering in fredgraph.csv's layout, from the ^NDX closes rounded to FRED's
-two decimals); BTC-USD by Yahoo with a CSV file of its history behind it (the csv adapter).
+two decimals); BTC-USD by Yahoo with Coinbase behind it (its recorded June 2025 candles, see
+tests/sources/test_coinbase.py for the format).
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from monitor.ingest.group import FetchReport
 from monitor.queries.prices import prices
 from monitor.runtime import Runtime, open_runtime
 from monitor.signals.engine import compute_signals
+from monitor.sources.coinbase import CoinbaseSource
 from monitor.sources.csvfile import CsvSource
 from monitor.sources.fred import FredSource
 from monitor.sources.yahoo import YahooSource
 from monitor.store.database import session_scope
 from monitor.store.models import FetchRun, ProviderState, SignalValue
 from tests.fakes.fred import FakeFred
+from tests.fakes.http import recorded, serving
 from tests.fakes.yahoo import FakeYahoo, history_from_csv
 
 FIRST = datetime(2025, 6, 20, 21, 0, tzinfo=UTC)  # Friday, after the New York close
@@ -43,8 +46,7 @@ backfill_start = "2025-01-01"
 
 [[instruments]]
 symbol = "BTC-USD"
-sources = ["yahoo", "csv"]
-path = "{btc}"
+sources = ["yahoo", "coinbase"]
 calendar = "crypto"
 
 [[instruments]]
@@ -67,6 +69,7 @@ class World:
         self.full = {s: history_from_csv(str(data_dir / "yahoo" / f"{s}.csv")) for s in _SYMBOLS}
         self.yahoo = FakeYahoo({s: h[:"2025-06-20"] for s, h in self.full.items()})
         self.fred = FakeFred({"NASDAQ100": fred_csv("NASDAQ100", self.full["^NDX"]["Close"])})
+        self.coinbase = serving(recorded("coinbase_BTC-USD_2025-06.json"))
         self.slept: list[float] = []
 
     @property
@@ -77,7 +80,7 @@ class World:
         sources = {
             "yahoo": YahooSource(download=self.yahoo.download),
             "fred": FredSource(self.fred.client()),
-            "csv": CsvSource(),
+            "coinbase": CoinbaseSource(self.coinbase.client(), now=lambda: NOW),
         }
         return ingest.fetch(
             self.config,
@@ -122,10 +125,8 @@ def fred_csv(series: str, closes: pd.Series) -> str:
 
 @pytest.fixture
 def world(db_url: str, data_dir: Path, tmp_path: Path) -> Iterator[World]:
-    btc = tmp_path / "BTC-USD.csv"
-    btc.write_text((data_dir / "yahoo" / "BTC-USD.csv").read_text())
     config_path = tmp_path / "firealarm.toml"
-    config_path.write_text(CONFIG.format(btc=btc))
+    config_path.write_text(CONFIG)
     runtime = open_runtime(config_path, db_url)
     world = World(runtime, data_dir, config_path)
     (report,) = world.fetch(FIRST)
@@ -152,7 +153,7 @@ def test_a_rate_limited_yahoo_is_filled_from_the_fallbacks(world: World, capsys)
     assert len(world.yahoo.calls) == 2 + 1  # the first fetch, then one retry before moving on
     assert world.slept == [60.0]  # yfinance names no delay: a minute, once (jitter off here)
     assert "^NDX: 6 dates from fred:NASDAQ100" in (report.error or "")
-    assert "BTC-USD: 10 dates from csv" in (report.error or "")
+    assert "BTC-USD: 10 dates from coinbase" in (report.error or "")
     assert _run(world.runtime, report.run_id).status == "partial"
     ndx = world.prices("^NDX")
     assert [r["date"] for r in ndx if r["provider"] == "fred:NASDAQ100"] == GAP
@@ -174,6 +175,10 @@ def test_a_rate_limited_yahoo_is_filled_from_the_fallbacks(world: World, capsys)
     assert ndx_rows["yahoo"]["newest"] is None
     assert "rate limited" in ndx_rows["yahoo"]["last_error"]
     assert ndx_rows["fred:NASDAQ100"]["scale"] == pytest.approx(1.0, abs=1e-4)
+    btc_rows = {r["provider"]: r for r in rows if r["symbol"] == "BTC-USD"}
+    assert btc_rows["coinbase"]["newest"] == "2025-06-29"
+    btc = world.prices("BTC-USD")
+    assert {r["provider"] for r in btc if r["date"] >= date(2025, 6, 20)} == {"coinbase"}
 
 
 def _relative_return(world: World) -> float:
@@ -232,7 +237,8 @@ def test_yahoo_returning_replaces_the_fallback_and_recomputes_only_those_dates(
     assert {r["provider"] for r in ndx} == {"yahoo"}
     expected = world.full["^NDX"]["Close"]
     assert [r["close"] for r in ndx[-6:]] == list(expected[-6:])  # FRED's rounding revised
-    assert reports["btc_vs_ndx"].since == GAP[0]  # recomputed from the first replaced date
+    # Recomputed from the first revised date (Coinbase's BTC closes equal Yahoo's: no revision).
+    assert reports["btc_vs_ndx"].since == GAP[0]
     after = world.values()
     assert all(after[d] == before[d] for d in before if d < GAP[0])
     assert all(after[d][1] == later for d in GAP[:-1])  # its values moved by the revision

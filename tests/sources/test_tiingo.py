@@ -24,7 +24,7 @@ from monitor.errors import (
     SourceError,
     TransientSourceError,
 )
-from monitor.ingest.fetch import fetch_source
+from monitor.ingest.group import fetch_group, pacing_of
 from monitor.runtime import open_runtime
 from monitor.sources.base import REREAD
 from monitor.sources.tiingo import TiingoSource
@@ -107,13 +107,13 @@ def test_a_fetch_without_the_key_is_one_failed_run_and_one_line(
     sleeps: list[float] = []
     try:
         with caplog.at_level(logging.INFO):
-            report = fetch_source(
+            report = fetch_group(
                 runtime.config,
                 runtime.engine,
-                TiingoSource(None),
+                {"tiingo": TiingoSource(None)},
                 [AAPL],
                 since=date(2020, 8, 27),
-                sleep=sleeps.append,
+                pacing=pacing_of(runtime.config, sleeps.append),
             )
     finally:
         runtime.close()

@@ -27,7 +27,7 @@ from monitor.ingest import fallback, provider_states, rescale
 from monitor.ingest.retry import Pacing
 from monitor.ingest.rows import last_dates, store_observations
 from monitor.ingest.validate import Validated, validate
-from monitor.sources.base import Source
+from monitor.sources.base import REREAD, Source
 from monitor.store.database import session_scope
 from monitor.store.models import FetchRun, RejectedRow
 
@@ -147,6 +147,10 @@ def _fetch_primary(
     validated = validate(frame, {i.symbol: i for i in instruments}, now)
     with session_scope(engine) as session:
         report.rescaled = rescale.rescaled(session, validated.rows)
+        # A source that says a symbol's adjusted history changed (Tiingo: a split or dividend
+        # in the window) is believed before the overlap shows it: its stored history is re-read.
+        said = [s for s in frame.attrs.get(REREAD, []) if s not in report.rescaled]
+        report.rescaled += rescale.with_history(session, said)
     problems = []
     if missing := frame.attrs.get("missing", []):
         problems.append(f"no data for {', '.join(missing)}")

@@ -60,3 +60,11 @@ def first_date(session: Session, symbols: Iterable[str]) -> date:
     day = session.execute(query).scalar()
     assert day is not None
     return day
+
+
+def with_history(session: Session, symbols: Iterable[str]) -> list[str]:
+    """Those of ``symbols`` that have stored rows, in the order given."""
+    wanted = list(symbols)
+    query = select(Observation.symbol).where(Observation.symbol.in_(wanted)).distinct()
+    stored = set(session.scalars(query))
+    return [s for s in wanted if s in stored]

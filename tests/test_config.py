@@ -35,6 +35,7 @@ def test_defaults_carry_the_design_instruments_and_catalogue() -> None:
         "WALCL",
         "WTREGEN",
         "RRPONTSYD",
+        "TGA",
         "DRCCLACBS",
     } <= symbols
     assert {s.id for s in config.signals} == {
@@ -45,6 +46,7 @@ def test_defaults_carry_the_design_instruments_and_catalogue() -> None:
         "xlp_xly",
         "btc_vs_gold",
         "usd_liquidity",
+        "usd_liquidity_daily",
         "usd_liquidity_13w",
         "card_delinquency",
         "regional_banks",
@@ -52,6 +54,13 @@ def test_defaults_carry_the_design_instruments_and_catalogue() -> None:
     }
     walcl = config.instrument("WALCL")
     assert (walcl.period, walcl.release_lag, walcl.unit) == ("week", 1, "millions_usd")
+    tga = config.instrument("TGA")
+    assert (tga.source, tga.period, tga.release_lag, tga.unit) == (
+        "treasury",
+        "day",
+        1,
+        "millions_usd",
+    )
     assert config.alerts.repeat_interval == timedelta(days=7)
 
 
@@ -138,6 +147,29 @@ def _break(old: str, new: str) -> str:
         ),
         (_break("default_channels = []", 'default_channels = ["ops"]'), "unknown channel 'ops'"),
         ("[database\nurl=1", "not valid TOML"),
+        (
+            _break('sources = ["yahoo", "fred:NASDAQ100"]', 'sources = ["yahoo", "fredd:X"]'),
+            "instruments.1: instrument '^NDX': sources: unknown provider 'fredd' in 'fredd:X' "
+            "(known: yahoo, fred, csv,",
+        ),
+        (
+            _break(
+                'sources = ["yahoo", "fred:NASDAQ100"]', 'source = "yahoo"\nsources = ["yahoo"]'
+            ),
+            "instrument '^NDX': give 'source' or 'sources', not both",
+        ),
+        (
+            _break('sources = ["yahoo", "fred:NASDAQ100"]', "sources = []"),
+            "instrument '^NDX': 'sources' must be a non-empty list",
+        ),
+        (
+            _break('sources = ["yahoo", "fred:NASDAQ100"]', 'sources = ["yahoo", "fred:"]'),
+            "sources: 'fred:': write 'name:SERIES' with a series and no spaces",
+        ),
+        (
+            _break('sources = ["yahoo", "fred:NASDAQ100"]', 'sources = ["yahoo", "yahoo"]'),
+            "sources: an entry is listed twice",
+        ),
         (
             _break('backfill_start = "2005-01-01"', 'backfill_start = "yesterday"'),
             "fetch.backfill_start: not a date: 'yesterday' (use YYYY-MM-DD)",

@@ -15,7 +15,7 @@ import tomllib
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import (
     Field,
@@ -29,6 +29,7 @@ from monitor.config.alerting import (
     InhibitRule,
     RuleConfig,
     TimeInterval,
+    TimeIntervals,
 )
 from monitor.config.base import (
     ConfigModel,
@@ -46,10 +47,13 @@ from monitor.config.channels import (
     WebhookChannel,
 )
 from monitor.config.discovery import PACKAGED, ConfigChoice, choose_config
+from monitor.config.providers import ProviderRef, chain_problem
 from monitor.errors import ConfigError, NotFoundError
 
 # What the rest of firealarm imports from here; the models live in the modules beside this.
 __all__ = [
+    "FRED_PRICE_SERIES",
+    "PRICE_SOURCES",
     "UNIT_SCALE",
     "AlertsConfig",
     "AppriseChannel",
@@ -60,6 +64,7 @@ __all__ = [
     "InhibitRule",
     "Instrument",
     "PagerDutyChannel",
+    "ProviderRef",
     "RuleConfig",
     "ScheduleConfig",
     "SignalConfig",
@@ -87,6 +92,10 @@ UNIT_SCALE: dict[str, float] = {
     "trillions_usd": 1e12,
 }
 
+# Sources whose series are prices (positive, adjusted like Yahoo's), and FRED series that are.
+PRICE_SOURCES = frozenset({"yahoo", "coinbase", "tiingo"})
+FRED_PRICE_SERIES = frozenset({"NASDAQ100", "CBBTCUSD"})
+
 STALENESS_DAYS: dict[str, int] = {"day": 5, "week": 10, "month": 45, "quarter": 120}
 
 
@@ -103,11 +112,17 @@ class FetchConfig(ConfigModel):
     max_csv_bytes: int = Field(
         100_000_000, gt=0, description="a csv file larger than this is refused before reading"
     )
+    fallback_tolerance: float = Field(
+        0.005, gt=0, lt=1, description="how far a fallback's closes may differ from stored ones"
+    )
+    rate_limit_retries: int = Field(
+        1, ge=0, le=100, description="retries of a rate-limited provider before the next one"
+    )
 
 
 class Instrument(ConfigModel):
     symbol: str = Field(min_length=1)
-    source: Literal["yahoo", "fred", "csv"]
+    source: Literal["yahoo", "fred", "csv", "coinbase", "treasury", "nyfed", "tiingo"]
     name: str = ""
     unit: Unit | None = None
     period: Period = "day"
@@ -115,6 +130,26 @@ class Instrument(ConfigModel):
     calendar: Literal["us_equity", "crypto"] = "us_equity"
     staleness_days: int | None = Field(None, gt=0)
     path: str | None = Field(None, description="file read by the csv source")
+    sources: tuple[str, ...] = Field((), description="the provider chain; source is its first")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_chain(cls, data: Any) -> Any:
+        """``source`` is the one-provider form of ``sources``; fill each from the other."""
+        if not isinstance(data, dict) or "sources" not in data:
+            return {**data, "sources": (data["source"],)} if _has_source(data) else data
+        symbol = data.get("symbol")
+        if "source" in data:
+            raise ValueError(f"instrument {symbol!r}: give 'source' or 'sources', not both")
+        known = get_args(cls.model_fields["source"].annotation)
+        if problem := chain_problem(data["sources"], known):
+            raise ValueError(f"instrument {symbol!r}: {problem}")
+        return {**data, "source": ProviderRef.parse(data["sources"][0]).name}
+
+    @property
+    def chain(self) -> list[ProviderRef]:
+        """The providers in the order they are asked; the first is the primary."""
+        return [ProviderRef.parse(entry) for entry in self.sources]
 
     @property
     def staleness_limit(self) -> int:
@@ -123,14 +158,20 @@ class Instrument(ConfigModel):
 
     @property
     def is_price(self) -> bool:
-        """Prices must be positive; FRED series (and csv ones with a unit) may be zero or less."""
-        return self.source == "yahoo" or (self.source == "csv" and self.unit is None)
+        """Prices must be positive; other series (csv ones with a unit) may be zero or less."""
+        if self.source == "fred":
+            return self.symbol in FRED_PRICE_SERIES
+        return self.source in PRICE_SOURCES or (self.source == "csv" and self.unit is None)
 
     @model_validator(mode="after")
     def _csv_needs_path(self) -> Instrument:
-        if self.source == "csv" and not self.path:
+        if any(p.name == "csv" for p in self.chain) and not self.path:
             raise ValueError(f"instrument {self.symbol!r}: source 'csv' needs a 'path'")
         return self
+
+
+def _has_source(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("source"), str)
 
 
 SignalKind = Literal[
@@ -235,7 +276,7 @@ class Config(ConfigModel):
     rules: list[RuleConfig] = Field(default_factory=list)
     alerts: AlertsConfig = AlertsConfig()
     inhibit_rules: list[InhibitRule] = Field(default_factory=list)
-    time_intervals: dict[str, TimeInterval] = Field(default_factory=dict)
+    time_intervals: dict[str, TimeIntervals] = Field(default_factory=dict)
     channels: dict[str, Channel] = Field(default_factory=dict)
     schedule: ScheduleConfig = ScheduleConfig()
     server: ServerConfig = ServerConfig()

@@ -11,17 +11,16 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import union_all
-from sqlalchemy.orm import Session
 
-from monitor.store.dates import AnySelect
+from monitor.store.dates import AnySelect, Reader
 
 _PARTS = 400
 
 
-def for_each(session: Session, keys: Sequence[str], query: Callable[[str], AnySelect]) -> list[Any]:
+def for_each(reader: Reader, keys: Sequence[str], query: Callable[[str], AnySelect]) -> list[Any]:
     """The rows of ``query(key)`` for every key, in one statement per 400 keys."""
     rows: list[Any] = []
     for start in range(0, len(keys), _PARTS):
         parts = [query(key).subquery().select() for key in keys[start : start + _PARTS]]
-        rows += session.execute(union_all(*parts)).all()
+        rows += reader.execute(union_all(*parts)).all()
     return rows

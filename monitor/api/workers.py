@@ -1,5 +1,6 @@
-"""Several processes answering one socket (``[server] workers``), so one slow request (a long
-history, a query waiting on a lock) holds up only its own process.
+"""Several processes answering one socket (``[server] workers``), so CPU-heavy requests (a long
+history missing the cache, a backtest score) run side by side on several cores. (Requests that
+wait on the database hold up nothing even in one process: that work runs on its thread pool.)
 
 uvicorn starts each worker by importing :data:`WORKER_APP`; a worker builds its app from the
 config and database the parent was given, which it passes down in the environment
@@ -34,8 +35,8 @@ def check_workers(workers: int, environ: Mapping[str, str] = os.environ) -> None
     """Refuse several workers with a token: a dashboard session is known to one process only."""
     if workers > 1 and environ.get(TOKEN_ENV):
         raise ConfigError(
-            f"--workers {workers} with {TOKEN_ENV}: dashboard sign-ins are kept by the process "
-            "that made them, so serve with one worker when a token is set"
+            f"{workers} workers with {TOKEN_ENV}: dashboard sign-ins are kept by the process "
+            "that made them, so serve with one (--workers 1) when a token is set"
         )
 
 

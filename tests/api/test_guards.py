@@ -55,7 +55,7 @@ def test_several_workers_with_a_token_exit_2(
     monkeypatch.setenv("FIREALARM_API_TOKEN", TOKEN)
     assert run(["--db", sqlite_url, "serve", "--port", "0", "--workers", "2"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: --workers 2 with FIREALARM_API_TOKEN: dashboard sign-ins")
+    assert err.startswith("error: 2 workers with FIREALARM_API_TOKEN: dashboard sign-ins")
     assert len(err.strip().splitlines()) == 1
 
 

@@ -3,8 +3,12 @@
 Three ways of posting the same 2,000 signed bodies to the same receiver, interleaved, each on a
 fresh copy of the same queued database, median of ``BENCH_ROUNDS`` (default 3) with min-max:
 
-- raw: plain httpx, one client, ``CONCURRENCY`` threads (the channel's concurrency): the fastest
-  plain code doing the same HTTP work, without any outbox;
+- raw: plain httpx, one client, ``CONCURRENCY`` threads (the channel's concurrency), posting the
+  same requests: the same body bytes (rendered beforehand) with the same headers, signed as it
+  sends (Standard Webhooks: ``webhook-id``, ``-timestamp``, ``-signature``), without any outbox;
+  the fastest plain code doing the same HTTP work;
+- bare: the same, posting the bodies with only a content type and no signature (what an
+  unsigned sender would do: printed for reference, not the baseline of the targets);
 - deliver: ``firealarm deliver`` (the CLI's entry point, in this process);
 - daemon: the daemon's dispatch job, ticking every ``dispatch_seconds`` as in ``firealarm run``,
   from the first tick until the outbox is empty.
@@ -16,6 +20,9 @@ it is not what is measured. Targets: deliver >= 0.7x raw throughput; daemon <= 1
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
 import multiprocessing
 import os
@@ -97,20 +104,38 @@ def _queue_alerts(url: str) -> None:
     engine.dispose()
 
 
-def _bodies(runtime: Runtime) -> list[bytes]:
+def _bodies(runtime: Runtime) -> list[tuple[str, bytes]]:
+    """Each queued delivery's id and body, as the dispatcher renders them."""
     with session_scope(runtime.engine) as session:
-        events = session.scalars(select(AlertEvent).order_by(AlertEvent.id)).all()
+        rows = session.execute(
+            select(Delivery.id, AlertEvent).join(AlertEvent, AlertEvent.id == Delivery.event_id)
+        ).all()
         external = runtime.config.external_url()
-        return [render_body("firealarm", message_from_event(e), "hook", external) for e in events]
+        return [
+            (i, render_body("firealarm", message_from_event(e), "hook", external)) for i, e in rows
+        ]
 
 
-def _raw(url: str, bodies: list[bytes]) -> float:
+def _raw(url: str, bodies: list[tuple[str, bytes]], *, signed: bool = True) -> float:
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    key = base64.b64decode(SECRET.removeprefix("whsec_"))
     with httpx.Client(limits=limits) as client:
         started = time.perf_counter()
 
-        def post(body: bytes) -> None:
-            client.post(url, content=body, headers={"content-type": "application/json"})
+        def post(item: tuple[str, bytes]) -> None:
+            msg_id, body = item
+            headers = {"content-type": "application/json"}
+            if signed:
+                timestamp = str(int(time.time()))
+                signed_bytes = f"{msg_id}.{timestamp}.".encode() + body
+                digest = hmac.new(key, signed_bytes, hashlib.sha256).digest()
+                headers |= {
+                    "user-agent": "firealarm-webhook/1",
+                    "webhook-id": msg_id,
+                    "webhook-timestamp": timestamp,
+                    "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+                }
+            client.post(url, content=body, headers=headers)
 
         with ThreadPoolExecutor(CONCURRENCY) as pool:
             list(pool.map(post, bodies))
@@ -159,7 +184,7 @@ def main() -> None:
     receiver.start()
     url = f"http://127.0.0.1:{ports.get(timeout=10)}/hook"
     os.environ["BENCH_SECRET"] = SECRET
-    times: dict[str, list[float]] = {"raw": [], "deliver": [], "daemon": []}
+    times: dict[str, list[float]] = {"raw": [], "bare": [], "deliver": [], "daemon": []}
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "firealarm.toml"
         config.write_text(
@@ -173,6 +198,7 @@ def main() -> None:
         runtime.close()
         for n in range(ROUNDS):
             times["raw"].append(_raw(url, bodies))
+            times["bare"].append(_raw(url, bodies, signed=False))
             for way, run in (("deliver", _deliver), ("daemon", _daemon)):
                 copy = Path(folder) / f"{way}{n}.db"
                 shutil.copy(queued, copy)
@@ -190,9 +216,11 @@ def main() -> None:
         )
     deliver = [r / d for r, d in zip(times["raw"], times["deliver"], strict=True)]
     daemon = [d / r for r, d in zip(times["raw"], times["daemon"], strict=True)]
+    bare = [b / d for b, d in zip(times["bare"], times["deliver"], strict=True)]
     ratio = "{:.2f}x".format
     print(f"deliver throughput / raw: {_spread(deliver, ratio)} (target >= 0.7x)")
     print(f"daemon drain time / raw:  {_spread(daemon, ratio)} (target <= 1.5x)")
+    print(f"deliver throughput / bare (unsigned, for reference): {_spread(bare, ratio)}")
 
 
 if __name__ == "__main__":

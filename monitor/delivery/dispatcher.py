@@ -19,8 +19,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -57,8 +56,8 @@ from monitor.store.models import Delivery
 log = logging.getLogger(__name__)
 # A finished attempt waits this long for others finishing with it, to share one commit (as
 # PostgreSQL's commit_delay): far less than any request takes, so a crash can resend at most
-# the requests in flight and those that finished in the last two milliseconds.
-GATHER_SECONDS = 0.002
+# the requests in flight and those that finished in the last five milliseconds.
+GATHER_SECONDS = 0.005
 
 
 @dataclass
@@ -97,13 +96,18 @@ class _Run:
     in_flight: int = 0
 
 
+Job = tuple[Claim, AlertMessage]
+
+
 @dataclass
 class _Lane:
-    """One channel's sending: its own threads (its budget) and the claims it has in hand."""
+    """One channel's sending: its own threads (its budget), started on its first job, taking
+    the claims it has in hand from its queue."""
 
     name: str
     budget: int
-    pool: ThreadPoolExecutor
+    jobs: queue.SimpleQueue[Job | None] = field(default_factory=queue.SimpleQueue)
+    threads: list[threading.Thread] = field(default_factory=list)
     held: int = 0  # claimed and not yet recorded
     exhausted: bool = False  # nothing more was due at its last claim (until the next pass)
 
@@ -116,11 +120,34 @@ class _Lane:
         want = 16 * self.budget - self.held
         return want if run.remaining is None else min(want, run.remaining)
 
+    def start(self, send: Callable[[str, Claim, AlertMessage], None]) -> None:
+        """Start the lane's threads (once): each sends the jobs it takes until told to stop."""
+
+        def work() -> None:
+            while (job := self.jobs.get()) is not None:
+                send(self.name, *job)
+
+        for n in range(self.budget - len(self.threads)):
+            thread = threading.Thread(target=work, name=f"deliver-{self.name}_{n}", daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def stop(self) -> None:
+        """Drop the jobs not started (their claims are given back), let those under way end."""
+        while True:
+            try:
+                self.jobs.get_nowait()
+            except queue.Empty:
+                break
+        for _ in self.threads:
+            self.jobs.put(None)
+        for thread in self.threads:
+            thread.join()
+
 
 def _lane(config: Config, target: str) -> _Lane:
     """The lane of a delivery target: a channel, or one URL of an Apprise channel (``ch/...``)."""
-    budget = config.channels[target.split("/", 1)[0]].concurrency
-    return _Lane(target, budget, ThreadPoolExecutor(budget, f"deliver-{target}"))
+    return _Lane(target, config.channels[target.split("/", 1)[0]].concurrency)
 
 
 _WAKE = None  # put on the desk's queue: a pass began, fill the lanes
@@ -193,7 +220,7 @@ class Dispatcher:
                 return
             self._stopping = True
         for lane in self._lanes.values():
-            lane.pool.shutdown(wait=True, cancel_futures=True)
+            lane.stop()
         self._desk_done = True
         self._finished.put(_WAKE)
         self._desk.join()
@@ -316,7 +343,7 @@ class Dispatcher:
             want = 0 if self._stopping else lane.wants(run)
         if want <= 0:
             return
-        jobs: list[tuple[Claim, AlertMessage]] = []
+        jobs: list[Job] = []
         try:
             jobs = self._claim(lane.name, want, run)
         except (StoreError, DBAPIError) as exc:
@@ -330,10 +357,12 @@ class Dispatcher:
             for claim, _ in jobs:
                 self._run_of[claim.delivery_id] = run
             self._cond.notify_all()
-        for claim, message in jobs:
-            lane.pool.submit(self._attempt, lane.name, claim, message)
+        if jobs:
+            lane.start(self._attempt)
+        for job in jobs:
+            lane.jobs.put(job)
 
-    def _claim(self, channel: str, want: int, run: _Run) -> list[tuple[Claim, AlertMessage]]:
+    def _claim(self, channel: str, want: int, run: _Run) -> list[Job]:
         claimed = claim_due(
             self.engine,
             now=self.now(),

@@ -20,15 +20,16 @@ The caller reads what the second needs (:class:`StoredStage`) before it runs.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import groupby
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from monitor.config import StageConfig
-from monitor.rules.evaluator import FIRING, INACTIVE, AlertState
+from monitor.rules.evaluator import FIRING, AlertState
 
 if TYPE_CHECKING:
     from monitor.rules.engine import RuleOutcome
@@ -86,21 +87,22 @@ def settled_stage(
     """Stage values on ``stored.days`` from the stored transitions and this evaluation's
     decisions (a rule judges each date once, so its decisions follow its stored ones)."""
     level = stage_levels(stage)
-    timelines = [
-        (
-            level[o.rule.name],
-            [*stored.transitions.get(o.fingerprint, []), *((d.date, d.state) for d in o.decisions)],
-        )
-        for o in outcomes
-        if o.rule.name in level
-    ]
-    values = []
-    for day in stored.days:
-        reached = [k for k, timeline in timelines if _state_on(timeline, day) == FIRING]
-        values.append((day, float(max(reached, default=0))))
-    return values
+    days = np.array(stored.days, dtype="datetime64[D]")
+    reached = np.zeros(len(days))
+    for outcome in outcomes:
+        if outcome.rule.name not in level:
+            continue
+        timeline = [
+            *stored.transitions.get(outcome.fingerprint, []),
+            *((d.date, d.state) for d in outcome.decisions),
+        ]
+        firing = _firing_on(timeline, days)
+        reached[firing] = np.maximum(reached[firing], level[outcome.rule.name])
+    return list(zip(stored.days, reached.tolist(), strict=True))
 
 
-def _state_on(timeline: Timeline, day: date) -> str:
-    at = bisect_right(timeline, day, key=lambda point: point[0])
-    return timeline[at - 1][1] if at else INACTIVE
+def _firing_on(timeline: Timeline, days: np.ndarray) -> np.ndarray:
+    """Per day, whether the last point of ``timeline`` at or before it is firing."""
+    dates = np.array([day for day, _ in timeline], dtype="datetime64[D]")
+    firing = np.array([False, *(state == FIRING for _, state in timeline)])
+    return firing[np.searchsorted(dates, days, side="right")]

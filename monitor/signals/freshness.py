@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
-from monitor.store.dates import AnySelect
-from monitor.store.each import for_each
+from monitor.store.each import per_key
 from monitor.store.models import Observation
 
 
@@ -57,12 +57,13 @@ def latest_available(session: Session, symbols: list[str], as_of: date) -> dict[
     One statement, an index lookup per symbol inside the database.
     """
 
-    def newest(symbol: str) -> AnySelect:
-        return select(literal(symbol).label("symbol"), func.max(Observation.available_date)).where(
+    def newest(symbol: ColumnElement[str]) -> list[ScalarSelect[Any]]:
+        query = select(func.max(Observation.available_date)).where(
             Observation.symbol == symbol, Observation.available_date <= as_of
         )
+        return [query.scalar_subquery()]
 
-    return {symbol: day for symbol, day in for_each(session, symbols, newest) if day is not None}
+    return {symbol: day for symbol, day in per_key(session, symbols, newest) if day is not None}
 
 
 def staleness_limit(config: Config, name: str) -> int:

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
-from sqlalchemy import literal, select
+from sqlalchemy import ColumnElement, ScalarSelect, select
 from sqlalchemy.orm import Session
 
 from monitor.availability import settled_through
 from monitor.config import Config
 from monitor.signals.freshness import instruments_of
-from monitor.store.dates import AnySelect
-from monitor.store.each import for_each
+from monitor.store.each import per_key
 from monitor.store.models import Observation
 
 
@@ -49,15 +49,17 @@ def judged_through(
 def _settled(session: Session, config: Config, symbols: list[str], as_of: date) -> dict[str, date]:
     """Per symbol with data by ``as_of``: through when its newest available bar settles it."""
 
-    def newest(symbol: str) -> AnySelect:  # the newest available observation: one index step
-        return (
-            select(literal(symbol).label("symbol"), Observation.date)
+    def newest(symbol: ColumnElement[str]) -> list[ScalarSelect[Any]]:
+        query = (  # the newest available observation: one index step
+            select(Observation.date)
             .where(Observation.symbol == symbol, Observation.available_date <= as_of)
             .order_by(Observation.available_date.desc(), Observation.date.desc())
             .limit(1)
         )
+        return [query.scalar_subquery()]
 
     return {
         symbol: settled_through(config.instrument(symbol), latest)
-        for symbol, latest in for_each(session, symbols, newest)
+        for symbol, latest in per_key(session, symbols, newest)
+        if latest is not None
     }

@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, literal, select
+from sqlalchemy import ColumnElement, ScalarSelect, delete, func, select
 from sqlalchemy.orm import Session
 
 from monitor.store.bulk import upsert_frame
 from monitor.store.dates import AnySelect, as_stored, driver_rows, to_dates, to_datetime64
-from monitor.store.each import for_each
+from monitor.store.each import per_key
 from monitor.store.models import Observation, SignalValue, table_of
 
 
@@ -53,12 +53,12 @@ def latest_dates(session: Session, signals: Sequence[str], until: date | None) -
     One statement, an index lookup per signal inside the database.
     """
 
-    def newest(signal: str) -> AnySelect:
-        query = select(literal(signal).label("signal"), func.max(SignalValue.date))
-        query = query.where(SignalValue.signal == signal)
-        return query if until is None else query.where(SignalValue.date <= until)
+    def newest(signal: ColumnElement[str]) -> list[ScalarSelect[Any]]:
+        query = select(func.max(SignalValue.date)).where(SignalValue.signal == signal)
+        query = query if until is None else query.where(SignalValue.date <= until)
+        return [query.scalar_subquery()]
 
-    return {name: day for name, day in for_each(session, signals, newest) if day is not None}
+    return {name: day for name, day in per_key(session, signals, newest) if day is not None}
 
 
 def latest_date(session: Session, signal: str, until: date | None = None) -> date | None:

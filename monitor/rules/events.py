@@ -12,7 +12,7 @@ never moves back in time, so a slower racer cannot rewind it; a later judgment o
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -26,12 +26,13 @@ from monitor.store.each import per_key
 from monitor.store.models import AlertEvent, RuleState
 from monitor.store.upsert import dialect_insert
 
+_STATE_FIELDS = [f.name for f in fields(AlertState)]
+
 
 def load_states(session: Session) -> dict[str, AlertState]:
     """Every stored alert state by fingerprint."""
-    fields = AlertState.__dataclass_fields__
     return {
-        row.fingerprint: AlertState(**{name: getattr(row, name) for name in fields})
+        row.fingerprint: AlertState(**{name: getattr(row, name) for name in _STATE_FIELDS})
         for row in session.scalars(select(RuleState))
     }
 
@@ -121,7 +122,7 @@ def _save_states(session: Session, outcomes: Sequence[RuleOutcome], now: datetim
         {
             "fingerprint": outcome.fingerprint,
             "rule": outcome.rule.name,
-            **asdict(outcome.state),
+            **{name: getattr(outcome.state, name) for name in _STATE_FIELDS},
             "updated_at": now,
         }
         for outcome in outcomes

@@ -87,22 +87,17 @@ def settled_stage(
     """Stage values on ``stored.days`` from the stored transitions and this evaluation's
     decisions (a rule judges each date once, so its decisions follow its stored ones)."""
     level = stage_levels(stage)
-    days = np.array(stored.days, dtype="datetime64[D]")
+    days = np.array([day.toordinal() for day in stored.days], dtype=np.int64)
     reached = np.zeros(len(days))
     for outcome in outcomes:
         if outcome.rule.name not in level:
             continue
-        timeline = [
-            *stored.transitions.get(outcome.fingerprint, []),
-            *((d.date, d.state) for d in outcome.decisions),
-        ]
-        firing = _firing_on(timeline, days)
-        reached[firing] = np.maximum(reached[firing], level[outcome.rule.name])
+        before = stored.transitions.get(outcome.fingerprint, [])
+        dates = [day.toordinal() for day, _ in before]
+        dates += [d.date.toordinal() for d in outcome.decisions]
+        firing = [False, *(state == FIRING for _, state in before)]
+        firing += [d.state == FIRING for d in outcome.decisions]
+        # per day, whether the last point at or before it is firing (none: inactive)
+        on = np.array(firing)[np.searchsorted(np.array(dates, dtype=np.int64), days, "right")]
+        reached[on] = np.maximum(reached[on], level[outcome.rule.name])
     return list(zip(stored.days, reached.tolist(), strict=True))
-
-
-def _firing_on(timeline: Timeline, days: np.ndarray) -> np.ndarray:
-    """Per day, whether the last point of ``timeline`` at or before it is firing."""
-    dates = np.array([day for day, _ in timeline], dtype="datetime64[D]")
-    firing = np.array([False, *(state == FIRING for _, state in timeline)])
-    return firing[np.searchsorted(dates, days, side="right")]

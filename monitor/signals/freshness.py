@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -77,6 +78,28 @@ def staleness_limit(config: Config, name: str) -> int:
     if name not in signals:
         return config.instrument(name).staleness_limit
     return min(staleness_limit(config, i) for i in signals[name].inputs)
+
+
+def staleness_limits(config: Config) -> dict[str, int]:
+    """:func:`staleness_limit` of every instrument and signal, computed once."""
+    limits = {i.symbol: i.staleness_limit for i in config.instruments}
+    for signal in config.signal_order():
+        limits[signal.id] = min(limits[name] for name in signal.inputs)
+    return limits
+
+
+def instruments_feeding(config: Config, names: Iterable[str]) -> dict[str, set[str]]:
+    """:func:`instruments_of` each of ``names`` (as sets), sharing the work between them."""
+    signals = {s.id: s for s in config.signals}
+    found: dict[str, set[str]] = {i.symbol: {i.symbol} for i in config.instruments}
+
+    def of(name: str) -> set[str]:
+        if name not in found:
+            inputs = signals[name].inputs if name in signals else []
+            found[name] = set().union(*map(of, inputs))
+        return found[name]
+
+    return {name: of(name) for name in names}
 
 
 def instruments_of(config: Config, name: str) -> list[str]:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from monitor.availability import settled_through
 from monitor.config import Config
-from monitor.signals.freshness import instruments_of
+from monitor.signals.freshness import instruments_feeding
 from monitor.store.each import per_key
 from monitor.store.models import Observation
 
@@ -35,15 +35,12 @@ def judged_through(
     without it.
     """
     signals = list(signals)
-    symbols = sorted({s for signal in signals for s in instruments_of(config, signal)})
-    settled = _settled(session, config, symbols, as_of)
-    through: dict[str, date] = {}
-    for signal in signals:
-        through[signal] = as_of
-        for symbol in instruments_of(config, signal):
-            if symbol in settled:
-                through[signal] = min(through[signal], settled[symbol])
-    return through
+    feeding = instruments_feeding(config, signals)
+    settled = _settled(session, config, sorted(set().union(*feeding.values())), as_of)
+    return {
+        signal: min([as_of, *(settled[s] for s in feeding[signal] if s in settled)])
+        for signal in signals
+    }
 
 
 def _settled(session: Session, config: Config, symbols: list[str], as_of: date) -> dict[str, date]:
@@ -58,8 +55,9 @@ def _settled(session: Session, config: Config, symbols: list[str], as_of: date) 
         )
         return [query.scalar_subquery()]
 
+    instruments = {i.symbol: i for i in config.instruments}
     return {
-        symbol: settled_through(config.instrument(symbol), latest)
+        symbol: settled_through(instruments[symbol], latest)
         for symbol, latest in per_key(session, symbols, newest)
         if latest is not None
     }

@@ -3,8 +3,8 @@
 A grouped aggregate (``max(date) ... GROUP BY symbol``) reads every row of every group on SQLite,
 so it grows with history; the same question asked per key is one index lookup each. Asked as
 one ``UNION ALL`` (:func:`for_each`, in chunks under SQLite's limit of 500 parts) or as scalar
-subqueries over a ``VALUES`` list of the keys (:func:`per_key`, whose statement is built once
-however many keys there are: cheaper in Python for hundreds of keys) it stays one statement.
+subqueries over the keys passed as one parameter (:func:`per_key`, whose statement does not
+grow with the keys: cheaper in Python for hundreds of keys) it stays one statement.
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, String, column, select, union_all, values
+from sqlalchemy import JSON, ColumnElement, ScalarSelect, bindparam, func, select, union_all
 from sqlalchemy.orm import Session
 
 from monitor.store.dates import AnySelect
 
 _PARTS = 400
-_KEYS = 5_000  # far under SQLite's 32,766 parameters
 
 
 def for_each(session: Session, keys: Sequence[str], query: Callable[[str], AnySelect]) -> list[Any]:
@@ -37,12 +36,16 @@ def per_key(
 ) -> list[Any]:
     """``(key, *answers(key))`` for every key: scalar subqueries correlated to a list of keys.
 
-    The keys are a ``VALUES`` list, so the statement is built once (not once per key), and
-    each answer is one index lookup per key inside the database.
+    The keys go as one JSON parameter, unpacked into rows by the database (``json_each`` on
+    SQLite, ``json_array_elements_text`` on PostgreSQL), so the statement is the same whatever
+    the keys (compiled once, then cached); each answer is one index lookup per key.
     """
-    rows: list[Any] = []
-    for start in range(0, len(keys), _KEYS):
-        chunk = [(key,) for key in keys[start : start + _KEYS]]
-        listed = values(column("key", String), name="keys").data(chunk).cte("keys")
-        rows += session.execute(select(listed.c.key, *answers(listed.c.key))).all()
-    return rows
+    if not keys:
+        return []
+    unpack = (
+        func.json_each
+        if session.get_bind().dialect.name == "sqlite"
+        else func.json_array_elements_text
+    )
+    listed = unpack(bindparam("keys", list(keys), type_=JSON)).table_valued("value", name="keys")
+    return list(session.execute(select(listed.c.value, *answers(listed.c.value))).all())

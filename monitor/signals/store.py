@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 
 from monitor.signals.align import Dated
 from monitor.store.bulk import upsert_frame
-from monitor.store.dates import AnySelect, as_stored, driver_rows, to_dates, to_datetime64
+from monitor.store.dates import (
+    AnySelect,
+    as_stored,
+    days_array,
+    driver_rows,
+    to_dates,
+    to_datetime64,
+)
 from monitor.store.each import per_key
 from monitor.store.models import Observation, SignalValue, table_of
 
@@ -170,7 +177,7 @@ class ValueWrites:
         changed = ~_same(old, old_days, fresh, days)
         if changed.any():
             self._rows.append((signal, days[changed], fresh[changed]))
-        gone = old_days[~np.isin(old_days, days)].astype(object).tolist()
+        gone = old_days[~_within(old_days, days)].astype(object).tolist()
         if gone:
             self._gone[signal] = gone
         return int(changed.sum()), len(gone)
@@ -202,6 +209,14 @@ class ValueWrites:
                     )
                 )
         self._rows, self._gone = [], {}
+
+
+def _within(days: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """Per day of ``days``, whether it is one of ``among`` (sorted): ``np.isin`` by bisection."""
+    if not len(among):
+        return np.zeros(len(days), dtype=bool)
+    found: np.ndarray = among[np.minimum(np.searchsorted(among, days), len(among) - 1)] == days
+    return found
 
 
 def _same(old: np.ndarray, old_days: np.ndarray, new: np.ndarray, days: np.ndarray) -> np.ndarray:
@@ -248,9 +263,7 @@ def store_series(
 ) -> None:
     """Upsert values computed outside the signal engine (the stage) into ``signal_values``."""
     days, numbers = zip(*values, strict=True) if values else ((), ())
-    rows = pd.DataFrame(
-        {"signal": signal, "date": np.array(days, dtype="datetime64[D]"), "value": numbers}
-    )
+    rows = pd.DataFrame({"signal": signal, "date": days_array(days), "value": numbers})
     upsert_frame(
         session.connection(),
         table_of(SignalValue),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -249,13 +251,14 @@ def load_series(
     rows = driver_rows(session, query)
     if not rows:
         return series
-    table = np.array(rows, dtype=object)  # ordered by signal: each signal is one slice
-    names = table[:, 0]
-    starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]])
-    for start, end in zip(starts, np.r_[starts[1:], len(names)], strict=True):
-        days = to_dates(table[start:end, 1].tolist())
-        series[names[start]] = list(zip(days, table[start:end, 2].tolist(), strict=True))
+    parse = date.fromisoformat if isinstance(rows[0][1], str) else _as_is
+    for name, group in groupby(rows, key=itemgetter(0)):  # ordered by signal
+        series[name] = [(parse(day), value) for _, day, value in group]
     return series
+
+
+def _as_is(day: date) -> date:
+    return day
 
 
 def store_series(
@@ -277,9 +280,10 @@ def dates_with_values(
     session: Session, signals: Sequence[str], *, after: date | None, through: date
 ) -> list[date]:
     """The distinct dates in (``after``, ``through``] on which any of ``signals`` has a value."""
-    query = select(SignalValue.date).where(
+    query = select(as_stored(session, SignalValue.date)).where(
         SignalValue.signal.in_(signals), SignalValue.date <= through
     )
     if after is not None:
         query = query.where(SignalValue.date > after)
-    return list(session.scalars(query.distinct().order_by(SignalValue.date)))
+    query = query.distinct().order_by(SignalValue.date)
+    return to_dates([day for (day,) in driver_rows(session, query)])

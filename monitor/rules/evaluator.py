@@ -105,11 +105,19 @@ def evaluate_rule(
 ) -> tuple[AlertState, list[Decision]]:
     """Evaluate ``rule`` on each (date, value) after ``previous.last_date``, in order."""
     machine = _Machine(rule, previous, rule.repeat_interval or repeat_interval)
+    compare, threshold = machine.compare, rule.threshold
+    plain = rule.op not in ("crosses_above", "crosses_below")
     decisions = []
     for day, value in values:
         if machine.last_date is not None and day <= machine.last_date:
             continue
-        decisions.append(machine.step(day, value))
+        status = machine.status
+        if plain and status != FIRING and status != PENDING and not compare(value, threshold):
+            # most dates: the condition does not start; what step() does then, inlined
+            machine.last_date, machine.last_value = day, value
+            decisions.append(Decision(day, value, status, CONDITION_FALSE))
+        else:
+            decisions.append(machine.step(day, value))
     return machine.state(), decisions
 
 

@@ -58,8 +58,8 @@ def record(session: Session, outcomes: Sequence[RuleOutcome], now: datetime) -> 
     All transitions go in one statement executed for many rows, all states in another.
     """
     transitions = [(o, d) for o in outcomes for d in o.decisions if d.event]
-    rows = [{**outcome.event_fields(d), "recorded_at": now} for outcome, d in transitions]
-    inserted = _insert_events(session, rows)
+    rows = [outcome.event_fields(d) for outcome, d in transitions]
+    inserted = _insert_events(session, rows, now)
     new = []
     for outcome, decision in transitions:
         event_id = inserted.get((outcome.fingerprint, decision.state, decision.date))
@@ -100,14 +100,16 @@ def transitions(session: Session, fingerprints: Sequence[str], first: date) -> d
 
 
 def _insert_events(
-    session: Session, rows: Sequence[Mapping[str, object]]
+    session: Session, rows: Sequence[Mapping[str, object]], now: datetime
 ) -> dict[tuple[str, str, date], int]:
-    """Insert ``rows``, those whose (fingerprint, state, date) is new: their ids by that key."""
+    """Insert ``rows`` recorded at ``now``, those whose (fingerprint, state, date) is new: their
+    ids by that key."""
     if not rows:
         return {}
     table = AlertEvent.__table__
     statement = (
         dialect_insert(session, AlertEvent)
+        .values(recorded_at=now)  # one value for every row, converted once
         .on_conflict_do_nothing(index_elements=["fingerprint", "state", "date"])
         .returning(table.c.id, table.c.fingerprint, table.c.state, table.c.date)
     )

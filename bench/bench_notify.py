@@ -31,6 +31,7 @@ from monitor.store.models import (
     AlertEvent,
     Delivery,
     DeliveryEvent,
+    Observation,
     RuleState,
     SignalValue,
 )
@@ -61,6 +62,12 @@ def _run(folder: Path, name: str, config: Config) -> tuple[float, int, int]:
     upgrade(engine)
     with session_scope(engine) as session:
         session.add(SignalValue(signal="s", date=DAY, value=-1.0, computed_at=NOW))
+        # A is fresh: a DataStale alert for it would be a 1,001st notification.
+        session.add(
+            Observation(
+                symbol="A", date=DAY, available_date=DAY, close=1.0, source="yahoo", fetched_at=NOW
+            )
+        )
     started = time.perf_counter()
     with session_scope(engine) as session:
         report = evaluate_alerts(session, config, as_of=DAY, now=NOW)

@@ -11,7 +11,8 @@
     │   ├── TransientSourceError   retry later (timeouts, 5xx, connection errors)
     │   │   ├── RateLimitedError   retry after ``retry_after`` seconds
     │   │   └── NameResolutionError  the host name did not resolve: retried once at most
-    │   └── EmptyResponseError     the source answered with no rows: an error, never "no change"
+    │   ├── EmptyResponseError     the source answered with no rows: an error, never "no change"
+    │   └── NotConfiguredError     a keyed source without its key: skipped, not retried
     ├── StoreError                 exit 1, 503: the database is unreachable, locked, not migrated
     │   └── AlreadyRunningError    another daemon already runs on this SQLite database
     ├── QueryError                 exit 2, 400: a user's SQL is invalid or tries to write
@@ -114,6 +115,10 @@ class NameResolutionError(TransientSourceError):
 
 class EmptyResponseError(SourceError):
     """The source returned no rows for a request that should have had some."""
+
+
+class NotConfiguredError(SourceError):
+    """A source that needs a key (from the environment) has none: it is skipped, not retried."""
 
 
 class StoreError(FirealarmError):

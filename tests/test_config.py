@@ -35,6 +35,7 @@ def test_defaults_carry_the_design_instruments_and_catalogue() -> None:
         "WALCL",
         "WTREGEN",
         "RRPONTSYD",
+        "TGA",
         "DRCCLACBS",
     } <= symbols
     assert {s.id for s in config.signals} == {
@@ -45,6 +46,7 @@ def test_defaults_carry_the_design_instruments_and_catalogue() -> None:
         "xlp_xly",
         "btc_vs_gold",
         "usd_liquidity",
+        "usd_liquidity_daily",
         "usd_liquidity_13w",
         "card_delinquency",
         "regional_banks",
@@ -52,6 +54,13 @@ def test_defaults_carry_the_design_instruments_and_catalogue() -> None:
     }
     walcl = config.instrument("WALCL")
     assert (walcl.period, walcl.release_lag, walcl.unit) == ("week", 1, "millions_usd")
+    tga = config.instrument("TGA")
+    assert (tga.source, tga.period, tga.release_lag, tga.unit) == (
+        "treasury",
+        "day",
+        1,
+        "millions_usd",
+    )
     assert config.alerts.repeat_interval == timedelta(days=7)
 
 

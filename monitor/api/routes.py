@@ -224,7 +224,8 @@ def list_deliveries(
     request: Request,
     db: Db,
     status: Annotated[
-        str | None, Query(pattern="^(pending|sent|failed|dead)$", description="Only this status")
+        str | None,
+        Query(pattern="^(pending|sent|failed|dead|superseded)$", description="Only this status"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="At most this many rows")] = 100,
     offset: Offset = 0,

@@ -20,6 +20,7 @@ from monitor.delivery.dispatcher import dispatch_due
 from monitor.delivery.environment import channel_environment_problems
 from monitor.delivery.replay import RESOLVE_AFTER, notify_test, requeue, requeue_channel
 from monitor.errors import ConfigError
+from monitor.notify.release import release_due
 from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries, delivery_exists
 from monitor.runtime import Runtime
 from monitor.store.database import session_scope
@@ -34,6 +35,7 @@ class Status(StrEnum):
     sent = "sent"
     failed = "failed"
     dead = "dead"
+    superseded = "superseded"
 
 
 def register(app: typer.Typer) -> None:
@@ -66,14 +68,17 @@ def deliver(
 ) -> None:
     """Send the deliveries that are due, once, and print what happened.
 
-    Exit 1 if any delivery failed or went dead; retries scheduled for a transient error exit 0.
+    Alerts held by a silence that has ended since and still firing are queued first, as the
+    daemon does before each dispatch. Exit 1 if any delivery failed or went dead; retries
+    scheduled for a transient error exit 0.
     Example: firealarm deliver --limit 500
     """
     runtime = sending_runtime(ctx)
     try:
-        report = dispatch_due(
-            runtime, limit=limit, chart=alert_chart_renderer(runtime.config, runtime.engine)
-        )
+        now = datetime.now(UTC)
+        release_due(runtime.engine, runtime.config, now, os.environ)
+        chart = alert_chart_renderer(runtime.config, runtime.engine)
+        report = dispatch_due(runtime, now=now, limit=limit, chart=chart)
     finally:
         runtime.close()
     err.print(report.summary())

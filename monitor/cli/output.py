@@ -49,6 +49,7 @@ STATE_STYLES = {
     "dead": "bold red",
     "failed": "red",
     "sent": "green",
+    "superseded": "dim",
     "ok": "green",
 }
 

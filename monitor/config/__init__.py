@@ -29,6 +29,7 @@ from monitor.config.alerting import (
     InhibitRule,
     RuleConfig,
     TimeInterval,
+    TimeIntervals,
 )
 from monitor.config.base import (
     ConfigModel,
@@ -50,6 +51,8 @@ from monitor.errors import ConfigError, NotFoundError
 
 # What the rest of firealarm imports from here; the models live in the modules beside this.
 __all__ = [
+    "FRED_PRICE_SERIES",
+    "PRICE_SOURCES",
     "UNIT_SCALE",
     "AlertsConfig",
     "AppriseChannel",
@@ -87,6 +90,10 @@ UNIT_SCALE: dict[str, float] = {
     "trillions_usd": 1e12,
 }
 
+# Sources whose series are prices (positive, adjusted like Yahoo's), and FRED series that are.
+PRICE_SOURCES = frozenset({"yahoo", "coinbase", "tiingo"})
+FRED_PRICE_SERIES = frozenset({"NASDAQ100", "CBBTCUSD"})
+
 STALENESS_DAYS: dict[str, int] = {"day": 5, "week": 10, "month": 45, "quarter": 120}
 
 
@@ -107,7 +114,7 @@ class FetchConfig(ConfigModel):
 
 class Instrument(ConfigModel):
     symbol: str = Field(min_length=1)
-    source: Literal["yahoo", "fred", "csv"]
+    source: Literal["yahoo", "fred", "csv", "coinbase", "treasury", "nyfed", "tiingo"]
     name: str = ""
     unit: Unit | None = None
     period: Period = "day"
@@ -123,8 +130,10 @@ class Instrument(ConfigModel):
 
     @property
     def is_price(self) -> bool:
-        """Prices must be positive; FRED series (and csv ones with a unit) may be zero or less."""
-        return self.source == "yahoo" or (self.source == "csv" and self.unit is None)
+        """Prices must be positive; other series (csv ones with a unit) may be zero or less."""
+        if self.source == "fred":
+            return self.symbol in FRED_PRICE_SERIES
+        return self.source in PRICE_SOURCES or (self.source == "csv" and self.unit is None)
 
     @model_validator(mode="after")
     def _csv_needs_path(self) -> Instrument:
@@ -232,7 +241,7 @@ class Config(ConfigModel):
     rules: list[RuleConfig] = Field(default_factory=list)
     alerts: AlertsConfig = AlertsConfig()
     inhibit_rules: list[InhibitRule] = Field(default_factory=list)
-    time_intervals: dict[str, TimeInterval] = Field(default_factory=dict)
+    time_intervals: dict[str, TimeIntervals] = Field(default_factory=dict)
     channels: dict[str, Channel] = Field(default_factory=dict)
     schedule: ScheduleConfig = ScheduleConfig()
     server: ServerConfig = ServerConfig()

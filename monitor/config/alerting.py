@@ -1,5 +1,5 @@
 """Alert rules and how their notifications are managed: ``[[rules]]``, ``[alerts]``,
-``[time_intervals.NAME]`` and ``[[inhibit_rules]]``."""
+``[time_intervals.NAME]`` (or ``[[time_intervals.NAME]]``, several) and ``[[inhibit_rules]]``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     Field,
     field_validator,
     model_validator,
@@ -155,6 +156,19 @@ class TimeInterval(ConfigModel):
 
         compile_interval(self)  # raises ValueError naming the bad range
         return self
+
+
+def _as_list(value: object) -> object:
+    """One interval (``[time_intervals.NAME]``) is a list of one (``[[time_intervals.NAME]]``)."""
+    if isinstance(value, dict):
+        return [value]
+    if not isinstance(value, list):
+        raise ValueError("must be a table [time_intervals.NAME] or tables [[time_intervals.NAME]]")
+    return value
+
+
+# Alertmanager's ``time_intervals`` entry: a name for a list of intervals; any one matching mutes.
+TimeIntervals = Annotated[list[TimeInterval], BeforeValidator(_as_list)]
 
 
 def _check_matchers(texts: list[str]) -> list[str]:

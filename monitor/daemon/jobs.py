@@ -30,7 +30,7 @@ from monitor.errors import FirealarmError, JobFailed, SourceError, StoreError
 from monitor.evaluation import evaluate as run_pipeline
 from monitor.ingest.fetch import FetchReport, fetch_source
 from monitor.ingest.seed import load_bundled_if_empty
-from monitor.notify.release import release_ended
+from monitor.notify.release import release_due
 from monitor.runtime import Runtime
 from monitor.sources import build_sources
 from monitor.sources.base import Source
@@ -100,8 +100,7 @@ def default_functions(
         return {"files": report.files, "rows": report.rows} if report.files else {}
 
     def dispatch(rt: Runtime, now: datetime) -> dict[str, object]:
-        with session_scope(rt.engine) as session:  # silences ending between evaluations
-            release_ended(session, rt.config, now, os.environ)
+        release_due(rt.engine, rt.config, now, os.environ)  # silences ending between evaluations
         return dispatcher.pump(now)
 
     return JobFunctions(

@@ -9,6 +9,7 @@
 - ``outcome``: the one status classifier; ``backoff``: retries with jitter up to a max age.
 - ``claims``: leasing due deliveries (``FOR UPDATE SKIP LOCKED`` on PostgreSQL);
   ``record``: attempts and statuses; ``dispatcher``: claim → send concurrently → record;
-  ``channels``: a channel's disabled state; ``environment``: the variables channels name.
+  ``channels``: a channel's disabled state; ``environment``: the variables channels name;
+  ``supersede``: held notifications that no longer apply when due are not sent.
 - ``replay``: ``firealarm redeliver`` and ``firealarm notify-test``.
 """

@@ -2,7 +2,8 @@
 
 A channel's URLs live in the environment variable ``urls_env`` (they hold tokens); each is its
 own delivery target (:mod:`monitor.delivery.targets`). The chart goes along as an attachment
-where the service takes one.
+where the service takes one. A group notification's body lists every alert, one a line, as
+many as the service's ``body_maxlen`` holds (then how many more there are).
 
 Apprise answers only True/False; the HTTP status of a failure is read from the ``error=NNN``
 that its plugins log, and classified like a webhook's (4xx fail, 429/5xx retry). A failure
@@ -24,7 +25,8 @@ from urllib.parse import unquote, urlsplit
 from monitor.config import AppriseChannel
 from monitor.delivery.attempt import elapsed_ms
 from monitor.delivery.base import ChartRenderer, chart_or_none, describe_error
-from monitor.delivery.chat import headline
+from monitor.delivery.chat import alert_lines, headline
+from monitor.delivery.limits import listed, text_length
 from monitor.delivery.message import AlertMessage
 from monitor.delivery.outcome import SendResult, classify_status
 from monitor.delivery.targets import apprise_urls, target_name
@@ -34,6 +36,7 @@ APPRISE_LOGGER = "apprise"
 _STATUS = re.compile(r"error=(\d{3})\b")
 # Apprise's NotifyType values (info, success, warning, failure) by alert state and severity.
 _NOTIFY_TYPES = {"critical": "failure", "warning": "warning", "info": "info"}
+_BODY_DEFAULT = 32_768  # Apprise's own default body_maxlen
 
 Instantiate = Callable[[str], Any]  # Apprise URL -> a plugin with .notify(), or None
 
@@ -101,7 +104,7 @@ class AppriseSender:
         plugin.socket_connect_timeout = plugin.socket_read_timeout = self.channel.timeout
         with _captured_warnings() as warnings:
             ok = plugin.notify(
-                body=message.summary or headline(message),
+                body=_body(message, plugin),
                 title=headline(message),
                 notify_type=_notify_type(message),
                 attach=_attachment(chart, f"{message.signal}.png"),
@@ -109,6 +112,16 @@ class AppriseSender:
         if ok:
             return SendResult("sent", duration_ms=elapsed_ms(started))
         return _failure(service, warnings, secrets, elapsed_ms(started))
+
+
+def _body(message: AlertMessage, plugin: Any) -> str:
+    """The summary and, for a group, a line per alert, within what the service takes (a
+    service without a title, e.g. Telegram, puts the title into the body)."""
+    room = getattr(plugin, "body_maxlen", 0) or _BODY_DEFAULT
+    if not getattr(plugin, "title_maxlen", 1):
+        room -= text_length(headline(message)) + 2
+    lines = [f"• {line}" for line in alert_lines(message)]
+    return listed([message.summary or headline(message), *lines], max(room, 1))
 
 
 def _notify_type(message: AlertMessage) -> str:

@@ -15,16 +15,37 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, Row, Table, and_, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from monitor.store.database import is_sqlite, session_scope
+from monitor.store.database import is_sqlite, transaction
 from monitor.store.models import AlertEvent, Delivery
 
 LEASE = timedelta(seconds=20)
 RENEW_EVERY = timedelta(seconds=5)
+
+
+_events = cast(Table, AlertEvent.__table__)
+_deliveries = cast(Table, Delivery.__table__)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claimed delivery: the alert event it announces, and the values of its row when it was
+    claimed (only the holder of a claim changes them, so they hold until it records)."""
+
+    delivery_id: str
+    event: Row[Any]  # an ``alert_events`` row: the columns of :class:`AlertEvent`
+    attempts: int
+    created_at: datetime
+    replayed_at: datetime | None
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    grouped: bool  # a group notification: the alerts it lists are in ``delivery_events``
 
 
 def new_owner() -> str:
@@ -36,13 +57,13 @@ def _claimable(
     now: datetime, ids: Sequence[str] | None, channel: str | None
 ) -> ColumnElement[bool]:
     due = and_(
-        Delivery.status == "pending",
-        Delivery.next_attempt_at <= now,
-        or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
+        _deliveries.c.status == "pending",
+        _deliveries.c.next_attempt_at <= now,
+        or_(_deliveries.c.lease_until.is_(None), _deliveries.c.lease_until < now),
     )
     if channel is not None:
-        due = and_(due, Delivery.channel == channel)
-    return and_(due, Delivery.id.in_(ids)) if ids is not None else due
+        due = and_(due, _deliveries.c.channel == channel)
+    return and_(due, _deliveries.c.id.in_(ids)) if ids is not None else due
 
 
 def claim_due(
@@ -54,50 +75,60 @@ def claim_due(
     lease: timedelta = LEASE,
     ids: Sequence[str] | None = None,
     channel: str | None = None,
-) -> list[tuple[str, AlertEvent]]:
-    """Claim up to ``limit`` due deliveries (only ``ids``, of ``channel``, if given).
-
-    Returns each claimed delivery's id with the alert event it announces, oldest due first.
-    """
-    with session_scope(engine) as session:
-        picked = (
-            select(Delivery.id)
-            .where(_claimable(now, ids, channel))
-            .order_by(Delivery.next_attempt_at, Delivery.id)
-            .limit(limit)
-        )
+) -> list[Claim]:
+    """Claim up to ``limit`` due deliveries (only ``ids``, of ``channel``, if given), oldest due
+    first. Three statements in one short transaction, whatever the number claimed."""
+    d = _deliveries.c
+    picked = select(d.id).where(_claimable(now, ids, channel)).order_by(d.next_attempt_at, d.id)
+    with transaction(engine) as connection:
         if is_sqlite(engine):
-            # One statement: reading first and writing later could meet a stale WAL snapshot.
-            target = Delivery.id.in_(picked.scalar_subquery())
+            # One statement: reading first and writing later could meet a stale snapshot.
+            target = d.id.in_(picked.limit(limit).scalar_subquery())
         else:
-            target = Delivery.id.in_(
-                list(session.scalars(picked.with_for_update(skip_locked=True)))
-            )
-        claimed = session.scalars(
-            update(Delivery)
+            locked = picked.limit(limit).with_for_update(skip_locked=True)
+            target = d.id.in_(list(connection.scalars(locked)))
+        claimed = connection.execute(
+            update(_deliveries)
             .where(target, _claimable(now, ids, channel))
             .values(lease_owner=owner, lease_until=now + lease)
-            .returning(Delivery.id)
-            .execution_options(synchronize_session=False)
+            .returning(
+                d.id,
+                d.event_id,
+                d.attempts,
+                d.created_at,
+                d.replayed_at,
+                d.next_attempt_at,
+                d.delivered_at,
+                d.group_key,
+            )
         ).all()
         if not claimed:
             return []
-        rows = session.execute(
-            select(Delivery.id, AlertEvent)
-            .join(AlertEvent, AlertEvent.id == Delivery.event_id)
-            .where(Delivery.id.in_(claimed))
-            .order_by(Delivery.next_attempt_at, Delivery.id)
-        ).all()
-        return [(delivery_id, event) for delivery_id, event in rows]
+        wanted = {row.event_id for row in claimed}
+        events = {
+            e.id: e for e in connection.execute(select(_events).where(_events.c.id.in_(wanted)))
+        }
+    return [
+        Claim(
+            delivery_id=row.id,
+            event=events[row.event_id],
+            attempts=row.attempts,
+            created_at=row.created_at,
+            replayed_at=row.replayed_at,
+            next_attempt_at=row.next_attempt_at,
+            delivered_at=row.delivered_at,
+            grouped=row.group_key is not None,
+        )
+        for row in sorted(claimed, key=lambda row: (row.next_attempt_at, row.id))
+    ]
 
 
 def renew(engine: Engine, *, owner: str, now: datetime, lease: timedelta = LEASE) -> int:
     """Extend every claim ``owner`` still holds to ``now + lease``; how many it holds."""
-    with session_scope(engine) as session:
-        result = session.execute(
-            update(Delivery)
-            .where(Delivery.lease_owner == owner, Delivery.status == "pending")
+    with transaction(engine) as connection:
+        result = connection.execute(
+            update(_deliveries)
+            .where(_deliveries.c.lease_owner == owner, _deliveries.c.status == "pending")
             .values(lease_until=now + lease)
-            .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(result.rowcount or 0)

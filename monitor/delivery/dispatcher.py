@@ -30,10 +30,16 @@ from sqlalchemy.exc import DBAPIError
 from monitor.config import Config
 from monitor.delivery.base import ChartRenderer, Sender, describe_error
 from monitor.delivery.channels import disabled_channels
-from monitor.delivery.claims import LEASE, RENEW_EVERY, claim_due, new_owner, renew
+from monitor.delivery.claims import LEASE, RENEW_EVERY, Claim, claim_due, new_owner, renew
 from monitor.delivery.email import SignalChart
-from monitor.delivery.members import listed_events
-from monitor.delivery.message import AlertMessage, firing_since, group_message, message_from_event
+from monitor.delivery.members import Listing, listed_events
+from monitor.delivery.message import (
+    AlertMessage,
+    StoredAlert,
+    firing_since,
+    group_message,
+    message_from_event,
+)
 from monitor.delivery.outcome import SendResult
 from monitor.delivery.record import (
     Attempted,
@@ -42,13 +48,17 @@ from monitor.delivery.record import (
     record_attempts,
 )
 from monitor.delivery.senders import Senders, build_senders
+from monitor.delivery.supersede import SUPERSEDED, supersede_held
 from monitor.errors import StoreError
 from monitor.runtime import Runtime
-from monitor.store.database import session_scope
+from monitor.store.database import session_scope, transaction
 from monitor.store.models import Delivery
 
 log = logging.getLogger(__name__)
-GATHER_SECONDS = 0.01
+# A finished attempt waits this long for others finishing with it, to share one commit (as
+# PostgreSQL's commit_delay): far less than any request takes, so a crash can resend at most
+# the requests in flight and those that finished in the last two milliseconds.
+GATHER_SECONDS = 0.002
 
 
 @dataclass
@@ -68,11 +78,12 @@ class DispatchReport:
         return bool(c["failed"] or c["dead"])
 
     def summary(self) -> str:
-        """E.g. ``3 sent, 1 pending retry, 0 failed, 0 dead``."""
+        """E.g. ``3 sent, 1 pending retry, 0 failed, 0 dead`` (and ``, 2 superseded``)."""
         c = self.counts
+        superseded = f", {c[SUPERSEDED]} superseded" if c[SUPERSEDED] else ""
         return (
             f"{c['sent']} sent, {c['pending']} pending retry, "
-            f"{c['failed']} failed, {c['dead']} dead"
+            f"{c['failed']} failed, {c['dead']} dead{superseded}"
         )
 
 
@@ -97,11 +108,12 @@ class _Lane:
     exhausted: bool = False  # nothing more was due at its last claim (until the next pass)
 
     def wants(self, run: _Run) -> int:
-        """How many to claim now: up to eight times the budget in hand, refilled by at least
-        four times the budget at a time (few, large claims; the lane's own threads only)."""
-        if self.exhausted or self.held > 4 * self.budget:
+        """How many to claim now: up to sixteen times the budget in hand, refilled by at least
+        eight times the budget at a time: few, large claims, and enough in hand that the
+        senders never wait for the next (the lane's own threads only)."""
+        if self.exhausted or self.held > 8 * self.budget:
             return 0
-        want = 8 * self.budget - self.held
+        want = 16 * self.budget - self.held
         return want if run.remaining is None else min(want, run.remaining)
 
 
@@ -201,7 +213,8 @@ class Dispatcher:
             self.senders.close()
 
     def _begin(self, now: datetime, run: _Run) -> dict[str, str]:
-        """Start a pass at ``now``: fail what cannot be sent, then have the desk fill the lanes."""
+        """Start a pass at ``now``: fail what cannot be sent, supersede held notifications
+        that no longer apply, then have the desk fill the lanes."""
         self._anchor = (now, time.monotonic())
         failed = fail_unsendable(self.engine, now=now, configured=list(self._lanes), ids=run.ids)
         for delivery_id, reason in failed.items():
@@ -211,6 +224,7 @@ class Dispatcher:
                 reason,
                 extra={"delivery_id": delivery_id, "reason": reason},
             )
+        superseded = supersede_held(self.engine, now=now, ids=run.ids)
         with session_scope(self.engine) as session:
             disabled = disabled_channels(session)
         with self._cond:
@@ -218,7 +232,9 @@ class Dispatcher:
             for lane in self._lanes.values():
                 lane.exhausted = lane.name in disabled
         self._finished.put(_WAKE)
-        return {delivery_id: "failed" for delivery_id in failed}
+        return {delivery_id: "failed" for delivery_id in failed} | dict.fromkeys(
+            superseded, SUPERSEDED
+        )
 
     def _settled(self, run: _Run) -> bool:
         idle = all(lane.exhausted or run.remaining == 0 for lane in self._lanes.values())
@@ -232,19 +248,16 @@ class Dispatcher:
                 first = self._finished.get(timeout=self._renew_every)
             except queue.Empty:
                 first = _WAKE
-            if first is not None:
-                # Let the attempts finishing together share one commit: a few milliseconds
-                # more at risk in a crash, many fewer statements competing with the senders.
-                time.sleep(GATHER_SECONDS)
-            batch = [first]
-            while not self._finished.empty():
-                batch.append(self._finished.get())
             try:
+                if first is not None:
+                    time.sleep(GATHER_SECONDS)
+                batch = [first]
+                while not self._finished.empty():
+                    batch.append(self._finished.get())
                 self._record_all([a for a in batch if a is not None] + self._take_unrecorded())
                 if self._desk_done and self._finished.empty():
                     return  # set once every attempt has put its result: none is left behind
-                for lane in self._lanes.values():
-                    self._fill(lane)
+                self._fill_lanes()
                 if time.monotonic() - renewed >= self._renew_every:
                     renewed = time.monotonic()
                     self._renew()
@@ -292,6 +305,10 @@ class Dispatcher:
             taken, self._unrecorded = self._unrecorded, []
         return taken
 
+    def _fill_lanes(self) -> None:
+        for lane in self._lanes.values():
+            self._fill(lane)
+
     def _fill(self, lane: _Lane) -> None:
         """Claim for ``lane`` while it has room and something is due, and start sending."""
         with self._cond:
@@ -299,7 +316,7 @@ class Dispatcher:
             want = 0 if self._stopping else lane.wants(run)
         if want <= 0:
             return
-        jobs: list[tuple[str, AlertMessage]] = []
+        jobs: list[tuple[Claim, AlertMessage]] = []
         try:
             jobs = self._claim(lane.name, want, run)
         except (StoreError, DBAPIError) as exc:
@@ -310,13 +327,13 @@ class Dispatcher:
             run.in_flight += len(jobs)
             if run.remaining is not None:
                 run.remaining -= len(jobs)
-            for delivery_id, _ in jobs:
-                self._run_of[delivery_id] = run
+            for claim, _ in jobs:
+                self._run_of[claim.delivery_id] = run
             self._cond.notify_all()
-        for delivery_id, message in jobs:
-            lane.pool.submit(self._attempt, lane.name, delivery_id, message)
+        for claim, message in jobs:
+            lane.pool.submit(self._attempt, lane.name, claim, message)
 
-    def _claim(self, channel: str, want: int, run: _Run) -> list[tuple[str, AlertMessage]]:
+    def _claim(self, channel: str, want: int, run: _Run) -> list[tuple[Claim, AlertMessage]]:
         claimed = claim_due(
             self.engine,
             now=self.now(),
@@ -328,26 +345,30 @@ class Dispatcher:
         )
         if not claimed:
             return []
-        with session_scope(self.engine) as session:
-            listed = listed_events(session, [i for i, _ in claimed])  # group notifications
-            events = [event for _, event in claimed]
-            events += [event for listing in listed.values() for event in listing.events]
-            starts = firing_since(session, events)
+        grouped = [c.delivery_id for c in claimed if c.grouped]
+        listed: dict[str, Listing] = {}
+        if grouped:
+            with session_scope(self.engine) as session:
+                listed = listed_events(session, grouped)
+        events: list[StoredAlert] = [c.event for c in claimed]
+        events += [event for listing in listed.values() for event in listing.events]
+        with transaction(self.engine) as connection:
+            starts = firing_since(connection, events)
         return [
-            (i, group_message(listing.events, starts, listing.group_labels))
-            if (listing := listed.get(i)) is not None
-            else (i, message_from_event(e, starts[e.id]))
-            for i, e in claimed
+            (c, group_message(listing.events, starts, listing.group_labels))
+            if (listing := listed.get(c.delivery_id)) is not None
+            else (c, message_from_event(c.event, starts[c.event.id]))
+            for c in claimed
         ]
 
-    def _attempt(self, channel: str, delivery_id: str, message: AlertMessage) -> None:
+    def _attempt(self, channel: str, claim: Claim, message: AlertMessage) -> None:
         at = self.now()  # signed and recorded as of the moment it leaves
         try:
-            result = self.senders[channel].send(message, delivery_id, at)
+            result = self.senders[channel].send(message, claim.delivery_id, at)
         except Exception as exc:  # a sender bug must not stop the lane
             log.exception("sender for %s crashed", channel)
             result = SendResult("retry", error=describe_error(exc))
-        self._finished.put(Attempted(delivery_id, channel, at, result))
+        self._finished.put(Attempted(claim, channel, at, result))
 
     def _renew(self) -> None:
         with self._cond:

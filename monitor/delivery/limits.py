@@ -8,12 +8,13 @@ so a text within a limit here is within it for every consumer (an emoji counts t
 Slack (Block Kit): message ``text`` 40,000; section text 3,000; section fields 10 x 2,000;
 header 150; context 10 elements; 50 blocks. Discord: ``content`` 2,000; per embed title 256,
 description 4,096, 25 fields of name 256 / value 1,024, footer 2,048, author 256; 10 embeds
-and 6,000 characters over all of them.
+and 6,000 characters over all of them. PagerDuty Events v2: ``summary`` 1,024, the whole event
+512 KB. Apprise: each service's own ``body_maxlen`` (Telegram 4,096, Pushover 1,024...).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 ELLIPSIS = "…"
@@ -36,6 +37,8 @@ DISCORD_FOOTER = 2_048
 DISCORD_AUTHOR = 256
 DISCORD_EMBEDS = 10
 DISCORD_TOTAL = 6_000
+PAGERDUTY_SUMMARY = 1_024
+PAGERDUTY_EVENT_BYTES = 512 * 1_024
 # Mentions in the content are never parsed: a summary saying @everyone pings nobody.
 DISCORD_NO_MENTIONS: dict[str, list[str]] = {"parse": []}
 
@@ -65,6 +68,25 @@ def truncate(text: str, limit: int, escape: Callable[[str], str] = _same) -> str
             break
         pieces.append(piece)
     return "".join(pieces) + ELLIPSIS
+
+
+def listed(lines: Sequence[str], limit: int) -> str:
+    """``lines``, one a line, within ``limit`` units: whole lines while they fit, then one
+    saying how many were left out (``… and 12 more``). A first line too long is cut."""
+    whole = "\n".join(lines)
+    if text_length(whole) <= limit:
+        return whole
+    room = limit - text_length(f"\n{ELLIPSIS} and {len(lines)} more")
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        used += text_length(line) + (1 if kept else 0)
+        if used > room:
+            break
+        kept.append(line)
+    if not kept:
+        return truncate("\n".join(lines), limit)
+    return "\n".join([*kept, f"{ELLIPSIS} and {len(lines) - len(kept)} more"])
 
 
 def slack_escape(text: str) -> str:

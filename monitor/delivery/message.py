@@ -8,8 +8,9 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from monitor.store.models import AlertEvent
@@ -17,6 +18,35 @@ from monitor.store.models import AlertEvent
 TEST_RULE = "firealarm_test"
 # States an alert is firing in, for its receivers: a test alert is sent as firing.
 FIRING_STATES = ("firing", "test")
+
+
+class StoredAlert(Protocol):
+    """A stored alert event: an :class:`AlertEvent`, or a row of its table."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def date(self) -> date: ...
+    @property
+    def signal(self) -> str: ...
+    @property
+    def value(self) -> float | None: ...
+    @property
+    def threshold(self) -> float: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def fingerprint(self) -> str: ...
+    @property
+    def recorded_at(self) -> datetime: ...
+    @property
+    def labels(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -61,7 +91,7 @@ class AlertMessage:
         return self.rule == TEST_RULE
 
 
-def message_from_event(event: AlertEvent, starts_at: date | None = None) -> AlertMessage:
+def message_from_event(event: StoredAlert, starts_at: date | None = None) -> AlertMessage:
     """The message announcing a stored alert event."""
     return AlertMessage(
         rule=event.rule,
@@ -81,7 +111,7 @@ def message_from_event(event: AlertEvent, starts_at: date | None = None) -> Aler
 
 
 def group_message(
-    events: Sequence[AlertEvent],
+    events: Sequence[StoredAlert],
     starts: Mapping[int, date | None],
     group_labels: dict[str, str],
 ) -> AlertMessage:
@@ -90,7 +120,9 @@ def group_message(
     return replace(alerts[0], alerts=alerts, group_labels=group_labels)
 
 
-def firing_since(session: Session, events: Sequence[AlertEvent]) -> dict[int, date | None]:
+def firing_since(
+    session: Session | Connection, events: Sequence[StoredAlert]
+) -> dict[int, date | None]:
     """For each event (by id): the date the alert it is about entered firing, its first firing
     date after its last resolve before the event. The same for the first firing, every repeat
     and the resolve; None for other states. One query for all of ``events``.

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from monitor.delivery.backoff import next_attempt
 from monitor.delivery.channels import disable_channel, disabled_channels
+from monitor.delivery.claims import Claim
 from monitor.delivery.notices import announce_disabled
 from monitor.delivery.outcome import SendResult
 from monitor.errors import StoreError
@@ -36,10 +37,14 @@ GONE = "receiver answered 410 Gone"
 class Attempted:
     """A claimed delivery, when its attempt started and how it went."""
 
-    delivery_id: str
+    claim: Claim
     channel: str
     at: datetime
     result: SendResult
+
+    @property
+    def delivery_id(self) -> str:
+        return self.claim.delivery_id
 
 
 _deliveries = cast(Table, Delivery.__table__)
@@ -80,38 +85,32 @@ def record_attempts(
     """
     if not finished:
         return {}
+    rows = [{**_status_row(a, max_age, rng), "b_owner": owner} for a in finished]
     try:
         with engine.begin() as connection:
             connection.execute(_ATTEMPT, [_attempt_row(a) for a in finished])
-            held = {
-                row.id: row
-                for row in connection.execute(
-                    select(
-                        _deliveries.c.id,
-                        _deliveries.c.attempts,
-                        _deliveries.c.created_at,
-                        _deliveries.c.replayed_at,
-                        _deliveries.c.next_attempt_at,
-                        _deliveries.c.delivered_at,
-                    ).where(
-                        _deliveries.c.id.in_([a.delivery_id for a in finished]),
-                        _deliveries.c.lease_owner == owner,
-                    )
-                )
-            }
-            rows = [
-                {**_status_row(a, held[a.delivery_id], max_age, rng), "b_owner": owner}
-                for a in finished
-                if a.delivery_id in held
-            ]
-            if rows:
-                connection.execute(_FINISH, rows)
+            written = connection.execute(_FINISH, rows).rowcount
+            if written != len(rows) or not engine.dialect.supports_sane_multi_rowcount:
+                rows = _written(connection, rows)  # a claim was lost while its attempt ran
             _disable_gone(connection, finished, channels)
             return {str(row["b_id"]): str(row["b_status"]) for row in rows}
     except OperationalError as exc:
         raise StoreError(describe_operational_error(engine, exc)) from exc
     except DBAPIError as exc:  # e.g. a pooled connection the server closed during an outage
         raise StoreError(f"database error: {type(exc.orig).__name__}") from exc
+
+
+def _written(connection: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``rows`` :data:`_FINISH` wrote: those whose delivery now shows their attempt's time
+    (the others' claims had passed to another dispatcher, which wrote its own)."""
+    shown = dict(
+        connection.execute(
+            select(_deliveries.c.id, _deliveries.c.last_attempt_at).where(
+                _deliveries.c.id.in_([row["b_id"] for row in rows])
+            )
+        ).tuples()
+    )
+    return [row for row in rows if shown.get(row["b_id"]) == row["b_at"]]
 
 
 def _attempt_row(attempted: Attempted) -> dict[str, object]:
@@ -126,12 +125,9 @@ def _attempt_row(attempted: Attempted) -> dict[str, object]:
     }
 
 
-def _status_row(
-    attempted: Attempted, delivery: Any, max_age: timedelta, rng: random.Random
-) -> dict[str, object]:
-    """The values :data:`_FINISH` writes for one attempt of a delivery we still hold
-    (``delivery``: its row as :func:`record_attempts` selected it)."""
-    result, now = attempted.result, attempted.at
+def _status_row(attempted: Attempted, max_age: timedelta, rng: random.Random) -> dict[str, Any]:
+    """The values :data:`_FINISH` writes for one attempt of a delivery we hold."""
+    result, now, delivery = attempted.result, attempted.at, attempted.claim
     status, next_at, delivered = "failed", delivery.next_attempt_at, delivery.delivered_at
     if result.outcome == "sent":
         status, delivered = "sent", now

@@ -28,7 +28,7 @@ RESOLVE_AFTER = 5.0  # seconds between a test alert and its resolve
 
 
 def requeue(engine: Engine, delivery_id: str, now: datetime) -> str:
-    """Make a failed or dead delivery due again now, same id; returns its channel.
+    """Make a failed, dead or superseded delivery due again now, same id; returns its channel.
 
     Its max age counts afresh from now, and a channel disabled by a 410 is enabled again:
     replaying is the user saying the receiver is back.
@@ -39,7 +39,8 @@ def requeue(engine: Engine, delivery_id: str, now: datetime) -> str:
             raise DeliveryError(f"no delivery with id {delivery_id!r}")
         if delivery.status in ("pending", "sent"):
             raise DeliveryError(
-                f"delivery {delivery_id} is {delivery.status}; only failed or dead ones replay"
+                f"delivery {delivery_id} is {delivery.status}; "
+                "only failed, dead or superseded ones replay"
             )
         delivery.status = "pending"
         delivery.next_attempt_at = delivery.replayed_at = now

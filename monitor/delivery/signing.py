@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -29,6 +30,7 @@ def load_secret(variable: str, environ: Mapping[str, str]) -> bytes:
         raise DeliveryError(f"signing secret in {variable}: {exc}") from None
 
 
+@functools.lru_cache(maxsize=32)  # every attempt signs: decode each secret once
 def parse_secret(written: str) -> bytes:
     """The key of a ``whsec_<base64>`` secret (the prefix is optional, as in the reference libs)."""
     encoded = written.strip().removeprefix(SECRET_PREFIX)

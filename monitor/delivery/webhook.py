@@ -39,6 +39,7 @@ class WebhookSender:
         self.environ = environ
         self.external_url = external_url
         self.chart = chart
+        self._parsed: tuple[str, httpx.URL] | None = None
 
     def send(self, message: AlertMessage, delivery_id: str, now: datetime) -> SendResult:
         """POST once, signed as of ``now``; the channel's timeout bounds the whole attempt.
@@ -66,8 +67,15 @@ class WebhookSender:
             **signature_headers(key, delivery_id, int(now.timestamp()), body),
         }
         return self.client.build_request(
-            "POST", self.url(), content=body, headers=headers, timeout=self.channel.timeout
+            "POST", self._parsed_url(), content=body, headers=headers, timeout=self.channel.timeout
         )
+
+    def _parsed_url(self) -> httpx.URL:
+        """:meth:`url` parsed once (it is the same for every attempt unless its variable is not)."""
+        url = self.url()
+        if self._parsed is None or self._parsed[0] != url:
+            self._parsed = (url, httpx.URL(url))
+        return self._parsed[1]
 
     def _body(self, message: AlertMessage) -> tuple[bytes, str]:
         """The body and its content type: JSON, or Discord's multipart with the chart file."""

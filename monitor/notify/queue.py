@@ -16,20 +16,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.config import Config, RuleConfig
 from monitor.config.timeintervals import Compiled, compile_interval, muted_until
 from monitor.delivery.outbox import new_delivery_id, queue_deliveries
 from monitor.delivery.targets import delivery_targets
-from monitor.notify.acks import acknowledged
+from monitor.notify.acks import acknowledged, current_acks
 from monitor.notify.grouping import GroupState, group_key, group_labels, grouped, plan
 from monitor.notify.inhibit import Inhibitor, Source, inhibitors
 from monitor.notify.labels import alert_labels
 from monitor.notify.silence_store import active_silences
-from monitor.notify.silences import ActiveSilence, silencing
-from monitor.notify.suppress import Candidate, suppression
+from monitor.notify.silences import SILENCED, ActiveSilence
+from monitor.notify.suppress import UNSEEN, Candidate, suppression
 from monitor.rules.stale import feeding
 from monitor.store.models import (
     AlertEvent,
@@ -64,7 +64,7 @@ class _Context:
     acks: set[tuple[str, date | None]]
     inhibitors: list[Inhibitor]
     sources: list[Source]
-    intervals: dict[str, Compiled]
+    intervals: dict[str, list[Compiled]]  # a name's intervals: any one mutes
 
     def unmuted(
         self, config: Config, channel: str, rules: Sequence[RuleConfig], due: datetime
@@ -73,7 +73,7 @@ class _Context:
         (``channel`` is a delivery target: an Apprise one is ``NAME/<service>-<hash>``)."""
         names = {*config.channels[channel.split("/", 1)[0]].mute_time_intervals}
         names.update(name for rule in rules for name in rule.mute_time_intervals)
-        held = muted_until([self.intervals[name] for name in sorted(names)], due)
+        held = muted_until([i for name in sorted(names) for i in self.intervals[name]], due)
         return held or due
 
 
@@ -112,7 +112,10 @@ def queue_notifications(
         acknowledged(session, {n.fingerprint for n in notices if n.repeat}),
         inhibitors(config.inhibit_rules),
         [Source(fingerprint, rule_labels(rule)) for fingerprint, rule in firing.items()],
-        {name: compile_interval(ti) for name, ti in config.time_intervals.items()},
+        {
+            name: [compile_interval(ti) for ti in intervals]
+            for name, intervals in config.time_intervals.items()
+        },
     )
     notices = _unsuppressed(session, config, notices, context, now)
     buckets: dict[tuple[str, str], _Bucket] = {}
@@ -131,7 +134,7 @@ def queue_notifications(
             buckets.setdefault((channel, key), _Bucket(labels)).notices.append(notice)
     if not buckets:
         return created
-    _add_members(config, buckets, firing, silences, now, environ)
+    _add_members(session, config, buckets, firing, context, now, environ)
     latest = _latest_firing(session, {f for b in buckets.values() for f in b.members})
     for (channel, key), bucket in buckets.items():
         events = [n.event_id for n in _lead_first(bucket.notices)]
@@ -152,6 +155,7 @@ def _unsuppressed(
 ) -> list[Notice]:
     """The notices to send; the others' events are marked with why they were not."""
     kept = []
+    unseen = _unseen_resolutions(session, [n for n in notices if n.resolved])
     for notice in notices:
         candidate = Candidate(
             notice.fingerprint,
@@ -168,6 +172,8 @@ def _unsuppressed(
             sources=context.sources,
             now=now,
         )
+        if reason is None and notice.event_id in unseen:
+            reason = UNSEEN
         if reason is None:
             kept.append(notice)
             continue
@@ -175,6 +181,38 @@ def _unsuppressed(
             update(AlertEvent).where(AlertEvent.id == notice.event_id).values(suppressed=reason)
         )
     return kept
+
+
+def _unseen_resolutions(session: Session, resolutions: Sequence[Notice]) -> set[int]:
+    """The resolutions (event ids) whose firing a silence held and nothing sent: some firing
+    event since the alert's previous resolve was silenced, and none has a delivery."""
+    if not resolutions:
+        return set()
+    rows = session.execute(
+        select(AlertEvent.id, AlertEvent.fingerprint, AlertEvent.state, AlertEvent.suppressed)
+        .where(
+            AlertEvent.fingerprint.in_({n.fingerprint for n in resolutions}),
+            AlertEvent.state.in_(("firing", "resolved")),
+            AlertEvent.id < max(n.event_id for n in resolutions),
+        )
+        .order_by(AlertEvent.id)
+    ).all()
+    firing = [row.id for row in rows if row.state == "firing"]
+    sent = set(session.scalars(select(Delivery.event_id).where(Delivery.event_id.in_(firing))))
+    sent.update(
+        session.scalars(select(DeliveryEvent.event_id).where(DeliveryEvent.event_id.in_(firing)))
+    )
+    unseen = set()
+    for notice in resolutions:
+        episode: list[Row[int, str, str, str | None]] = []
+        for row in rows:
+            if row.fingerprint != notice.fingerprint or row.id >= notice.event_id:
+                continue
+            episode = [] if row.state == "resolved" else [*episode, row]
+        silenced = any((row.suppressed or "").startswith(SILENCED) for row in episode)
+        if silenced and not any(row.id in sent for row in episode):
+            unseen.add(notice.event_id)
+    return unseen
 
 
 def _groups_of(
@@ -186,24 +224,47 @@ def _groups_of(
 
 
 def _add_members(
+    session: Session,
     config: Config,
     buckets: dict[tuple[str, str], _Bucket],
     firing: Mapping[str, RuleConfig],
-    silences: Sequence[ActiveSilence],
+    context: _Context,
     now: datetime,
     environ: Mapping[str, str],
 ) -> None:
+    """List the unchanged firing alerts of each group notified. Listing one again is a repeat
+    of it: an alert silenced, acknowledged, or inhibited as a repeat is left out."""
     changed = {n.fingerprint for b in buckets.values() for n in b.notices}
+    acked = set(current_acks(session))
     for fingerprint, rule in firing.items():
         group_by = config.rule_group_by(rule)
-        if fingerprint in changed or not grouped(group_by):
-            continue
-        if silencing(silences, rule_labels(rule), now) is not None:
+        if fingerprint in changed or fingerprint in acked or not grouped(group_by):
             continue
         targets = delivery_targets(config, config.rule_channels(rule), environ)
-        for channel, key, _ in _groups_of(rule, targets, group_by):
-            if (bucket := buckets.get((channel, key))) is not None:
+        joined = [
+            bucket
+            for channel, key, _ in _groups_of(rule, targets, group_by)
+            if (bucket := buckets.get((channel, key))) is not None
+        ]
+        if joined and not _repeat_suppressed(config, fingerprint, rule, context, now):
+            for bucket in joined:
                 bucket.members.append(fingerprint)
+
+
+def _repeat_suppressed(
+    config: Config, fingerprint: str, rule: RuleConfig, context: _Context, now: datetime
+) -> bool:
+    inputs = frozenset(feeding(config, [rule.signal])) if context.inhibitors else frozenset()
+    candidate = Candidate(fingerprint, rule_labels(rule), True, None, inputs)
+    reason = suppression(
+        candidate,
+        silences=context.silences,
+        acks=(),
+        inhibitors=context.inhibitors,
+        sources=context.sources,
+        now=now,
+    )
+    return reason is not None
 
 
 def _lead_first(notices: Sequence[Notice]) -> list[Notice]:

@@ -3,7 +3,8 @@
 For each firing alert whose latest firing event was held by a silence that no longer
 matches it (expired, ended, or deleted from the matchers' reach), the event is queued now, once:
 a conditional update of its ``suppressed`` note is the claim, so two replicas releasing at the
-same moment queue it once. Run after every evaluation and by the daemon's dispatch job.
+same moment queue it once. Run after every evaluation and, as :func:`release_due`, before
+every dispatch: the daemon's dispatch job and ``firealarm deliver``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
@@ -20,6 +21,7 @@ from monitor.notify.silence_store import active_silences
 from monitor.notify.silences import SILENCED, silencing
 from monitor.rules.evaluator import FIRING
 from monitor.rules.stale import configured_rules
+from monitor.store.database import session_scope
 from monitor.store.models import AlertEvent, RuleState
 
 RELEASED = "; sent when it ended"
@@ -60,6 +62,14 @@ def release_ended(
             notices.append(Notice(event_id, fingerprint, rule, active_since=since))
     by_fingerprint = {fingerprint: rule for fingerprint, (rule, _) in firing.items()}
     return queue_notifications(session, config, notices, by_fingerprint, now, environ)
+
+
+def release_due(engine: Engine, config: Config, now: datetime, environ: Mapping[str, str]) -> int:
+    """The step before each dispatch (the daemon's tick, ``firealarm deliver``): alerts held
+    by silences that have ended since are queued, in a transaction of their own, so the
+    dispatch that follows sends them. Returns the deliveries created."""
+    with session_scope(engine) as session:
+        return release_ended(session, config, now, environ)
 
 
 def _held(session: Session) -> list[tuple[int, str, str]]:

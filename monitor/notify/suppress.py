@@ -16,6 +16,9 @@ from monitor.notify.silences import SILENCED, ActiveSilence, silencing
 
 ACKNOWLEDGED = "acknowledged"
 INHIBITED = "inhibited by "
+# A resolution of a firing that silences held and nothing released: the receivers never heard
+# of the alert (Alertmanager sends nothing for an alert that fired and resolved unseen).
+UNSEEN = "resolved unseen: its firing was silenced and never sent"
 
 
 @dataclass(frozen=True)

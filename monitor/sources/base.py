@@ -15,9 +15,15 @@ from typing import Protocol
 
 import pandas as pd
 
-from monitor.config import Instrument
+from monitor.config import UNIT_SCALE, Instrument
+from monitor.errors import SourceError
 
 COLUMNS = ["symbol", "date", "open", "high", "low", "close", "adj_close", "volume"]
+
+# ``frame.attrs[REREAD]``: symbols whose adjusted history changed in the fetched window (a split
+# or a dividend, as Tiingo's ``splitFactor``/``divCash`` report): every earlier adjusted close is
+# rescaled upstream, so the fetch layer must download their whole history again.
+REREAD = "reread"
 
 
 class Source(Protocol):
@@ -60,3 +66,17 @@ def is_name_resolution_failure(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+def unit_factor(instrument: Instrument, native: str, source: str) -> float:
+    """The factor turning a source's values in its ``native`` unit into the instrument's unit.
+
+    An instrument with no declared unit gets the native one. A declared unit that is not an
+    amount of USD cannot hold a balance in USD: a :class:`~monitor.errors.SourceError`.
+    """
+    target = instrument.unit or native
+    if target not in UNIT_SCALE:
+        raise SourceError(
+            f"{source}: {instrument.symbol}: values are amounts of USD, not {target!r}"
+        )
+    return UNIT_SCALE[native] / UNIT_SCALE[target]

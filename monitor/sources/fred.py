@@ -3,6 +3,14 @@
 FRED writes ``.`` (CSV and JSON) or an empty cell for a date with no observation: those are
 missing values, not errors. Dates are FRED's: the first day of the period for monthly and
 quarterly series. 429 and 5xx are transient; ``Retry-After`` is honoured.
+
+Some FRED series are prices, usable as a price source (or a fallback for one):
+:data:`~monitor.config.FRED_PRICE_SERIES`. ``NASDAQ100`` is the Nasdaq-100's close (4 pm New
+York), the same bar as Yahoo's ``^NDX``. ``CBBTCUSD`` is Coinbase's Bitcoin price fixed at
+5 pm America/Los_Angeles on its date (00:00 UTC of the next day in summer, 01:00 UTC in winter),
+so its bar ends with Yahoo's UTC day or an hour after it; FRED publishes it the next day, so no
+unfinished fixing is ever served. The adapter fetches the series its instrument's ``symbol``
+names: a fallback asks for another series by passing a copy of the instrument with that symbol.
 """
 
 from __future__ import annotations
@@ -16,14 +24,9 @@ import httpx
 import pandas as pd
 
 from monitor.config import Instrument
-from monitor.errors import (
-    EmptyResponseError,
-    NameResolutionError,
-    RateLimitedError,
-    SourceError,
-    TransientSourceError,
-)
-from monitor.sources.base import is_name_resolution_failure, normalised
+from monitor.errors import EmptyResponseError, SourceError
+from monitor.sources import http
+from monitor.sources.base import normalised
 
 GRAPH_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
 API_URL = "https://api.stlouisfed.org/fred/series/observations"
@@ -42,10 +45,7 @@ class FredSource:
     @classmethod
     def from_environment(cls, timeout: float = 30.0) -> FredSource:
         """The adapter with a real client, using ``$FRED_API_KEY`` when it is set."""
-        client = httpx.Client(
-            timeout=timeout, follow_redirects=True, headers={"User-Agent": "firealarm"}
-        )
-        return cls(client, api_key=os.environ.get(API_KEY_ENV) or None)
+        return cls(http.new_client(timeout), api_key=os.environ.get(API_KEY_ENV) or None)
 
     def fetch(
         self, instruments: Sequence[Instrument], start: date, end: date | None = None
@@ -69,26 +69,7 @@ class FredSource:
         return frame
 
     def _get(self, url: str, params: dict[str, str], series: str) -> httpx.Response:
-        try:
-            response = self._client.get(url, params=params)
-        except httpx.TimeoutException as exc:
-            raise TransientSourceError(f"fred: {series}: timed out") from exc
-        except httpx.TransportError as exc:
-            message = f"fred: {series}: {exc.__class__.__name__}: {exc}"
-            if is_name_resolution_failure(exc):
-                raise NameResolutionError(message) from exc
-            raise TransientSourceError(message) from exc
-        if response.status_code == 429:
-            raise RateLimitedError(
-                f"fred: {series}: rate limited (429)", retry_after=_retry_after(response)
-            )
-        if response.status_code >= 500:
-            raise TransientSourceError(f"fred: {series}: HTTP {response.status_code}")
-        if response.status_code >= 400:
-            raise SourceError(
-                f"fred: {series}: HTTP {response.status_code}: {response.text[:200].strip()}"
-            )
-        return response
+        return http.get(self._client, url, params, f"fred: {series}")
 
     def _from_graph(self, series: str, start: date, end: date | None) -> dict[date, float]:
         params = {"id": series, "cosd": start.isoformat()}
@@ -132,11 +113,3 @@ def _parse_pairs(series: str, pairs: object) -> dict[date, float]:
         except ValueError as exc:
             raise SourceError(f"fred: {series}: non-numeric value {raw_value!r} on {day}") from exc
     return values
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -134,6 +134,17 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     try:
         with factory.begin() as session:
             yield session
+    except OperationalError as exc:
+        raise StoreError(describe_operational_error(engine, exc)) from exc
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in one transaction (SQLAlchemy Core: no ORM session to build), committed on
+    success, rolled back on error; database-level failures become :class:`StoreError`."""
+    try:
+        with engine.begin() as connection:
+            yield connection
     except OperationalError as exc:
         raise StoreError(describe_operational_error(engine, exc)) from exc
 

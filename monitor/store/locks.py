@@ -10,6 +10,8 @@
   ends: a transaction-level advisory lock on PostgreSQL, and on SQLite the database's write
   lock, which a write that changes nothing acquires (SQLite then keeps it to the end of the
   transaction; other readers go on, other writers wait up to the busy timeout).
+- SQLite's write lock alone (:func:`lock_sqlite_writes`): a transaction that decides on what
+  it reads and then writes, as superseding held deliveries does (PostgreSQL locks the rows).
 """
 
 from __future__ import annotations
@@ -36,6 +38,13 @@ def lock_evaluation(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVALUATION_LOCK_KEY})
     else:
+        lock_sqlite_writes(session)
+
+
+def lock_sqlite_writes(session: Session) -> None:
+    """On SQLite, take the write lock first thing in the transaction, so what it reads next
+    stays current until it commits (other writers wait); nothing on PostgreSQL."""
+    if session.get_bind().dialect.name == "sqlite":
         session.execute(text("DELETE FROM pending_changes WHERE 0 = 1"))
 
 

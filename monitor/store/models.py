@@ -190,6 +190,7 @@ class Delivery(Base):
     )
     channel: Mapped[str] = mapped_column(String(64), nullable=False)
     # pending | sent | failed (permanent error, or channel disabled) | dead (max age reached)
+    # | superseded (held by a mute interval, and no longer true when due: never sent)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)

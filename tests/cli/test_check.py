@@ -41,8 +41,8 @@ def test_the_packaged_default_passes_and_says_what_it_holds(capsys) -> None:
     assert out.splitlines() == [
         "config: <packaged defaults> (no config file found)",
         "database: sqlite:///firealarm.db",
-        "instruments: 15 (yahoo 11, fred 4)",
-        "signals: 11, and fire_alarm_stage (5 stages)",
+        "instruments: 16 (yahoo 11, fred 4, treasury 1)",
+        "signals: 12, and fire_alarm_stage (5 stages)",
         "rules: 11, and DataStale on 14 instruments",
         "channels: none (alerts are stored, not sent)",
         "schedule: yahoo '30 16 * * mon-fri', fred '0 18 * * *' (America/New_York); "

@@ -10,6 +10,7 @@ the chart and the caption).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -263,3 +264,40 @@ def test_notify_test_sends_to_every_url_of_the_channel(
     assert run(["--config", str(config), "--db", sqlite_url, "notify-test", "phone"]) == 1
     err = capsys.readouterr().err
     assert "phone: failed 404" in err and "error=404" in err
+
+
+def _group(count: int):
+    lead = probe_message("phone", T0)
+    alerts = tuple(
+        replace(lead, rule="DataStale", state="firing", summary=f"no new data for INST{n}")
+        for n in range(count)
+    )
+    return replace(alerts[0], alerts=alerts, group_labels={"alertname": "DataStale"})
+
+
+def test_a_group_notification_lists_every_alert(receiver):
+    env = {URLS_ENV: f"ntfy://127.0.0.1:{receiver.port}/t"}
+    assert _sender(env).send(_group(14), "msg_g", T0).outcome == "sent"
+    body = json.loads(receiver.requests[0].body)
+    assert body["title"] == "[FIRING:info] DataStale (14 alerts)"
+    assert body["message"].splitlines() == [
+        "no new data for INST0",
+        *[f"• FIRING DataStale: no new data for INST{n}" for n in range(14)],
+    ]
+
+
+def test_a_long_group_is_cut_to_the_services_body_limit_saying_how_many_more(receiver):
+    def small(url: str):
+        plugin = apprise.Apprise.instantiate(url)
+        plugin.body_maxlen = 200  # as small as a pager's
+        return plugin
+
+    env = {URLS_ENV: f"ntfy://127.0.0.1:{receiver.port}/t"}
+    sender = AppriseSender(
+        "phone", apprise_config().channels["phone"], env, lambda m: None, instantiate=small
+    )
+    assert sender.send(_group(14), "msg_g", T0).outcome == "sent"
+    lines = json.loads(receiver.requests[0].body)["message"].splitlines()
+    assert len("\n".join(lines)) <= 200
+    assert lines[1] == "• FIRING DataStale: no new data for INST0"
+    assert lines[-1] == f"… and {14 - (len(lines) - 2)} more"

@@ -92,7 +92,7 @@ def test_dead_listing_and_redeliver(setup, capsys):
     assert f"{delivery_id}: sent" in capsys.readouterr().err
     assert receiver.accepted_ids == [delivery_id]
     assert run([*args, "redeliver", delivery_id]) == 1  # already sent
-    assert "only failed or dead ones replay" in capsys.readouterr().err
+    assert "only failed, dead or superseded ones replay" in capsys.readouterr().err
     assert run([*args, "redeliver", "msg_nope"]) == 2  # bad usage: no such delivery
     assert capsys.readouterr().err == (
         "error: no delivery with id 'msg_nope' (see `firealarm deliveries`)\n"

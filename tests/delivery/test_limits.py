@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import Block
 from monitor.delivery.limits import (
     ELLIPSIS,
     discord_embeds,
+    listed,
     slack_blocks,
     slack_escape,
     slack_mrkdwn,
@@ -75,3 +76,17 @@ def test_discord_total_cuts_what_comes_last_and_drops_what_is_left_empty():
     assert capped[2]["title"] == "alert 2" and capped[2]["description"].endswith(ELLIPSIS)
     assert len(capped) == 3  # the fourth had no character left
     assert sum(len(discord.Embed.from_dict(e)) for e in capped) == 6000
+
+
+@given(st.lists(st.text(min_size=1, max_size=80), max_size=60), st.integers(20, 2_000))
+def test_listed_keeps_whole_lines_within_the_limit_and_counts_the_rest(lines, limit):
+    text = listed(lines, limit)
+    assert text_length(text) <= limit
+    if text_length("\n".join(lines)) <= limit:
+        assert text == "\n".join(lines)
+
+
+def test_listed_says_how_many_lines_were_left_out():
+    lines = [f"alert {n}" for n in range(10)]
+    assert listed(lines, 40).splitlines() == ["alert 0", "alert 1", "alert 2", "… and 7 more"]
+    assert listed(["x" * 50, "y"], 10) == "x" * 9 + ELLIPSIS

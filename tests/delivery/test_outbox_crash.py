@@ -58,7 +58,7 @@ def test_dispatcher_killed_while_sending_is_resent_once_its_short_lease_lapses(
     """A claim whose dispatcher died (nobody renews it) is picked up within seconds."""
     [delivery_id] = queue_event(sqlite_engine, clock.now)
     claimed = claim_due(sqlite_engine, now=clock.now, limit=10, owner=new_owner())
-    assert [i for i, _ in claimed] == [delivery_id]  # ... and then the process died
+    assert [c.delivery_id for c in claimed] == [delivery_id]  # ... and then the process died
     dispatcher = make_dispatcher(webhook_config(receiver.url), sqlite_engine)
 
     assert dispatcher.dispatch_due(clock.advance(seconds=5)).statuses == {}  # still leased

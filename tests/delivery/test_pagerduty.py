@@ -9,6 +9,8 @@ import pytest
 
 from monitor.cli import run
 from monitor.config import parse_config
+from monitor.delivery.limits import PAGERDUTY_EVENT_BYTES, PAGERDUTY_SUMMARY
+from monitor.delivery.message import AlertMessage
 from monitor.delivery.pagerduty import PagerDutySender
 from tests.delivery.conftest import T0, make_dispatcher, probe_message, queue_event
 from tests.delivery.receiver import Receiver, Reply
@@ -121,3 +123,49 @@ def test_notify_test_command_reaches_pagerduty(
     assert trigger["dedup_key"] == resolve["dedup_key"]
     assert trigger["dedup_key"].startswith("test_")  # its own per test
     assert trigger["payload"]["severity"] == "info"
+
+
+def _group(count: int, state: str = "firing", summary: str = "no new data") -> AlertMessage:
+    lead = _firing_message()
+    alerts = tuple(
+        replace(
+            lead,
+            rule="DataStale",
+            state=state,
+            summary=f"{summary} for INST{n}",
+            fingerprint=f"fp{n}",
+            labels={"instrument": f"INST{n}"},
+        )
+        for n in range(count)
+    )
+    return replace(alerts[0], alerts=alerts, group_labels={"alertname": "DataStale"})
+
+
+def test_a_group_is_one_incident_listing_every_alert(pagerduty, http_client):
+    sender = _sender(pagerduty, http_client, {KEY_ENV: ROUTING_KEY})
+    assert sender.send(_group(14), "msg_g1", T0).outcome == "sent"
+    assert sender.send(_group(14, state="resolved"), "msg_g2", T0).outcome == "sent"
+    trigger, resolve = _events(pagerduty)
+    assert trigger["dedup_key"] == resolve["dedup_key"]
+    assert trigger["dedup_key"].startswith("firealarm-group-")  # the group's, not an alert's
+    assert resolve["event_action"] == "resolve"
+    payload = trigger["payload"]
+    assert payload["summary"].startswith(
+        "[FIRING:info] DataStale (14 alerts): no new data for INST0; no new data for INST1;"
+    )
+    details = payload["custom_details"]
+    assert details["group_labels"] == {"alertname": "DataStale"}
+    assert [a["labels"]["instrument"] for a in details["alerts"]] == [f"INST{n}" for n in range(14)]
+    assert details["truncated_alerts"] == 0
+
+
+def test_a_huge_group_stays_within_pagerduty_limits(pagerduty, http_client):
+    sender = _sender(pagerduty, http_client, {KEY_ENV: ROUTING_KEY})
+    assert sender.send(_group(3_000, summary="x" * 500), "msg_g", T0).outcome == "sent"
+    [request] = pagerduty.requests
+    assert len(request.body) <= PAGERDUTY_EVENT_BYTES
+    payload = json.loads(request.body)["payload"]
+    assert len(payload["summary"]) == PAGERDUTY_SUMMARY and payload["summary"].endswith("…")
+    details = payload["custom_details"]
+    assert details["truncated_alerts"] > 0
+    assert len(details["alerts"]) + details["truncated_alerts"] == 3_000

@@ -26,12 +26,18 @@ ENVIRON = {"FA_SMTP_USER": USER, "FA_SMTP_PASSWORD": PASSWORD}
 
 
 def channels_config(
-    url: str, receiver: Receiver, smtp: SmtpServer, extra: str = "", native: str = ""
+    url: str,
+    receiver: Receiver,
+    smtp: SmtpServer,
+    extra: str = "",
+    native: str = "",
+    alerts: str = "",
 ) -> Config:
     """The packaged defaults notifying a native webhook, an Alertmanager one and an email;
-    ``extra`` is appended, ``native`` goes into the native channel's table."""
+    ``extra`` is appended, ``native`` goes into the native channel's table, ``alerts`` into
+    ``[alerts]``."""
     text = default_config_text().replace(
-        "default_channels = []", 'default_channels = ["native", "am", "team"]'
+        "default_channels = []", f'default_channels = ["native", "am", "team"]\n{alerts}'
     )
     text += f"""
 [channels.native]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -49,6 +50,8 @@ def test_an_ack_stops_repeats_and_the_resolution_is_still_sent(
     # A week later both repeat: BTC-USD's repeat is sent, GLD's is not.
     assert evaluate(rt, START + 38 * DAY, NOW + 7 * DAY).deliveries == 3
     assert send.dispatch_due(NOW + 7 * DAY).counts["sent"] == 3
+    *_, repeat = [json.loads(r.body) for r in receiver.requests if r.path.endswith("/native")]
+    assert [a["labels"]["instrument"] for a in repeat["data"]["alerts"]] == ["BTC-USD"]
     with session_scope(rt.engine) as session:
         repeats = session.execute(
             select(AlertEvent.labels, AlertEvent.suppressed).where(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +18,18 @@ from monitor.rules.stale import feeding, stale_rule
 from monitor.store.database import create_db_engine, session_scope
 from monitor.store.migrate import upgrade
 from monitor.store.models import AlertEvent, Delivery
-from tests.notify.conftest import NOW, START
+from tests.delivery.receiver import Receiver
+from tests.delivery.smtp_server import SmtpServer
+from tests.notify.conftest import (
+    NOW,
+    START,
+    channels_config,
+    dispatcher,
+    evaluate,
+    fresh_except,
+    observe,
+    runtime_for,
+)
 
 EXAMPLE_KEYS = ("[[inhibit_rules]]", "source_", "target_matchers", "repeats_only")
 
@@ -115,3 +127,50 @@ def test_an_inhibited_repeat_is_recorded_and_not_queued(sqlite_url: str) -> None
         assert session.scalar(select(AlertEvent.suppressed)) == "inhibited by DataStale"
         assert session.scalars(select(Delivery)).all() == []
     engine.dispose()
+
+
+GLD_QUIETS_BTC = """
+[[inhibit_rules]]
+source_matchers = ["instrument=GLD"]
+target_matchers = ["instrument=BTC-USD"]
+repeats_only = true
+"""
+
+
+@pytest.mark.parametrize("group_by", ['["..."]', '["alertname"]'])
+def test_an_inhibited_repeat_reaches_no_receiver(
+    sqlite_url: str, receiver: Receiver, smtp: SmtpServer, group_by: str
+) -> None:
+    """End to end on loopback receivers: a week on, both stale alerts repeat; BTC-USD's repeat
+    is inhibited while GLD fires, so only GLD's is sent (and a group's repeat lists only GLD)."""
+    config = channels_config(
+        sqlite_url, receiver, smtp, extra=GLD_QUIETS_BTC, alerts=f"data_stale_group_by = {group_by}"
+    )
+    rt = runtime_for(config)
+    send = dispatcher(rt, smtp)
+    fresh_except(rt, ["GLD", "BTC-USD"])
+    observe(rt, ["GLD", "BTC-USD"], START + timedelta(days=25))
+    evaluate(rt, START + timedelta(days=31))
+    send.dispatch_due(NOW)
+    first = sorted(_native_instruments(receiver))
+    assert first == ([["BTC-USD"], ["GLD"]] if group_by == '["..."]' else [["BTC-USD", "GLD"]])
+    week = NOW + timedelta(days=7)
+    evaluate(rt, START + timedelta(days=38), week)
+    send.dispatch_due(week)
+    assert _native_instruments(receiver)[len(first) :] == [["GLD"]]
+    with session_scope(rt.engine) as session:
+        notes = session.execute(
+            select(AlertEvent.labels, AlertEvent.suppressed).where(
+                AlertEvent.reason == "repeat due"
+            )
+        ).all()
+    assert sorted(notes) == [
+        ('{"instrument": "BTC-USD"}', "inhibited by DataStale"),
+        ('{"instrument": "GLD"}', None),
+    ]
+    rt.engine.dispose()
+
+
+def _native_instruments(receiver: Receiver) -> list[list[str]]:
+    bodies = [json.loads(r.body) for r in receiver.requests if r.path.endswith("/native")]
+    return [sorted(a["labels"]["instrument"] for a in b["data"]["alerts"]) for b in bodies]

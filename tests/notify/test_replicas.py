@@ -1,4 +1,5 @@
-"""Two replicas queueing alerts of one group at once on PostgreSQL: one notification."""
+"""Two replicas queueing alerts of one group at once on PostgreSQL: one notification per
+channel, and two replicas dispatching it send it once (a loopback receiver counts)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,30 @@ import time
 from sqlalchemy import select
 
 from monitor.config import parse_config
+from monitor.delivery.dispatcher import Dispatcher
 from monitor.delivery.members import listed_events
+from monitor.delivery.senders import build_senders
 from monitor.notify.queue import Notice, queue_notifications
 from monitor.rules.stale import stale_rule
 from monitor.store.database import create_db_engine, session_scope
 from monitor.store.migrate import upgrade
 from monitor.store.models import AlertEvent, Delivery
+from tests.delivery.receiver import Receiver
 from tests.notify.conftest import NOW, START
 
 CONFIG = """
+[alerts]
+default_channels = ["one", "two"]
+
+[channels.one]
+type = "webhook"
+url = "{url}/one"
+
+[channels.two]
+type = "webhook"
+url = "{url}/two"
+
+
 [[instruments]]
 symbol = "A"
 source = "yahoo"
@@ -25,24 +41,13 @@ source = "yahoo"
 [[instruments]]
 symbol = "B"
 source = "yahoo"
-
-[alerts]
-default_channels = ["one", "two"]
-
-[channels.one]
-type = "webhook"
-url = "http://127.0.0.1:9/one"
-
-[channels.two]
-type = "webhook"
-url = "http://127.0.0.1:9/two"
 """
 
 
 def test_concurrent_replicas_queue_one_notification_per_group_and_channel(
-    postgres_url: str,
+    postgres_url: str, receiver: Receiver
 ) -> None:
-    config = parse_config(CONFIG)
+    config = parse_config(CONFIG.format(url=receiver.url))
     engine = create_db_engine(postgres_url)
     upgrade(engine)
     notices = {}
@@ -92,5 +97,25 @@ def test_concurrent_replicas_queue_one_notification_per_group_and_channel(
         assert [d.group_seq for d in deliveries] == [1, 1]
         for delivery in deliveries:
             assert [e.fingerprint for e in listed[delivery.id].events] == ["A", "B"]
-    engine.dispose()
     assert counts == {"A": 2, "B": 0}
+
+    def dispatch() -> None:
+        own = create_db_engine(postgres_url)
+        senders = build_senders(config, environ={}, chart=lambda message: None)
+        replica = Dispatcher(config, own, senders)
+        try:
+            replica.dispatch_due(NOW)
+        finally:
+            replica.close()
+            own.dispose()
+
+    threads = [threading.Thread(target=dispatch) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    bodies = {r.path.rsplit("/", 1)[1]: json.loads(r.body) for r in receiver.requests}
+    assert len(receiver.requests) == 2 and sorted(bodies) == ["one", "two"]
+    for body in bodies.values():
+        assert [a["labels"]["instrument"] for a in body["data"]["alerts"]] == ["A", "B"]
+    engine.dispose()

@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from monitor.cli import run
+from monitor.config import default_config_text, parse_config
 from monitor.delivery.members import listed_events
 from monitor.errors import ConfigError
 from monitor.notify.release import release_ended
@@ -120,4 +122,65 @@ def test_bad_silences_are_refused_and_nothing_is_stored(
     with session_scope(rt.engine) as session:
         assert session.scalar(select(func.count()).select_from(Silence)) == 0
         assert list_silences(session, NOW, everything=True) == []
+    rt.engine.dispose()
+
+
+def test_deliver_releases_what_a_silence_that_ended_held(
+    sqlite_url: str, receiver: Receiver, tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``firealarm deliver`` runs the daemon's release step first: the silence ended by time
+    (no ``silence expire``, no evaluation since), the alert still fires, it is sent once."""
+    text = (
+        default_config_text().replace("default_channels = []", 'default_channels = ["native"]')
+        + f'\n[channels.native]\ntype = "webhook"\nurl = "{receiver.url}/native"\n'
+    )
+    path = tmp_path / "firealarm.toml"
+    path.write_text(text)
+    rt = runtime_for(parse_config(text, database_url=sqlite_url))
+    fresh_except(rt, ["IGV"])
+    observe(rt, ["IGV"], START + timedelta(days=20))
+    with session_scope(rt.engine) as session:  # NOW is in the past: the silence has ended
+        add_silence(
+            session, ["instrument=IGV"], ends_at=NOW + timedelta(days=1), comment="x",
+            author="ops", now=NOW,
+        )  # fmt: skip
+    assert evaluate(rt, START + timedelta(days=31)).deliveries == 0
+    rt.engine.dispose()
+    argv = ["--config", str(path), "--db", sqlite_url, "deliver"]
+    assert run(argv) == 0
+    assert capsys.readouterr().err.startswith("1 sent")
+    [native] = [json.loads(r.body) for r in receiver.requests]
+    assert [a["labels"]["instrument"] for a in native["data"]["alerts"]] == ["IGV"]
+    assert run(argv) == 0  # released once
+    assert capsys.readouterr().err.startswith("0 sent") and len(receiver.requests) == 1
+
+
+def test_an_alert_silenced_all_its_firing_sends_no_resolution(
+    db_url: str, receiver: Receiver, smtp: SmtpServer
+) -> None:
+    """Silenced while it fired; the silence ends and, before anything released it, the alert
+    resolves: receivers never heard of it, so the resolution is not sent either (as in
+    Alertmanager). Its event says why."""
+    rt = runtime_for(channels_config(db_url, receiver, smtp))
+    fresh_except(rt, ["IGV"])
+    observe(rt, ["IGV"], START + timedelta(days=20))
+    with session_scope(rt.engine) as session:
+        add_silence(
+            session, ["instrument=IGV"], ends_at=NOW + timedelta(hours=1), comment="x",
+            author="ops", now=NOW,
+        )  # fmt: skip
+    assert evaluate(rt, START + timedelta(days=31)).deliveries == 0
+    observe(rt, ["IGV"], START + timedelta(days=31), first=START + timedelta(days=21))
+    report = evaluate(rt, START + timedelta(days=31), NOW + timedelta(hours=2))
+    assert (report.events, report.deliveries) == (1, 0)
+    with session_scope(rt.engine) as session:
+        states = session.execute(
+            select(AlertEvent.state, AlertEvent.suppressed).order_by(AlertEvent.id)
+        ).all()
+    assert [tuple(s) for s in states] == [
+        ("firing", states[0][1]),
+        ("resolved", "resolved unseen: its firing was silenced and never sent"),
+    ]
+    assert states[0][1].startswith("silenced by sil_")
+    assert deliveries(rt) == 0
     rt.engine.dispose()

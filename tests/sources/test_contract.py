@@ -3,14 +3,16 @@
 One suite, parametrised over a harness per source (APScheduler's store suite is the model): a
 new source adds a harness and gets every check. Each harness serves the same real history (the
 bundled ``IGV.csv``) through the source's own boundary: yfinance's frames, FRED's recorded CSV
-over httpx, a CSV file on disk.
+over httpx, a CSV file on disk, and each JSON API's layout (Coinbase candles, Treasury's Daily
+Treasury Statement, the New York Fed's reverse repo results, Tiingo's bars) over httpx.
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
@@ -20,10 +22,15 @@ import pytest
 from monitor.config import Instrument, load_config
 from monitor.errors import EmptyResponseError, FirealarmError, SourceError
 from monitor.sources.base import COLUMNS, Source
+from monitor.sources.coinbase import CoinbaseSource
 from monitor.sources.csvfile import CsvSource
 from monitor.sources.fred import FredSource
+from monitor.sources.nyfed import NyFedSource
+from monitor.sources.tiingo import TiingoSource
+from monitor.sources.treasury import TreasurySource
 from monitor.sources.yahoo import YahooSource
 from tests.fakes.fred import FakeFred
+from tests.fakes.http import failing, serving
 from tests.fakes.yahoo import FakeYahoo, history_from_csv
 
 CONFIG = load_config(None, database_url="sqlite://")
@@ -95,10 +102,72 @@ class _Pinned:
         return self.source.fetch([self.instrument], start, end)
 
 
+def _igv(data_dir: Path) -> list[tuple[date, float]]:
+    frame = pd.read_csv(data_dir / "yahoo" / "IGV.csv")
+    return [
+        (date.fromisoformat(d), float(c))
+        for d, c in zip(frame["Date"], frame["Close"], strict=True)
+    ]
+
+
+def _json_api(
+    make: Callable[..., Source], body: object, empty: object, instrument: Instrument
+) -> Harness:
+    return Harness(
+        instrument,
+        make(serving(body).client()),
+        make(serving(empty).client()),
+        make(failing(httpx.ConnectError("connection refused")).client()),
+    )
+
+
+def _later(client: httpx.Client) -> CoinbaseSource:
+    return CoinbaseSource(client, now=lambda: datetime(2025, 7, 2, tzinfo=UTC))
+
+
+def _coinbase(data_dir: Path, tmp_path: Path) -> Harness:
+    candles = [
+        [int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp()), c, c, c, c, 1.0]
+        for d, c in reversed(_igv(data_dir))
+    ]
+    instrument = Instrument(symbol="IGV", source="coinbase", calendar="crypto")
+    return _json_api(_later, candles, [], instrument)
+
+
+def _treasury(data_dir: Path, tmp_path: Path) -> Harness:
+    line = "Treasury General Account (TGA) Closing Balance"
+    rows = [
+        {"record_date": d.isoformat(), "account_type": line, "open_today_bal": repr(c)}
+        for d, c in _igv(data_dir)
+    ]
+    body = {"data": rows, "meta": {"total-pages": 1}, "links": {"next": None}}
+    empty = {"data": [], "meta": {"total-pages": 0}, "links": {"next": None}}
+    instrument = Instrument(symbol="IGV", source="treasury", unit="millions_usd")
+    return _json_api(TreasurySource, body, empty, instrument)
+
+
+def _nyfed(data_dir: Path, tmp_path: Path) -> Harness:
+    operations = [
+        {"operationDate": d.isoformat(), "operationType": "Reverse Repo", "totalAmtAccepted": c}
+        for d, c in _igv(data_dir)
+    ]
+    body, empty = {"repo": {"operations": operations}}, {"repo": {"operations": []}}
+    return _json_api(NyFedSource, body, empty, Instrument(symbol="IGV", source="nyfed"))
+
+
+def _tiingo(data_dir: Path, tmp_path: Path) -> Harness:
+    bars = [{"date": f"{d}T00:00:00.000Z", "close": c, "adjClose": c} for d, c in _igv(data_dir)]
+    return _json_api(TiingoSource, bars, [], Instrument(symbol="IGV", source="tiingo"))
+
+
 HARNESSES: dict[str, Callable[[Path, Path], Harness]] = {
     "yahoo": _yahoo,
     "fred": _fred,
     "csv": _csv,
+    "coinbase": _coinbase,
+    "treasury": _treasury,
+    "nyfed": _nyfed,
+    "tiingo": _tiingo,
 }
 
 
@@ -107,8 +176,9 @@ def harness(request: pytest.FixtureRequest, data_dir: Path, tmp_path: Path) -> H
     return HARNESSES[request.param](data_dir, tmp_path)
 
 
-def test_every_configured_source_has_a_harness() -> None:
+def test_every_source_has_a_harness() -> None:
     assert {i.source for i in CONFIG.instruments} <= set(HARNESSES)
+    assert set(typing.get_args(Instrument.model_fields["source"].annotation)) == set(HARNESSES)
 
 
 def test_rows_come_normalised(harness: Harness, data_dir: Path) -> None:

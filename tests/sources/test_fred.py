@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from monitor.config import load_config
+from monitor.config import Instrument, load_config
 from monitor.errors import RateLimitedError, SourceError, TransientSourceError
+from monitor.ingest.validate import validate
 from monitor.sources.fred import FredSource
 from tests.fakes.fred import FakeFred, recorded
 
@@ -85,3 +86,24 @@ def test_network_errors_are_transient(exception: Exception) -> None:
         FredSource(FakeFred({}, responder=fail).client()).fetch(
             [CONFIG.instrument("WALCL")], date(2025, 6, 1)
         )
+
+
+def test_price_series_are_fetched_by_symbol_and_validated_as_prices() -> None:
+    """A fallback asks FRED for ``NASDAQ100`` with a copy of ``^NDX`` carrying that symbol.
+
+    FRED's layout is documented at https://fred.stlouisfed.org/docs/api/fred/ (fredgraph.csv is
+    the graph's download); the two closes are the Nasdaq-100's of 2025-06-26 and 2025-06-27, as
+    in the bundled ``^NDX.csv``.
+    """
+    ndx = CONFIG.instrument("^NDX")
+    as_fred = ndx.model_copy(update={"symbol": "NASDAQ100", "source": "fred"})
+    csv = "observation_date,NASDAQ100\n2025-06-26,22447.29\n2025-06-27,22534.2\n"
+    fake = FakeFred({"NASDAQ100": csv})
+    frame = FredSource(fake.client()).fetch([as_fred], date(2025, 6, 26))
+    assert fake.requests[0].url.params["id"] == "NASDAQ100"
+    assert frame["close"].tolist() == [22447.29, 22534.2]
+    assert as_fred.is_price and Instrument(symbol="CBBTCUSD", source="fred").is_price
+    assert not CONFIG.instrument("WALCL").is_price  # a balance may be anything
+    rows = frame.assign(close=[22447.29, 0.0])
+    validated = validate(rows, {"NASDAQ100": as_fred}, datetime(2025, 7, 1, tzinfo=UTC))
+    assert validated.rejected == [("NASDAQ100", "2025-06-27", "non-positive close: 0.0")]

@@ -71,16 +71,17 @@ for path in files:
         next(reader)
         for d, o, h, l, c, a, v in reader:
             rows.append((symbol, d, d, float(c), float(o), float(h), float(l), float(a), float(v),
-                         "yahoo", fetched))
+                         "yahoo", fetched, "yahoo"))
 connection = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
 connection.execute("PRAGMA journal_mode=WAL")
 connection.execute("BEGIN")
 connection.executemany(
     "INSERT INTO observations (symbol, date, available_date, close, open, high, low, adj_close,"
-    " volume, source, fetched_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (symbol, date) DO"
-    " UPDATE SET available_date=excluded.available_date, close=excluded.close,"
+    " volume, source, fetched_at, provider) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT"
+    " (symbol, date) DO UPDATE SET available_date=excluded.available_date, close=excluded.close,"
     " open=excluded.open, high=excluded.high, low=excluded.low, adj_close=excluded.adj_close,"
-    " volume=excluded.volume, source=excluded.source, fetched_at=excluded.fetched_at", rows)
+    " volume=excluded.volume, source=excluded.source, fetched_at=excluded.fetched_at,"
+    " provider=excluded.provider", rows)
 connection.execute("COMMIT")
 elapsed = time.perf_counter() - start
 peak = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")][0] / 1024
@@ -97,14 +98,14 @@ fetched = datetime.fromisoformat("{now}")
 rows = 0
 with psycopg.connect(url) as connection, connection.cursor() as cursor:
     with cursor.copy("COPY observations (symbol, date, available_date, close, open, high, low,"
-                     " adj_close, volume, source, fetched_at) FROM STDIN") as copy:
+                     " adj_close, volume, source, fetched_at, provider) FROM STDIN") as copy:
         for path in files:
             symbol = path.rsplit("/", 1)[1].removesuffix(".csv")
             with open(path, newline="") as handle:
                 reader = csv.reader(handle)
                 next(reader)
                 for d, o, h, l, c, a, v in reader:
-                    copy.write_row((symbol, d, d, c, o, h, l, a, v, "yahoo", fetched))
+                    copy.write_row((symbol, d, d, c, o, h, l, a, v, "yahoo", fetched, "yahoo"))
                     rows += 1
 elapsed = time.perf_counter() - start
 peak = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")][0] / 1024

@@ -134,6 +134,29 @@ def _break(old: str, new: str) -> str:
         (_break("default_channels = []", 'default_channels = ["ops"]'), "unknown channel 'ops'"),
         ("[database\nurl=1", "not valid TOML"),
         (
+            _break('sources = ["yahoo", "fred:NASDAQ100"]', 'sources = ["yahoo", "fredd:X"]'),
+            "instruments.1: instrument '^NDX': sources: unknown provider 'fredd' in 'fredd:X' "
+            "(known: yahoo, fred, csv,",
+        ),
+        (
+            _break(
+                'sources = ["yahoo", "fred:NASDAQ100"]', 'source = "yahoo"\nsources = ["yahoo"]'
+            ),
+            "instrument '^NDX': give 'source' or 'sources', not both",
+        ),
+        (
+            _break('sources = ["yahoo", "fred:NASDAQ100"]', "sources = []"),
+            "instrument '^NDX': 'sources' must be a non-empty list",
+        ),
+        (
+            _break('sources = ["yahoo", "fred:NASDAQ100"]', 'sources = ["yahoo", "fred:"]'),
+            "sources: 'fred:': write 'name:SERIES' with a series and no spaces",
+        ),
+        (
+            _break('sources = ["yahoo", "fred:NASDAQ100"]', 'sources = ["yahoo", "yahoo"]'),
+            "sources: an entry is listed twice",
+        ),
+        (
             _break('backfill_start = "2005-01-01"', 'backfill_start = "yesterday"'),
             "fetch.backfill_start: not a date: 'yesterday' (use YYYY-MM-DD)",
         ),

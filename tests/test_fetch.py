@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from monitor.ingest import fetch as ingest
+from monitor.ingest import group
 from monitor.queries.prices import prices
 from monitor.runtime import Runtime
 from monitor.sources.base import normalised
@@ -126,6 +127,7 @@ def test_rate_limit_is_retried_after_the_requested_delay(runtime: Runtime, data_
         only=["WALCL"],
         now=NOW,
         sleep=slept.append,
+        jitter=lambda: 0.0,
     )
     assert report.status == "ok" and report.rows == 965
     assert slept == [30.0, 4.0]  # Retry-After honoured, then exponential backoff (2 s, 4 s)
@@ -217,3 +219,31 @@ def test_invalid_rows_are_rejected_with_reasons(runtime: Runtime) -> None:
         "unparseable date 'not a date'",
     ]
     assert [(r["date"], r["close"]) for r in stored] == [(date(2025, 6, 2), 100.0)]
+
+
+def test_a_rate_limit_is_retried_once_with_jitter_then_given_up_for_the_run() -> None:
+    from monitor.errors import RateLimitedError
+    from monitor.ingest.retry import Pacing
+
+    calls, slept = [], []
+
+    def throttled() -> None:
+        calls.append(1)
+        raise RateLimitedError("fred: WALCL: rate limited (429)", retry_after=10.0)
+
+    pacing = Pacing(retries=3, backoff=2.0, rate_limit_retries=1, sleep=slept.append)
+    pacing.jitter = lambda: 0.5
+    with pytest.raises(RateLimitedError):
+        pacing.call("fred", throttled)
+    assert len(calls) == 2 and slept == [12.5]  # Retry-After, stretched by a quarter
+    with pytest.raises(RateLimitedError, match="not asked again"):
+        pacing.call("fred", throttled)
+    assert len(calls) == 2 and pacing.limited == {"fred"}
+
+
+def test_a_job_of_several_sources_is_failed_only_when_every_run_failed() -> None:
+    ok = group.FetchReport("yahoo", ["IGV"], "ok", rows=3)
+    failed = group.FetchReport("coinbase", ["BTC-USD"], "failed", error="HTTP 503")
+    report = group.combined([ok, failed])
+    assert (report.status, report.rows, report.error) == ("partial", 3, "coinbase: HTTP 503")
+    assert group.combined([failed, failed]).status == "failed"

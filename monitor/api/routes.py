@@ -20,6 +20,7 @@ from monitor.queries.deliveries import DELIVERY_COLUMNS, deliveries, delivery_he
 from monitor.queries.instruments import INSTRUMENT_COLUMNS, instruments
 from monitor.queries.periods import signal_firing_periods
 from monitor.queries.prices import PRICE_COLUMNS, prices, prices_version
+from monitor.queries.providers import PROVIDER_COLUMNS, provider_chains
 from monitor.queries.signals import (
     HISTORY_COLUMNS,
     SIGNAL_COLUMNS,
@@ -70,6 +71,13 @@ def list_instruments(request: Request, db: Db, cfg: Cfg, fmt: FormatQuery = None
     """Configured instruments with their stored date range and number of observations."""
     rows = instruments(db, cfg)
     return table_response(request, rows, INSTRUMENT_COLUMNS, fmt, name="instruments")
+
+
+@router.get("/providers", responses=schemas.table_of(schemas.ProviderRow))
+def list_providers(request: Request, db: Db, cfg: Cfg, fmt: FormatQuery = None) -> Response:
+    """Each instrument's provider chain and how each provider last fared (`firealarm sources`)."""
+    rows = provider_chains(db, cfg)
+    return table_response(request, rows, PROVIDER_COLUMNS, fmt, name="providers")
 
 
 @router.get("/prices/{symbol}", responses=schemas.table_of(schemas.PriceRow))

@@ -40,6 +40,19 @@ class PriceRow(BaseModel):
     adj_close: float | None
     volume: float | None
     available_date: dt.date
+    provider: str
+
+
+class ProviderRow(BaseModel):
+    symbol: str
+    position: int | None
+    provider: str
+    last_success_at: datetime | None
+    last_failure_at: datetime | None
+    last_error: str | None
+    refused: str | None
+    scale: float | None
+    newest: date | None
 
 
 class SignalRow(BaseModel):

@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Load CSV files; a file with any bad row is refused whole, naming the line.",
     ),
     "prices": ("data", "Stored observations of one instrument."),
+    "sources": (
+        "sources",
+        "Each instrument's provider chain: last success and failure, refusals, newest value's.",
+    ),
     "evaluate": (
         "evaluate",
         "Compute every signal from the stored observations, then evaluate the alert rules.",

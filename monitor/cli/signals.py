@@ -40,8 +40,8 @@ def list_signals(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     Example: firealarm signals --format json
     """
-    with state(ctx).reading() as (config, session):
-        rows = latest_signals(session, config)
+    with state(ctx).connected() as (config, connection):
+        rows = latest_signals(connection, config)
     emit(rows, SIGNAL_COLUMNS, fmt, title="signals")
 
 
@@ -57,9 +57,9 @@ def history(
     Example: firealarm history btc_vs_ndx --since 2025-01-01 --format json
     """
     check_range(since, until)
-    with state(ctx).reading() as (config, session):
+    with state(ctx).connected() as (config, connection):
         require_signal(config, signal)
-        rows = signal_history(session, signal, since, until)
+        rows = signal_history(connection, signal, since, until)
     emit(rows, HISTORY_COLUMNS, fmt, title=signal)
 
 

@@ -6,13 +6,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from monitor.config import Config
 from monitor.runtime import Runtime, open_runtime
-from monitor.store.database import session_scope
+from monitor.store.database import session_scope, transaction
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @dataclass
@@ -35,6 +39,17 @@ class CliState:
         try:
             with session_scope(runtime.engine) as session:
                 yield runtime.config, session
+        finally:
+            runtime.close()
+
+    @contextmanager
+    def connected(self, *, read_only: bool = False) -> Iterator[tuple[Config, Connection]]:
+        """Like :meth:`reading`, with a Core connection: for commands that start fast because
+        they load no ORM (``signals``, ``history``)."""
+        runtime = self.runtime(migrate=False, read_only=read_only)
+        try:
+            with transaction(runtime.engine) as connection:
+                yield runtime.config, connection
         finally:
             runtime.close()
 

@@ -15,7 +15,7 @@ import tomllib
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import (
     Field,
@@ -47,6 +47,7 @@ from monitor.config.channels import (
     WebhookChannel,
 )
 from monitor.config.discovery import PACKAGED, ConfigChoice, choose_config
+from monitor.config.providers import ProviderRef, chain_problem
 from monitor.errors import ConfigError, NotFoundError
 
 # What the rest of firealarm imports from here; the models live in the modules beside this.
@@ -63,6 +64,7 @@ __all__ = [
     "InhibitRule",
     "Instrument",
     "PagerDutyChannel",
+    "ProviderRef",
     "RuleConfig",
     "ScheduleConfig",
     "SignalConfig",
@@ -110,6 +112,12 @@ class FetchConfig(ConfigModel):
     max_csv_bytes: int = Field(
         100_000_000, gt=0, description="a csv file larger than this is refused before reading"
     )
+    fallback_tolerance: float = Field(
+        0.005, gt=0, lt=1, description="how far a fallback's closes may differ from stored ones"
+    )
+    rate_limit_retries: int = Field(
+        1, ge=0, le=100, description="retries of a rate-limited provider before the next one"
+    )
 
 
 class Instrument(ConfigModel):
@@ -122,6 +130,26 @@ class Instrument(ConfigModel):
     calendar: Literal["us_equity", "crypto"] = "us_equity"
     staleness_days: int | None = Field(None, gt=0)
     path: str | None = Field(None, description="file read by the csv source")
+    sources: tuple[str, ...] = Field((), description="the provider chain; source is its first")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_chain(cls, data: Any) -> Any:
+        """``source`` is the one-provider form of ``sources``; fill each from the other."""
+        if not isinstance(data, dict) or "sources" not in data:
+            return {**data, "sources": (data["source"],)} if _has_source(data) else data
+        symbol = data.get("symbol")
+        if "source" in data:
+            raise ValueError(f"instrument {symbol!r}: give 'source' or 'sources', not both")
+        known = get_args(cls.model_fields["source"].annotation)
+        if problem := chain_problem(data["sources"], known):
+            raise ValueError(f"instrument {symbol!r}: {problem}")
+        return {**data, "source": ProviderRef.parse(data["sources"][0]).name}
+
+    @property
+    def chain(self) -> list[ProviderRef]:
+        """The providers in the order they are asked; the first is the primary."""
+        return [ProviderRef.parse(entry) for entry in self.sources]
 
     @property
     def staleness_limit(self) -> int:
@@ -137,9 +165,13 @@ class Instrument(ConfigModel):
 
     @model_validator(mode="after")
     def _csv_needs_path(self) -> Instrument:
-        if self.source == "csv" and not self.path:
+        if any(p.name == "csv" for p in self.chain) and not self.path:
             raise ValueError(f"instrument {self.symbol!r}: source 'csv' needs a 'path'")
         return self
+
+
+def _has_source(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("source"), str)
 
 
 SignalKind = Literal[

@@ -28,7 +28,7 @@ from monitor.daemon.schedule import FetchJob, next_fire
 from monitor.delivery.dispatcher import open_dispatcher
 from monitor.errors import FirealarmError, JobFailed, SourceError, StoreError
 from monitor.evaluation import evaluate as run_pipeline
-from monitor.ingest.fetch import FetchReport, fetch_source
+from monitor.ingest.group import FetchReport, combined, fetch_group, pacing_of
 from monitor.ingest.seed import load_bundled_if_empty
 from monitor.notify.release import release_due
 from monitor.runtime import Runtime
@@ -77,8 +77,15 @@ def default_functions(
     sleep = retry_sleep(stopping or threading.Event())
 
     def fetch(rt: Runtime, instruments: Sequence[Instrument], now: datetime) -> FetchReport:
-        source = sources[instruments[0].source]
-        return fetch_source(rt.config, rt.engine, source, instruments, now=now, sleep=sleep)
+        pacing = pacing_of(rt.config, sleep)
+        groups: dict[str, list[Instrument]] = {}
+        for instrument in instruments:  # a schedule group may hold several primary sources
+            groups.setdefault(instrument.source, []).append(instrument)
+        reports = [
+            fetch_group(rt.config, rt.engine, sources, members, now=now, pacing=pacing)
+            for members in groups.values()
+        ]
+        return reports[0] if len(reports) == 1 else combined(reports)
 
     def evaluate(rt: Runtime, now: datetime) -> dict[str, object]:
         report = run_pipeline(rt, now=now)

@@ -17,20 +17,19 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Engine, Row, Table, and_, or_, select, update
+from sqlalchemy import Engine, Row, and_, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from monitor.store import tables
 from monitor.store.database import is_sqlite, transaction
-from monitor.store.models import AlertEvent, Delivery
 
 LEASE = timedelta(seconds=20)
 RENEW_EVERY = timedelta(seconds=5)
 
-
-_events = cast(Table, AlertEvent.__table__)
-_deliveries = cast(Table, Delivery.__table__)
+_events = tables.alert_events
+_deliveries = tables.deliveries
 
 
 @dataclass(frozen=True)

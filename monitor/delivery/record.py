@@ -14,9 +14,9 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -26,8 +26,9 @@ from monitor.delivery.claims import Claim
 from monitor.delivery.notices import announce_disabled
 from monitor.delivery.outcome import SendResult
 from monitor.errors import StoreError
+from monitor.store import tables
 from monitor.store.database import describe_operational_error, session_scope
-from monitor.store.models import Delivery, DeliveryAttempt
+from monitor.store.models import Delivery
 
 log = logging.getLogger("monitor.delivery.dispatcher")
 GONE = "receiver answered 410 Gone"
@@ -47,8 +48,8 @@ class Attempted:
         return self.claim.delivery_id
 
 
-_deliveries = cast(Table, Delivery.__table__)
-_ATTEMPT = insert(cast(Table, DeliveryAttempt.__table__))
+_deliveries = tables.deliveries
+_ATTEMPT = insert(tables.delivery_attempts)
 # Built once: a cached statement keeps the cost per attempt to binding its values.
 _FINISH = (
     update(_deliveries)

@@ -1,294 +1,76 @@
-"""Fetching and importing observations into the store.
+"""Fetching and importing observations into the store: the ingest API.
 
-Every fetch of a source is a recorded :class:`~monitor.store.models.FetchRun`. A fetch re-reads
-the revision window so late corrections land, writes with idempotent upserts, keeps only closed
-bars, and records rows that fail validation with their reason instead of storing them. A failed
-or empty fetch writes no observation and records the failure. When the re-read window shows the
-stored closes of a symbol rescaled (:mod:`monitor.ingest.rescale`), its whole history is downloaded
-again. Every write also records, in its transaction, from which date each symbol changed, for
-the next evaluation (:mod:`monitor.store.changes`).
+``fetch`` runs one recorded fetch per primary source (:mod:`monitor.ingest.group`: revision
+window, closed bars, validation, rescales, provider-chain fallbacks); ``import_files`` loads CSV
+files. Every write is an idempotent upsert that also records, in its transaction, from which
+date each symbol changed, for the next evaluation (:mod:`monitor.ingest.rows`).
 """
 
 from __future__ import annotations
 
-import logging
 import math
+import random
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
 from monitor.config import Config, Instrument
-from monitor.errors import DataError, EmptyResponseError, ParameterError, SourceError
-from monitor.ingest import rescale
-from monitor.ingest.retry import with_retries
-from monitor.ingest.validate import ROW_COLUMNS, VALUE_COLUMNS, Validated, no_rows, validate
+from monitor.errors import DataError, ParameterError
+from monitor.ingest.group import FetchReport, fetch_group, pacing_of
+from monitor.ingest.rows import last_dates, observation_rows, store_batches, store_observations
+from monitor.ingest.validate import VALUE_COLUMNS, Validated, validate
 from monitor.sources.base import Source
 from monitor.sources.csvfile import CsvFile
-from monitor.store import changes
-from monitor.store.bulk import upsert_frame
 from monitor.store.database import session_scope
-from monitor.store.models import FetchRun, Observation, RejectedRow, table_of
+from monitor.store.models import FetchRun
 
-log = logging.getLogger(__name__)
-
-
-@dataclass
-class FetchReport:
-    """What one fetch of one source did."""
-
-    source: str
-    symbols: list[str]
-    status: str  # ok | partial | failed
-    rows: int = 0
-    rejected: int = 0
-    error: str | None = None
-    run_id: int | None = None
-    rescaled: list[str] = field(default_factory=list)  # history downloaded again whole
-
-
-def observation_rows(rows: pd.DataFrame | Sequence[Mapping[str, object]]) -> pd.DataFrame:
-    """``rows`` (a frame, or dicts as :func:`store_observations` took them) as row columns."""
-    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
-    if frame.empty:
-        return no_rows()
-    frame = frame[list(ROW_COLUMNS)]
-    if not all(pd.api.types.is_datetime64_dtype(frame[c]) for c in ("date", "available_date")):
-        frame = frame.assign(
-            date=pd.to_datetime(frame["date"]),
-            available_date=pd.to_datetime(frame["available_date"]),
-        )
-    return frame
-
-
-def store_observations(
-    session: Session,
-    rows: pd.DataFrame | Sequence[Mapping[str, object]],
-    *,
-    now: datetime | None = None,
-) -> int:
-    """Upsert observation rows keyed by (symbol, date), recording what changed as pending.
-
-    The pending changes (:mod:`monitor.store.changes`) tell the next evaluation which signals to
-    recompute from which date, in the same transaction as the rows. ``fetched_at`` is ``now``.
-    """
-    return store_batches(session, [observation_rows(rows)], now=now or datetime.now(UTC))
-
-
-def store_batches(session: Session, batches: Iterable[pd.DataFrame], *, now: datetime) -> int:
-    """:func:`store_observations` of each batch in turn, with one pending change per symbol."""
-    earliest: dict[str, date] = {}
-    written = 0
-    for batch in batches:
-        for symbol, day in changes.earliest_changes(session, batch).items():
-            earliest[symbol] = min(day, earliest.get(symbol, day))
-        written += upsert_frame(
-            session.connection(),
-            table_of(Observation),
-            batch,
-            key=("symbol", "date"),
-            constants={"fetched_at": now},
-        )
-    changes.record(session, earliest, now)
-    return written
-
-
-def last_dates(session: Session, symbols: Iterable[str]) -> dict[str, date]:
-    """The newest stored date of each symbol that has any."""
-    query = (
-        select(Observation.symbol, func.max(Observation.date))
-        .where(Observation.symbol.in_(list(symbols)))
-        .group_by(Observation.symbol)
-    )
-    return {symbol: day for symbol, day in session.execute(query)}
+__all__ = [
+    "FetchReport",
+    "ImportReport",
+    "fetch",
+    "import_files",
+    "last_dates",
+    "observation_rows",
+    "store_batches",
+    "store_observations",
+]
 
 
 def fetch(
     config: Config,
     engine: Engine,
-    sources: dict[str, Source],
+    sources: Mapping[str, Source],
     *,
     since: date | None = None,
     only: Sequence[str] = (),
     now: datetime | None = None,
     sleep: Callable[[float], None] | None = None,
     on_source: Callable[[str, list[str]], None] | None = None,
+    jitter: Callable[[], float] = random.random,
 ) -> list[FetchReport]:
-    """Fetch every configured instrument (or ``only`` these symbols), one run per source.
+    """Fetch every configured instrument (or ``only`` these symbols), one run per primary source.
 
     A source that fails records a failed run and leaves its stored data untouched; the other
-    sources still run.
+    sources still run. A provider rate-limited once is not asked again in this call.
     """
     now = now or datetime.now(UTC)
     instruments = [config.instrument(s) for s in only] if only else list(config.instruments)
     groups: dict[str, list[Instrument]] = {}
     for instrument in instruments:
         groups.setdefault(instrument.source, []).append(instrument)
+    pacing = pacing_of(config, sleep, jitter)
     reports = []
     for source_name, members in groups.items():
         if on_source:
             on_source(source_name, [i.symbol for i in members])
         reports.append(
-            fetch_source(
-                config, engine, sources[source_name], members, since=since, now=now, sleep=sleep
-            )
+            fetch_group(config, engine, sources, members, since=since, now=now, pacing=pacing)
         )
     return reports
-
-
-def fetch_source(
-    config: Config,
-    engine: Engine,
-    source: Source,
-    instruments: Sequence[Instrument],
-    *,
-    since: date | None = None,
-    now: datetime | None = None,
-    sleep: Callable[[float], None] | None = None,
-) -> FetchReport:
-    """One recorded fetch of ``instruments`` from ``source``."""
-    now = now or datetime.now(UTC)
-    symbols = [i.symbol for i in instruments]
-    run_id = _start_run(engine, source.name, symbols, now)
-    report = FetchReport(source.name, symbols, "failed", run_id=run_id)
-    try:
-        start = since or _incremental_start(config, engine, symbols)
-        frame = _download(config, source, instruments, start, sleep)
-        validated = validate(frame, {i.symbol: i for i in instruments}, now)
-        with session_scope(engine) as session:
-            report.rescaled = rescale.rescaled(session, validated.rows)
-        problems = []
-        if missing := frame.attrs.get("missing", []):
-            problems.append(f"no data for {', '.join(missing)}")
-        if report.rescaled:
-            redo = [i for i in instruments if i.symbol in report.rescaled]
-            try:
-                validated = _redownload(config, engine, source, redo, start, validated, now, sleep)
-            except SourceError as exc:
-                # The others are stored; the rescaled ones wait whole for the next fetch (which
-                # sees the rescale again), rather than mixing two scales in one history.
-                validated = _without(validated, report.rescaled)
-                problems.append(f"history of {', '.join(report.rescaled)} not re-read: {exc}")
-        with session_scope(engine) as session:
-            report.rows = store_observations(session, validated.rows, now=now)
-            report.rejected = _record_rejected(session, run_id, validated.rejected)
-        report.status = "partial" if problems else "ok"
-        report.error = "; ".join(problems) or None
-    except (SourceError, DataError) as exc:  # a csv source's bad file is a DataError
-        report.error = str(exc)
-    finally:
-        _finish_run(engine, report)
-    log.info(
-        "fetch %s: %s, %d rows, %d rejected%s",
-        source.name,
-        report.status,
-        report.rows,
-        report.rejected,
-        f": {report.error}" if report.error else "",
-    )
-    return report
-
-
-def _download(
-    config: Config,
-    source: Source,
-    instruments: Sequence[Instrument],
-    start: date,
-    sleep: Callable[[float], None] | None,
-) -> pd.DataFrame:
-    retry_options = {"sleep": sleep} if sleep else {}
-    return with_retries(
-        lambda: source.fetch(instruments, start, None),
-        retries=config.fetch.retries,
-        backoff=config.fetch.backoff,
-        what=f"{source.name} fetch",
-        **retry_options,
-    )
-
-
-def _redownload(
-    config: Config,
-    engine: Engine,
-    source: Source,
-    instruments: Sequence[Instrument],
-    start: date,
-    validated: Validated,
-    now: datetime,
-    sleep: Callable[[float], None] | None,
-) -> Validated:
-    """``validated`` with the rows of ``instruments`` downloaded again from their oldest date.
-
-    That is their oldest stored date, or ``start`` (the fetch's own) when it is earlier.
-    """
-    symbols = [i.symbol for i in instruments]
-    with session_scope(engine) as session:
-        start = min(start, rescale.first_date(session, symbols))
-    log.info(
-        "fetch %s: stored closes of %s were rescaled upstream (adjusted for a dividend or "
-        "split); downloading them again from %s",
-        source.name,
-        ", ".join(symbols),
-        start,
-    )
-    frame = _download(config, source, instruments, start, sleep)
-    if missing := frame.attrs.get("missing"):
-        raise EmptyResponseError(f"{source.name}: no history for {', '.join(missing)}")
-    again = validate(frame, {i.symbol: i for i in instruments}, now)
-    kept = _without(validated, symbols)
-    rows = pd.concat([kept.rows, again.rows], ignore_index=True)
-    return Validated(rows, kept.rejected + again.rejected)
-
-
-def _without(validated: Validated, symbols: Sequence[str]) -> Validated:
-    """``validated`` less the rows of ``symbols``."""
-    rows = validated.rows[~validated.rows["symbol"].isin(list(symbols))]
-    return Validated(rows, validated.rejected, validated.unfinished)
-
-
-def _incremental_start(config: Config, engine: Engine, symbols: Sequence[str]) -> date:
-    with session_scope(engine) as session:
-        latest = last_dates(session, symbols)
-    backfill = date.fromisoformat(config.fetch.backfill_start)
-    if len(latest) < len(symbols):
-        return backfill
-    return min(latest.values()) - timedelta(days=config.fetch.revision_days)
-
-
-def _start_run(engine: Engine, source: str, symbols: Sequence[str], now: datetime) -> int:
-    with session_scope(engine) as session:
-        run = FetchRun(
-            source=source,
-            symbols=",".join(symbols),
-            started_at=now,
-            status="running",
-            rows=0,
-            rejected=0,
-        )
-        session.add(run)
-        session.flush()
-        return run.id
-
-
-def _finish_run(engine: Engine, report: FetchReport) -> None:
-    with session_scope(engine) as session:
-        run = session.get(FetchRun, report.run_id)
-        assert run is not None
-        run.status, run.rows, run.rejected = report.status, report.rows, report.rejected
-        run.error, run.finished_at = report.error, datetime.now(UTC)
-
-
-def _record_rejected(
-    session: Session, run_id: int, rejected: Sequence[tuple[str, str | None, str]]
-) -> int:
-    session.add_all(
-        RejectedRow(fetch_run_id=run_id, symbol=symbol, date=day, reason=reason)
-        for symbol, day, reason in rejected
-    )
-    return len(rejected)
 
 
 @dataclass

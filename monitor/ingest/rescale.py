@@ -27,17 +27,22 @@ OLDEST = 2  # how many of the oldest shared dates must show the same factor
 def rescaled(session: Session, rows: pd.DataFrame) -> list[str]:
     """The symbols among observation ``rows`` whose stored closes the rows show rescaled."""
     found = []
-    for symbol, group in rows.groupby("symbol", sort=False):
+    for (symbol, provider), group in rows.groupby(["symbol", "provider"], sort=False):
         new = dict(zip(group["date"].dt.date, group["close"].tolist(), strict=True))
-        if _is_rescaled(session, str(symbol), new):
+        if _is_rescaled(session, str(symbol), str(provider), new):
             found.append(str(symbol))
     return found
 
 
-def _is_rescaled(session: Session, symbol: str, new: Mapping[date, float]) -> bool:
+def _is_rescaled(session: Session, symbol: str, provider: str, new: Mapping[date, float]) -> bool:
+    """Compared with the provider's own stored closes only: another's differ by design."""
     query = (
         select(Observation.date, Observation.close)
-        .where(Observation.symbol == symbol, Observation.date.between(min(new), max(new)))
+        .where(
+            Observation.symbol == symbol,
+            Observation.provider == provider,
+            Observation.date.between(min(new), max(new)),
+        )
         .order_by(Observation.date)
     )
     ratios = [new[day] / close for day, close in session.execute(query) if day in new and close]
@@ -55,3 +60,11 @@ def first_date(session: Session, symbols: Iterable[str]) -> date:
     day = session.execute(query).scalar()
     assert day is not None
     return day
+
+
+def with_history(session: Session, symbols: Iterable[str]) -> list[str]:
+    """Those of ``symbols`` that have stored rows, in the order given."""
+    wanted = list(symbols)
+    query = select(Observation.symbol).where(Observation.symbol.in_(wanted)).distinct()
+    stored = set(session.scalars(query))
+    return [s for s in wanted if s in stored]

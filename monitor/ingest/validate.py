@@ -19,7 +19,7 @@ from monitor.availability import available_dates, last_closed_day
 from monitor.config import Instrument
 
 VALUE_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume")
-ROW_COLUMNS = ("symbol", "date", "available_date", *VALUE_COLUMNS, "source")
+ROW_COLUMNS = ("symbol", "date", "available_date", *VALUE_COLUMNS, "source", "provider")
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
@@ -27,7 +27,7 @@ def no_rows() -> pd.DataFrame:
     """Observation rows: :data:`ROW_COLUMNS`, dates ``datetime64``, NaN for a missing value."""
     frame = pd.DataFrame({c: pd.Series(dtype=float) for c in ROW_COLUMNS})
     frame["date"] = frame["available_date"] = pd.Series(dtype="datetime64[s]")
-    frame["symbol"] = frame["source"] = pd.Series(dtype=object)
+    frame["symbol"] = frame["source"] = frame["provider"] = pd.Series(dtype=object)
     return frame
 
 
@@ -43,7 +43,10 @@ class Validated:
 def validate(
     frame: pd.DataFrame, instruments: Mapping[str, Instrument], now: datetime
 ) -> Validated:
-    """Split a normalised source frame into storable rows and rejected ones."""
+    """Split a normalised source frame into storable rows and rejected ones.
+
+    Rows are labelled with each instrument's primary provider (a fallback relabels its own).
+    """
     frame = frame[frame[list(VALUE_COLUMNS)].notna().any(axis=1)].reset_index(drop=True)
     symbols = frame["symbol"].astype(str).to_numpy(dtype=object)
     codes, names = pd.factorize(symbols)
@@ -70,6 +73,7 @@ def validate(
         available[mine] = available_dates(instrument, days[mine])
     keep = ~problem & closed
     sources = np.array([instruments[s].source for s in names], dtype=object)
+    providers = np.array([instruments[s].sources[0] for s in names], dtype=object)
     rows = pd.DataFrame(
         {
             "symbol": symbols[keep],
@@ -77,6 +81,7 @@ def validate(
             "available_date": available[keep].astype("datetime64[s]"),
             **{column: numbers[keep] for column, numbers in values.items()},
             "source": sources[codes[keep]],
+            "provider": providers[codes[keep]],
         }
     )
     return Validated(rows, rejected, int((~problem & ~closed).sum()))

@@ -20,6 +20,7 @@ PRICE_COLUMNS = [
     "adj_close",
     "volume",
     "available_date",
+    "provider",
 ]
 _VALUES = ["close", "open", "high", "low", "adj_close", "volume"]
 

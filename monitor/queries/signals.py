@@ -6,14 +6,13 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, literal, select
-from sqlalchemy.orm import Session
 
 from monitor.config import Config
 from monitor.errors import NotFoundError
 from monitor.queries.paging import paged
-from monitor.store.dates import AnySelect, as_stored, driver_rows, to_dates
+from monitor.store.dates import AnySelect, Reader, as_stored, driver_rows, to_dates
 from monitor.store.each import for_each
-from monitor.store.models import RuleState, SignalValue
+from monitor.store.tables import rule_states, signal_values
 
 SIGNAL_COLUMNS = ["id", "date", "value", "state"]
 HISTORY_COLUMNS = ["date", "value"]
@@ -35,7 +34,7 @@ def require_signal(config: Config, signal: str) -> None:
         raise NotFoundError(f"unknown signal {signal!r} (configured: {', '.join(known)})")
 
 
-def latest_signals(session: Session, config: Config) -> list[dict[str, Any]]:
+def latest_signals(session: Reader, config: Config) -> list[dict[str, Any]]:
     """The newest stored value of each signal and the most severe state of its rules.
 
     ``state`` is firing > pending > inactive/resolved over the rule states of the rules on that
@@ -46,9 +45,9 @@ def latest_signals(session: Session, config: Config) -> list[dict[str, Any]]:
 
     def newest(signal: str) -> AnySelect:  # one index step per signal
         return (
-            select(literal(signal).label("signal"), SignalValue.date, SignalValue.value)
-            .where(SignalValue.signal == signal)
-            .order_by(SignalValue.date.desc())
+            select(literal(signal).label("signal"), signal_values.c.date, signal_values.c.value)
+            .where(signal_values.c.signal == signal)
+            .order_by(signal_values.c.date.desc())
             .limit(1)
         )
 
@@ -65,10 +64,12 @@ def latest_signals(session: Session, config: Config) -> list[dict[str, Any]]:
     ]
 
 
-def _rule_states(session: Session, config: Config) -> dict[str, str]:
+def _rule_states(session: Reader, config: Config) -> dict[str, str]:
     """Per signal, the most severe stored state of the rules on it (one query)."""
     signal_of = {r.name: r.signal for r in config.rules}
-    query = select(RuleState.rule, RuleState.state).where(RuleState.rule.in_(list(signal_of)))
+    query = select(rule_states.c.rule, rule_states.c.state).where(
+        rule_states.c.rule.in_(list(signal_of))
+    )
     states: dict[str, str] = {}
     for rule, state in session.execute(query):
         signal = signal_of[rule]
@@ -78,7 +79,7 @@ def _rule_states(session: Session, config: Config) -> dict[str, str]:
 
 
 def signal_history(
-    session: Session,
+    session: Reader,
     signal: str,
     since: date | None = None,
     until: date | None = None,
@@ -87,19 +88,19 @@ def signal_history(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Stored values of ``signal`` in date order, optionally bounded (inclusive) and paged."""
-    day = as_stored(session, SignalValue.date)
-    query = select(day, SignalValue.value).where(SignalValue.signal == signal)
+    day = as_stored(session, signal_values.c.date)
+    query = select(day, signal_values.c.value).where(signal_values.c.signal == signal)
     if since is not None:
-        query = query.where(SignalValue.date >= since)
+        query = query.where(signal_values.c.date >= since)
     if until is not None:
-        query = query.where(SignalValue.date <= until)
-    query = paged(query.order_by(SignalValue.date), limit, offset)
+        query = query.where(signal_values.c.date <= until)
+    query = paged(query.order_by(signal_values.c.date), limit, offset)
     rows = driver_rows(session, query)
     days, values = zip(*rows, strict=True) if rows else ((), ())
     return [{"date": d, "value": v} for d, v in zip(to_dates(days), values, strict=True)]
 
 
-def history_version(session: Session, signal: str) -> tuple[Any, ...]:
+def history_version(session: Reader, signal: str) -> tuple[Any, ...]:
     """What changes whenever a stored value of ``signal`` does, in one aggregate over its rows.
 
     The row count (a deletion), the newest write and the sum of the values: a write stamped
@@ -107,6 +108,6 @@ def history_version(session: Session, signal: str) -> tuple[Any, ...]:
     is behind) still changes the sum.
     """
     query = select(
-        func.count(), func.max(SignalValue.computed_at), func.sum(SignalValue.value)
-    ).where(SignalValue.signal == signal)
+        func.count(), func.max(signal_values.c.computed_at), func.sum(signal_values.c.value)
+    ).where(signal_values.c.signal == signal)
     return tuple(session.execute(query).one())

@@ -91,6 +91,8 @@ class YahooSource:
                 )
             except Exception as exc:  # yfinance raises bare network exceptions
                 message = f"yahoo: download failed: {exc!r}"
+                if _is_rate_limit(exc):
+                    raise RateLimitedError(f"yahoo: rate limited: {exc}", retry_after=60.0) from exc
                 if is_name_resolution_failure(exc):
                     raise NameResolutionError(message) from exc
                 raise TransientSourceError(message) from exc
@@ -103,6 +105,13 @@ class YahooSource:
         if missing:
             result.attrs["missing"] = missing
         return normalised(result)
+
+
+def _is_rate_limit(exc: Exception) -> bool:
+    """yfinance's ``YFRateLimitError`` (raised, not logged, when Yahoo throttles the session)."""
+    from yfinance.exceptions import YFRateLimitError  # imported by the download that raised
+
+    return isinstance(exc, YFRateLimitError)
 
 
 def _one_ticker(raw: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:

@@ -9,14 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import ConfigError, StoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -130,6 +133,8 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
     Database-level failures (unreachable, locked) become :class:`StoreError`.
     """
+    from sqlalchemy.orm import sessionmaker  # here: the light read commands load no ORM
+
     factory = sessionmaker(engine, expire_on_commit=False)
     try:
         with factory.begin() as session:

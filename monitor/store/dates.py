@@ -12,33 +12,40 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import ColumnElement, Select, String, type_coerce
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, Connection, Select, String, type_coerce
 
 if TYPE_CHECKING:
     import numpy as np
+    from sqlalchemy.orm import InstrumentedAttribute, Session
 
 _EPOCH = date(1970, 1, 1).toordinal()
 
 # A SELECT of any columns (Select is generic over its column types).
 AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
+# What reads: an ORM session, or a Core connection (the light commands load no ORM).
+Reader: TypeAlias = "Session | Connection"
+
+
+def connection_of(reader: Reader) -> Connection:
+    """The connection ``reader`` executes on."""
+    return reader if isinstance(reader, Connection) else reader.connection()
 
 
 def as_stored(
-    session: Session, column: ColumnElement[date] | InstrumentedAttribute[date]
+    reader: Reader, column: ColumnElement[date] | InstrumentedAttribute[date]
 ) -> ColumnElement[Any] | InstrumentedAttribute[date]:
     """``column`` selected as the database stores it: ISO text on SQLite, dates elsewhere."""
-    if session.get_bind().dialect.name == "sqlite":
+    if connection_of(reader).dialect.name == "sqlite":
         return type_coerce(column, String)
     return column
 
 
-def driver_rows(session: Session, query: AnySelect) -> list[tuple[Any, ...]]:
+def driver_rows(reader: Reader, query: AnySelect) -> list[tuple[Any, ...]]:
     """The rows of ``query`` as the driver returns them, without SQLAlchemy's processing.
 
     For columns that need none: numbers, text, and dates selected with :func:`as_stored`.
     """
-    result = session.connection().execute(query)
+    result = connection_of(reader).execute(query)
     try:
         return list(result.cursor.fetchall())
     finally:

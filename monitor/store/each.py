@@ -13,24 +13,23 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, ColumnElement, ScalarSelect, bindparam, func, select, union_all
-from sqlalchemy.orm import Session
 
-from monitor.store.dates import AnySelect
+from monitor.store.dates import AnySelect, Reader, connection_of
 
 _PARTS = 400
 
 
-def for_each(session: Session, keys: Sequence[str], query: Callable[[str], AnySelect]) -> list[Any]:
+def for_each(reader: Reader, keys: Sequence[str], query: Callable[[str], AnySelect]) -> list[Any]:
     """The rows of ``query(key)`` for every key, in one statement per 400 keys."""
     rows: list[Any] = []
     for start in range(0, len(keys), _PARTS):
         parts = [query(key).subquery().select() for key in keys[start : start + _PARTS]]
-        rows += session.execute(union_all(*parts)).all()
+        rows += reader.execute(union_all(*parts)).all()
     return rows
 
 
 def per_key(
-    session: Session,
+    reader: Reader,
     keys: Sequence[str],
     answers: Callable[[ColumnElement[str]], Sequence[ScalarSelect[Any]]],
 ) -> list[Any]:
@@ -42,10 +41,7 @@ def per_key(
     """
     if not keys:
         return []
-    unpack = (
-        func.json_each
-        if session.get_bind().dialect.name == "sqlite"
-        else func.json_array_elements_text
-    )
+    sqlite = connection_of(reader).dialect.name == "sqlite"
+    unpack = func.json_each if sqlite else func.json_array_elements_text
     listed = unpack(bindparam("keys", list(keys), type_=JSON)).table_valued("value", name="keys")
-    return list(session.execute(select(listed.c.value, *answers(listed.c.value))).all())
+    return list(reader.execute(select(listed.c.value, *answers(listed.c.value))).all())

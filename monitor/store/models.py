@@ -1,8 +1,7 @@
-"""The schema: plain tables and columns that users can query with SQL.
+"""The ORM classes of the schema, each mapped onto its table in :mod:`monitor.store.tables`.
 
-The schema is created only by the Alembic migrations in ``migrations/``; a test checks that
-``upgrade head`` yields exactly these models on SQLite and PostgreSQL. Every time is a
-:class:`~monitor.store.types.UtcDateTime`: timezone-aware UTC on both.
+The tables (and their columns, types, keys and indexes) are defined once, there; a class here
+names its table and types its attributes for the ORM users of the code.
 """
 
 from __future__ import annotations
@@ -10,97 +9,87 @@ from __future__ import annotations
 import datetime as dt
 from datetime import date, datetime
 
-from sqlalchemy import (
-    BigInteger,
-    Date,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import Table
+from sqlalchemy.orm import DeclarativeBase, Mapped
 
-from monitor.store.types import UtcDateTime
-
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from monitor.store import tables
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+    metadata = tables.metadata
 
 
 class Observation(Base):
     """One daily value of an instrument: what it describes (``date``) and when it was usable."""
 
-    __tablename__ = "observations"
+    __table__ = tables.observations
 
-    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
-    date: Mapped[date] = mapped_column(Date, primary_key=True)
-    available_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    close: Mapped[float] = mapped_column(Float, nullable=False)
-    open: Mapped[float | None] = mapped_column(Float)
-    high: Mapped[float | None] = mapped_column(Float)
-    low: Mapped[float | None] = mapped_column(Float)
-    adj_close: Mapped[float | None] = mapped_column(Float)
-    volume: Mapped[float | None] = mapped_column(Float)
-    source: Mapped[str] = mapped_column(String(16), nullable=False)
-    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
-
-    __table_args__ = (Index(None, "symbol", "available_date"),)
+    symbol: Mapped[str]
+    date: Mapped[date]
+    available_date: Mapped[dt.date]
+    close: Mapped[float]
+    open: Mapped[float | None]
+    high: Mapped[float | None]
+    low: Mapped[float | None]
+    adj_close: Mapped[float | None]
+    volume: Mapped[float | None]
+    source: Mapped[str]
+    fetched_at: Mapped[datetime]
+    provider: Mapped[str]
 
 
 class FetchRun(Base):
     """One fetch (or import) of one source: when, how many rows, and why it failed if it did."""
 
-    __tablename__ = "fetch_runs"
+    __table__ = tables.fetch_runs
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    source: Mapped[str] = mapped_column(String(16), nullable=False)
-    symbols: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    started_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
-    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    status: Mapped[str] = mapped_column(String(16), nullable=False)  # running | ok | failed
-    rows: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    rejected: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
+    id: Mapped[int]
+    source: Mapped[str]
+    symbols: Mapped[str]
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str]
+    rows: Mapped[int]
+    rejected: Mapped[int]
+    error: Mapped[str | None]
 
-    __table_args__ = (Index(None, "source", "started_at"),)
+
+class ProviderState(Base):
+    """How one provider of one instrument's chain last fared: fetched, failed, or refused."""
+
+    __table__ = tables.provider_states
+
+    symbol: Mapped[str]
+    provider: Mapped[str]
+    last_success_at: Mapped[datetime | None]
+    last_failure_at: Mapped[datetime | None]
+    last_error: Mapped[str | None]
+    refusal: Mapped[str | None]
+    scale: Mapped[float | None]
+    updated_at: Mapped[datetime]
 
 
 class RejectedRow(Base):
     """A row a source delivered that failed validation, with the reason; never stored as data."""
 
-    __tablename__ = "rejected_rows"
+    __table__ = tables.rejected_rows
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    fetch_run_id: Mapped[int] = mapped_column(
-        ForeignKey("fetch_runs.id", ondelete="CASCADE"), nullable=False, index=True
-    )
-    symbol: Mapped[str] = mapped_column(String(32), nullable=False)
-    date: Mapped[str | None] = mapped_column(String(32))
-    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    id: Mapped[int]
+    fetch_run_id: Mapped[int]
+    symbol: Mapped[str]
+    date: Mapped[str | None]
+    reason: Mapped[str]
 
 
 class SignalValue(Base):
     """One value of a signal on one (available) date."""
 
-    __tablename__ = "signal_values"
+    __table__ = tables.signal_values
 
-    signal: Mapped[str] = mapped_column(String(64), primary_key=True)
-    date: Mapped[date] = mapped_column(Date, primary_key=True)
-    value: Mapped[float] = mapped_column(Float, nullable=False)
-    computed_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    signal: Mapped[str]
+    date: Mapped[date]
+    value: Mapped[float]
+    computed_at: Mapped[datetime]
 
 
 class PendingChange(Base):
@@ -111,67 +100,60 @@ class PendingChange(Base):
     an evaluation deletes exactly the rows it read, so a change committed meanwhile stays.
     """
 
-    __tablename__ = "pending_changes"
+    __table__ = tables.pending_changes
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    symbol: Mapped[str] = mapped_column(String(32), nullable=False)
-    since: Mapped[date] = mapped_column(Date, nullable=False)
-    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    id: Mapped[int]
+    symbol: Mapped[str]
+    since: Mapped[date]
+    recorded_at: Mapped[datetime]
 
 
 class SignalDefinition(Base):
     """The fingerprint of the definition a signal's stored values were computed under."""
 
-    __tablename__ = "signal_definitions"
+    __table__ = tables.signal_definitions
 
-    signal: Mapped[str] = mapped_column(String(64), primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
-    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    signal: Mapped[str]
+    fingerprint: Mapped[str]
+    recorded_at: Mapped[datetime]
 
 
 class RuleState(Base):
     """The last evaluated state of one alert (rule + labels), what the evaluator resumes from."""
 
-    __tablename__ = "rule_states"
+    __table__ = tables.rule_states
 
-    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
-    rule: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
-    state: Mapped[str] = mapped_column(String(16), nullable=False)  # inactive|pending|firing
-    last_date: Mapped[date | None] = mapped_column(Date)
-    last_value: Mapped[float | None] = mapped_column(Float)
-    true_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    false_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    active_since: Mapped[date | None] = mapped_column(Date)
-    last_notified_date: Mapped[date | None] = mapped_column(Date)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    fingerprint: Mapped[str]
+    rule: Mapped[str]
+    state: Mapped[str]
+    last_date: Mapped[date | None]
+    last_value: Mapped[float | None]
+    true_count: Mapped[int]
+    false_count: Mapped[int]
+    active_since: Mapped[date | None]
+    last_notified_date: Mapped[date | None]
+    updated_at: Mapped[datetime]
 
 
 class AlertEvent(Base):
     """One transition of one alert. The unique key makes every transition exactly-once."""
 
-    __tablename__ = "alert_events"
+    __table__ = tables.alert_events
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    rule: Mapped[str] = mapped_column(String(128), nullable=False)
-    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
-    state: Mapped[str] = mapped_column(String(16), nullable=False)  # pending|firing|resolved
-    reason: Mapped[str] = mapped_column(String(32), nullable=False)
-    date: Mapped[date] = mapped_column(Date, nullable=False)
-    signal: Mapped[str] = mapped_column(String(64), nullable=False)
-    value: Mapped[float | None] = mapped_column(Float)
-    threshold: Mapped[float] = mapped_column(Float, nullable=False)
-    severity: Mapped[str] = mapped_column(String(16), nullable=False)
-    labels: Mapped[str] = mapped_column(Text, nullable=False, default="{}")  # JSON object
-    summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
-    # Why a transition that would notify sent nothing: "silenced by sil_...", "acknowledged",
-    # "inhibited by ..."; NULL when it was sent (or never meant to be).
-    suppressed: Mapped[str | None] = mapped_column(String(128))
-
-    __table_args__ = (
-        UniqueConstraint("fingerprint", "state", "date"),
-        Index(None, "rule", "date"),
-    )
+    id: Mapped[int]
+    rule: Mapped[str]
+    fingerprint: Mapped[str]
+    state: Mapped[str]
+    reason: Mapped[str]
+    date: Mapped[date]
+    signal: Mapped[str]
+    value: Mapped[float | None]
+    threshold: Mapped[float]
+    severity: Mapped[str]
+    labels: Mapped[str]
+    summary: Mapped[str]
+    recorded_at: Mapped[datetime]
+    suppressed: Mapped[str | None]
 
 
 class Delivery(Base):
@@ -182,48 +164,33 @@ class Delivery(Base):
     the delivery is sent again (at least once). Max age counts from ``replayed_at`` when set.
     """
 
-    __tablename__ = "deliveries"
+    __table__ = tables.deliveries
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    event_id: Mapped[int] = mapped_column(
-        ForeignKey("alert_events.id", ondelete="CASCADE"), nullable=False
-    )
-    channel: Mapped[str] = mapped_column(String(64), nullable=False)
-    # pending | sent | failed (permanent error, or channel disabled) | dead (max age reached)
-    # | superseded (held by a mute interval, and no longer true when due: never sent)
-    status: Mapped[str] = mapped_column(String(16), nullable=False)
-    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
-    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
-    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    last_status_code: Mapped[int | None] = mapped_column(Integer)
-    replayed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    lease_owner: Mapped[str | None] = mapped_column(String(40))
-    # A group notification: its group and its number in the group (NULL when not grouped).
-    group_key: Mapped[str | None] = mapped_column(String(64))
-    group_seq: Mapped[int | None] = mapped_column(Integer)
-
-    __table_args__ = (
-        UniqueConstraint("event_id", "channel"),
-        Index(None, "channel", "group_key", "group_seq", unique=True),
-        Index(None, "status", "next_attempt_at"),
-    )
+    id: Mapped[str]
+    event_id: Mapped[int]
+    channel: Mapped[str]
+    status: Mapped[str]
+    attempts: Mapped[int]
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    last_attempt_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None]
+    last_status_code: Mapped[int | None]
+    replayed_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+    lease_owner: Mapped[str | None]
+    group_key: Mapped[str | None]
+    group_seq: Mapped[int | None]
 
 
 class DeliveryEvent(Base):
     """One alert listed in a group notification (its lead event, ``event_id``, included)."""
 
-    __tablename__ = "delivery_events"
+    __table__ = tables.delivery_events
 
-    delivery_id: Mapped[str] = mapped_column(
-        ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True
-    )
-    event_id: Mapped[int] = mapped_column(
-        ForeignKey("alert_events.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    delivery_id: Mapped[str]
+    event_id: Mapped[int]
 
 
 class NotificationGroup(Base):
@@ -233,29 +200,29 @@ class NotificationGroup(Base):
     one open notification; ``seq`` numbers the group's notifications (unique with the channel).
     """
 
-    __tablename__ = "notification_groups"
+    __table__ = tables.notification_groups
 
-    channel: Mapped[str] = mapped_column(String(64), primary_key=True)
-    group_key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    labels: Mapped[str] = mapped_column(Text, nullable=False)  # JSON object
-    seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    open_delivery_id: Mapped[str | None] = mapped_column(String(40))
-    last_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    channel: Mapped[str]
+    group_key: Mapped[str]
+    labels: Mapped[str]
+    seq: Mapped[int]
+    open_delivery_id: Mapped[str | None]
+    last_due_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
 
 
 class Silence(Base):
     """Alerts matching every matcher send nothing from ``starts_at`` until ``ends_at``."""
 
-    __tablename__ = "silences"
+    __table__ = tables.silences
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    matchers: Mapped[str] = mapped_column(Text, nullable=False)  # JSON list of "name=value"...
-    starts_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
-    ends_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, index=True)
-    author: Mapped[str] = mapped_column(String(128), nullable=False)
-    comment: Mapped[str] = mapped_column(Text, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    id: Mapped[str]
+    matchers: Mapped[str]
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    author: Mapped[str]
+    comment: Mapped[str]
+    created_at: Mapped[datetime]
 
 
 class Acknowledgement(Base):
@@ -264,57 +231,55 @@ class Acknowledgement(Base):
     ``active_since`` is the alert's start; a new firing has a new start, which no ack names.
     """
 
-    __tablename__ = "acknowledgements"
+    __table__ = tables.acknowledgements
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
-    rule: Mapped[str] = mapped_column(String(128), nullable=False)
-    active_since: Mapped[date | None] = mapped_column(Date)
-    author: Mapped[str] = mapped_column(String(128), nullable=False)
-    comment: Mapped[str] = mapped_column(Text, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    id: Mapped[int]
+    fingerprint: Mapped[str]
+    rule: Mapped[str]
+    active_since: Mapped[date | None]
+    author: Mapped[str]
+    comment: Mapped[str]
+    created_at: Mapped[datetime]
 
 
 class DeliveryAttempt(Base):
     """One try of one delivery: what the receiver said and how long it took."""
 
-    __tablename__ = "delivery_attempts"
+    __table__ = tables.delivery_attempts
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    delivery_id: Mapped[str] = mapped_column(
-        ForeignKey("deliveries.id", ondelete="CASCADE"), nullable=False, index=True
-    )
-    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
-    outcome: Mapped[str] = mapped_column(String(16), nullable=False)  # sent|retry|failed|disabled
-    status_code: Mapped[int | None] = mapped_column(Integer)
-    error: Mapped[str | None] = mapped_column(Text)
-    duration_ms: Mapped[float] = mapped_column(Float, nullable=False)
+    id: Mapped[int]
+    delivery_id: Mapped[str]
+    attempted_at: Mapped[datetime]
+    outcome: Mapped[str]
+    status_code: Mapped[int | None]
+    error: Mapped[str | None]
+    duration_ms: Mapped[float]
 
 
 class ChannelState(Base):
     """A channel disabled by its receiver (HTTP 410 Gone), until re-enabled."""
 
-    __tablename__ = "channel_states"
+    __table__ = tables.channel_states
 
-    channel: Mapped[str] = mapped_column(String(64), primary_key=True)
-    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    reason: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str]
+    disabled_at: Mapped[datetime | None]
+    reason: Mapped[str | None]
 
 
 class JobRun(Base):
     """The daemon's view of each scheduled job: last run, outcome and next run."""
 
-    __tablename__ = "job_runs"
+    __table__ = tables.job_runs
 
-    job: Mapped[str] = mapped_column(String(64), primary_key=True)
-    last_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    last_finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    last_status: Mapped[str | None] = mapped_column(String(16))
-    last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    runner: Mapped[str | None] = mapped_column(String(128))
-    runs: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    job: Mapped[str]
+    last_started_at: Mapped[datetime | None]
+    last_finished_at: Mapped[datetime | None]
+    last_status: Mapped[str | None]
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None]
+    next_run_at: Mapped[datetime | None]
+    runner: Mapped[str | None]
+    runs: Mapped[int]
 
 
 def table_of(model: type[Base]) -> Table:

@@ -115,6 +115,10 @@ def test_prices_and_instruments(client: TestClient) -> None:
     instruments = {i["symbol"]: i for i in client.get("/api/instruments").json()}
     assert instruments["BTC-USD"]["observations"] == DAYS
     assert instruments["IGV"]["observations"] == 0
+    assert {p["provider"] for p in prices} == {"yahoo"}
+    chains = client.get("/api/providers").json()
+    ndx = [(r["position"], r["provider"]) for r in chains if r["symbol"] == "^NDX"]
+    assert ndx == [(1, "yahoo"), (2, "fred:NASDAQ100")]
 
 
 def test_openapi_documents_every_endpoint(client: TestClient) -> None:
@@ -123,6 +127,7 @@ def test_openapi_documents_every_endpoint(client: TestClient) -> None:
         "/healthz",
         "/api/instruments",
         "/api/prices/{symbol}",
+        "/api/providers",
         "/api/signals",
         "/api/signals/{signal_id}/history",
         "/api/alerts",

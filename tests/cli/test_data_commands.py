@@ -105,8 +105,8 @@ def test_import_and_list_prices_in_every_format(db_url: str, data_dir: Path, cap
         capsys, "--db", db_url, "prices", "WALCL", "--since", "2025-06-25", "--format", "csv"
     )
     assert out.splitlines() == [
-        "date,close,open,high,low,adj_close,volume,available_date",
-        "2025-06-25,6662200.0,,,,,,2025-06-26",
+        "date,close,open,high,low,adj_close,volume,available_date,provider",
+        "2025-06-25,6662200.0,,,,,,2025-06-26,fred",  # an import is its primary provider's
     ]
     code, out, _ = _cli(capsys, "--db", db_url, "prices", "WALCL", "--since", "2025-06-25")
     assert code == 0 and "6,662,200" in out

@@ -15,6 +15,11 @@ from pathlib import Path
 
 import httpx
 
+from monitor.bundled import snapshot_files
+from monitor.config import load_config
+from monitor.queries.signals import signal_ids
+from monitor.signals.freshness import instruments_of
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -163,7 +168,21 @@ def first_start(folder: Path) -> DaemonProcess:
     return DaemonProcess(None, None, "--port", "0", cwd=folder, env=env)
 
 
+def bundled_signal_ids() -> set[str]:
+    """The packaged config's signals whose every input the bundled history holds: all but
+    ``usd_liquidity_daily``, whose daily TGA only a fetch brings."""
+    config = load_config(None)
+    bundled = {path.stem for path in snapshot_files()}
+    return {
+        signal
+        for signal in signal_ids(config)
+        if signal == config.stage.id or set(instruments_of(config, signal)) <= bundled
+    }
+
+
 def every_signal_valued(daemon: DaemonProcess) -> list[dict] | None:
-    """``/api/signals`` once every signal has a value, else None."""
+    """``/api/signals`` once every signal the bundled history covers has a value, else None."""
+    covered = bundled_signal_ids()
     rows = daemon.get("/api/signals").json()
-    return rows if rows and all(row["value"] is not None for row in rows) else None
+    valued = all(row["value"] is not None for row in rows if row["id"] in covered)
+    return rows if rows and valued else None

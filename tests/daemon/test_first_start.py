@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, func, select
 from monitor.config import load_config
 from monitor.queries.signals import signal_ids
 from monitor.store.models import FetchRun
-from tests.daemon.process import every_signal_valued, first_start, wait_until
+from tests.daemon.process import bundled_signal_ids, every_signal_valued, first_start, wait_until
 
 
 def _runs(db: Path) -> dict[str, int]:
@@ -31,7 +31,9 @@ def test_make_run_offline_serves_every_signal_within_a_minute(tmp_path: Path) ->
         rows = wait_until(lambda: every_signal_valued(daemon), 60, "every signal valued", daemon)
         assert time.monotonic() - started < 60
         assert [r["id"] for r in rows] == signal_ids(load_config(None))
-        assert {r["date"] for r in rows} <= {"2025-05-30", "2025-06-30"}  # the bundled history
+        covered = bundled_signal_ids()
+        assert {r["date"] for r in rows if r["id"] in covered} <= {"2025-05-30", "2025-06-30"}
+        assert [r["value"] for r in rows if r["id"] not in covered] == [None]  # daily TGA
         loaded = daemon.wait_for("job.end", job="load_bundled")
         assert loaded["status"] == "ok" and loaded["files"] == 15
 

@@ -103,7 +103,7 @@ inputs = ["btc_vs_ndx"]
 window = 60
 """
 BTC_VS_NDX = 'id = "btc_vs_ndx"\nkind = "relative_return"\ninputs = ["BTC-USD", "^NDX"]\n'
-NDX = 'symbol = "^NDX"\nsource = "yahoo"\n'
+NDX = 'symbol = "^NDX"\nsources = ["yahoo", "fred:NASDAQ100"]\n'
 
 
 @pytest.mark.parametrize(

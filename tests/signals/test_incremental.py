@@ -95,8 +95,8 @@ def test_values_that_become_stale_are_removed(
     lenient = tmp_path / "lenient.toml"
     lenient.write_text(
         default_config_text().replace(
-            'symbol = "^NDX"\nsource = "yahoo"',
-            'symbol = "^NDX"\nsource = "yahoo"\nstaleness_days = 30',
+            'symbol = "^NDX"\nsources = ["yahoo", "fred:NASDAQ100"]',
+            'symbol = "^NDX"\nsources = ["yahoo", "fred:NASDAQ100"]\nstaleness_days = 30',
         )
     )
     files = _slices(data_dir, tmp_path / "d", "2025-06-30")

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from monitor.evaluation import evaluate
-from monitor.ingest.fetch import fetch_source
+from monitor.ingest.group import fetch_group
 from monitor.queries.signals import signal_history
 from monitor.runtime import Runtime, open_runtime
 from monitor.sources.fred import FredSource
@@ -59,8 +59,12 @@ def _fetch(runtime: Runtime) -> None:
         (NyFedSource(serving(json.loads((RECORDED / RRP).read_text())).client()), "RRPONTSYD"),
     ]
     for source, symbol in sources:
-        instruments = [config.instrument(symbol)]
-        report = fetch_source(config, engine, source, instruments, since=since, now=NOW)
+        # Each asked of the adapter under test as its only provider (RRPONTSYD: the NY Fed's).
+        only = {"source": source.name, "sources": (source.name,)}
+        instruments = [config.instrument(symbol).model_copy(update=only)]
+        report = fetch_group(
+            config, engine, {source.name: source}, instruments, since=since, now=NOW
+        )
         assert report.status == "ok", report.error
 
 

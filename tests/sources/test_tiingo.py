@@ -24,7 +24,7 @@ from monitor.errors import (
     SourceError,
     TransientSourceError,
 )
-from monitor.ingest.fetch import fetch_source
+from monitor.ingest.group import fetch_group, pacing_of
 from monitor.runtime import open_runtime
 from monitor.sources.base import REREAD
 from monitor.sources.tiingo import TiingoSource
@@ -107,13 +107,13 @@ def test_a_fetch_without_the_key_is_one_failed_run_and_one_line(
     sleeps: list[float] = []
     try:
         with caplog.at_level(logging.INFO):
-            report = fetch_source(
+            report = fetch_group(
                 runtime.config,
                 runtime.engine,
-                TiingoSource(None),
+                {"tiingo": TiingoSource(None)},
                 [AAPL],
                 since=date(2020, 8, 27),
-                sleep=sleeps.append,
+                pacing=pacing_of(runtime.config, sleeps.append),
             )
     finally:
         runtime.close()
@@ -122,3 +122,29 @@ def test_a_fetch_without_the_key_is_one_failed_run_and_one_line(
     assert [r.getMessage() for r in caplog.records if "tiingo" in r.getMessage()] == [
         "fetch tiingo: failed, 0 rows, 0 rejected: " + report.error
     ]
+
+
+def test_a_split_in_the_fetched_window_downloads_the_stored_history_again(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tiingo's splitFactor says the adjusted closes changed: the whole history is read again,
+    from the oldest stored date, so no stored close stays on the old scale."""
+    monkeypatch.delenv("FIREALARM_CONFIG", raising=False)
+    runtime = open_runtime(None, sqlite_url)
+    fake = serving(recorded("tiingo_AAPL_2020-08.json"))
+    source = {"tiingo": TiingoSource(fake.client())}
+    pacing = pacing_of(runtime.config, lambda seconds: None)
+    try:
+        first = fetch_group(
+            runtime.config, runtime.engine, source, [AAPL], since=date(2020, 8, 1), pacing=pacing
+        )
+        asked = len(fake.requests)
+        again = fetch_group(
+            runtime.config, runtime.engine, source, [AAPL], since=date(2020, 8, 31), pacing=pacing
+        )
+    finally:
+        runtime.close()
+    assert first.status == "ok" and asked == 1  # nothing stored before: nothing to re-read
+    assert again.rescaled == ["AAPL"]
+    starts = [r.url.params["startDate"] for r in fake.requests[asked:]]
+    assert starts == ["2020-08-31", "2020-08-27"]  # the window, then all the stored history

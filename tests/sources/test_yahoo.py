@@ -73,6 +73,15 @@ def test_rate_limit_logged_by_yfinance_becomes_rate_limited(fake: FakeYahoo) -> 
         YahooSource(download=fake.download).fetch(_instruments("BTC-USD", "IGV"), date(2025, 6, 1))
 
 
+def test_rate_limit_raised_by_yfinance_becomes_rate_limited(fake: FakeYahoo) -> None:
+    from yfinance.exceptions import YFRateLimitError
+
+    fake.raise_error = YFRateLimitError()
+    with pytest.raises(RateLimitedError, match="Too Many Requests") as raised:
+        YahooSource(download=fake.download).fetch(_instruments("IGV"), date(2025, 6, 1))
+    assert raised.value.retry_after == 60.0
+
+
 def test_exception_from_yfinance_is_transient(fake: FakeYahoo) -> None:
     fake.raise_error = ConnectionError("Could not resolve host: query2.finance.yahoo.com")
     with pytest.raises(TransientSourceError, match="resolve host"):

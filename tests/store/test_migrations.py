@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from monitor.store.database import create_db_engine
 from monitor.store.migrate import current_revision, head_revision, upgrade
@@ -55,3 +57,21 @@ def test_the_revisions_read_without_alembic_are_alembics(db_url: str) -> None:
         assert current_revision(engine) == "0001"
         assert MigrationContext.configure(connection).get_current_revision() == "0001"
     engine.dispose()
+
+
+def test_rows_stored_before_0005_are_their_sources(db_url: str) -> None:
+    engine = create_db_engine(db_url)
+    upgrade(engine, "0004")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO observations (symbol, date, available_date, close, source, fetched_at)"
+                " VALUES ('WALCL', '2025-06-25', '2025-06-26', 6.7e6, 'fred', :at)"
+            ),
+            {"at": datetime(2025, 6, 26, tzinfo=UTC)},
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        provider = connection.execute(text("SELECT provider FROM observations")).scalar_one()
+    engine.dispose()
+    assert provider == "fred"

@@ -70,6 +70,12 @@ def test_config_is_frozen() -> None:
         config.server.port = 1  # type: ignore[misc]
 
 
+def test_server_workers_default_to_one_process() -> None:
+    assert load_config(None).server.workers == 1
+    text = default_config_text().replace("workers = 1 ", "workers = 4 ", 1)
+    assert parse_config(text).server.workers == 4
+
+
 def test_database_url_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FIREALARM_DATABASE_URL", "sqlite:///from-env.db")
     assert load_config(None).database.url == "sqlite:///from-env.db"
@@ -87,6 +93,14 @@ def _break(old: str, new: str) -> str:
     [
         (_break("[server]\n", "[server]\ncolour = 'red'\n"), "server.colour: unknown key"),
         (_break("port = 8787", "port = 'eighty'"), "server.port: Input should be a valid integer"),
+        (
+            _break("workers = 1 ", "workers = 0 "),
+            "server.workers: Input should be greater than or equal to 1",
+        ),
+        (
+            _break("workers = 1 ", "workers = 65 "),
+            "server.workers: Input should be less than or equal to 64",
+        ),
         (
             _break('timezone = "America/New_York"', 'timezone = "Mars/Olympus"'),
             "schedule.timezone: unknown time zone 'Mars/Olympus'",

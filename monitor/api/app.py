@@ -23,6 +23,7 @@ from monitor.api.cache import ResponseCache
 from monitor.api.errors import install_error_handlers
 from monitor.api.exposure import check_token
 from monitor.api.guards import HostGuard, SecurityHeaders, allowed_hosts
+from monitor.api.head import HeadAsGet
 from monitor.api.responses import json_response
 from monitor.queries.signals import require_signal
 from monitor.runtime import Runtime
@@ -84,6 +85,7 @@ def create_app(
     if token:
         app.add_middleware(BearerAuth, token=token)
     app.add_middleware(HostGuard, hosts=allowed_hosts(runtime.config))
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so on every response
     return app
 

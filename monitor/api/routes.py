@@ -24,6 +24,7 @@ from monitor.queries.providers import PROVIDER_COLUMNS, provider_chains
 from monitor.queries.signals import (
     HISTORY_COLUMNS,
     SIGNAL_COLUMNS,
+    history_pairs,
     history_version,
     latest_signals,
     require_signal,
@@ -168,8 +169,11 @@ async def history(
     require_signal(cfg, signal_id)
 
     def build(db: Session) -> Response:
-        rows = signal_history(db, signal_id, since, until, limit=limit, offset=offset)
-        return table_response(request, rows, HISTORY_COLUMNS, fmt, name=signal_id)
+        if wants_csv(request, fmt):
+            rows = signal_history(db, signal_id, since, until, limit=limit, offset=offset)
+            return table_response(request, rows, HISTORY_COLUMNS, fmt, name=signal_id)
+        pairs = history_pairs(db, signal_id, since, until, limit=limit, offset=offset)
+        return json_response([{"date": day, "value": value} for day, value in pairs])
 
     key = ("history", signal_id, since, until, limit, offset, wants_csv(request, fmt))
     version = partial(history_version, signal=signal_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -11,10 +12,30 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from monitor.errors import FirealarmError
 
-def serve_forever(app: FastAPI, host: str, port: int) -> None:
-    """Serve ``app`` until interrupted (Ctrl-C or SIGTERM)."""
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+def listen(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (port 0: a free one), before any process serves it.
+
+    ``IPPROTO_TCP`` explicitly: asyncio only sets TCP_NODELAY on sockets that say so, and
+    without it every keep-alive response waits ~40 ms for a delayed ACK.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise FirealarmError(f"cannot serve HTTP on {host}:{port}: {exc.strerror}") from exc
+    return sock
+
+
+def serve_forever(app: FastAPI, sock: socket.socket) -> None:
+    """Serve ``app`` on ``sock`` (see :func:`listen`) until interrupted (Ctrl-C or SIGTERM)."""
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn has already shut down
+        uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
 
 
 @contextmanager
@@ -23,11 +44,7 @@ def background_server(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> I
 
     Port 0 picks a free port: the socket is bound here, so the URL is known before serving.
     """
-    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets that say so, and without
-    # it every keep-alive response waits ~40 ms for a delayed ACK.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    sock = listen(host, port)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from monitor.api import create_app
 from monitor.api.exposure import check_exposure
-from monitor.api.server import serve_forever
+from monitor.api.server import listen, serve_forever
 from monitor.cli.options import PortOption
 from monitor.cli.output import Format, emit
 from monitor.cli.state import state
@@ -73,7 +73,9 @@ def demo(
         if serve:
             host, port = built.runtime.config.server.host, port or built.runtime.config.server.port
             check_exposure(host)
-            err.print(f"serving the dashboard on http://{host}:{port}/  (Ctrl-C stops)")
-            serve_forever(create_app(built.runtime), host, port)
+            with listen(host, port) as sock:
+                bound = sock.getsockname()[1]
+                err.print(f"serving the dashboard on http://{host}:{bound}/  (Ctrl-C stops)")
+                serve_forever(create_app(built.runtime), sock)
     finally:
         built.runtime.close()

@@ -51,6 +51,12 @@ PortOption = Annotated[
         "--port", min=0, max=65535, help="Port (default: server.port in the config, 8787)."
     ),
 ]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers", min=1, max=64, help="Processes answering requests (default: server.workers)."
+    ),
+]
 InsecureOption = Annotated[
     bool,
     typer.Option(

@@ -10,7 +10,8 @@ from rich.console import Console
 
 from monitor.api import create_app
 from monitor.api.exposure import check_exposure, warn_insecure
-from monitor.api.server import serve_forever
+from monitor.api.server import listen, serve_forever
+from monitor.api.workers import check_workers, serve_workers
 from monitor.cli.files import write_output
 from monitor.cli.options import (
     FormatOption,
@@ -19,6 +20,7 @@ from monitor.cli.options import (
     PortOption,
     SinceOption,
     UntilOption,
+    WorkersOption,
     check_range,
 )
 from monitor.cli.output import Format, emit
@@ -75,12 +77,14 @@ def serve(
     ctx: typer.Context,
     host: HostOption = None,
     port: PortOption = None,
+    workers: WorkersOption = None,
     insecure_no_token: InsecureOption = False,
 ) -> None:
     """Serve the read API and the dashboard (no scheduler, no fetching).
 
     Bound to 127.0.0.1 unless --host says otherwise; another address needs FIREALARM_API_TOKEN
     (32 characters or more), which all but /healthz then require as `Authorization: Bearer`.
+    --workers N answers from N processes, so long requests run side by side (not with a token).
 
     Example: firealarm serve --port 8787   # then open http://127.0.0.1:8787/
     """
@@ -88,10 +92,18 @@ def serve(
     server = runtime.config.server
     try:
         host, port = host or server.host, server.port if port is None else port
+        workers = workers or server.workers
+        check_workers(workers)
         if check_exposure(host, insecure_no_token=insecure_no_token):
             warn_insecure(host)
-        err.print(f"serving the dashboard on http://{host}:{port}/  (Ctrl-C stops)")
-        serve_forever(create_app(runtime), host, port)
+        with listen(host, port) as sock:
+            bound = sock.getsockname()[1]
+            processes = f", {workers} processes" if workers > 1 else ""
+            err.print(f"serving the dashboard on http://{host}:{bound}/{processes}  (Ctrl-C stops)")
+            if workers > 1:
+                serve_workers(runtime.config, sock, workers)
+            else:
+                serve_forever(create_app(runtime), sock)
     finally:
         runtime.close()
 

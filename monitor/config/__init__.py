@@ -258,6 +258,9 @@ class ServerConfig(ConfigModel):
         default_factory=list,
         description="host names the API answers besides loopback and external_url's ('*': any)",
     )
+    workers: int = Field(
+        1, ge=1, le=64, description="processes `firealarm serve` answers requests with"
+    )
 
 
 class Config(ConfigModel):

@@ -88,16 +88,33 @@ def signal_history(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Stored values of ``signal`` in date order, optionally bounded (inclusive) and paged."""
+    rows = history_pairs(session, signal, since, until, limit=limit, offset=offset)
+    days = to_dates([day for day, _ in rows])
+    return [{"date": d, "value": v} for d, (_, v) in zip(days, rows, strict=True)]
+
+
+def history_pairs(
+    session: Reader,
+    signal: str,
+    since: date | None = None,
+    until: date | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[tuple[date | str, float]]:
+    """What :func:`signal_history` lists, as the driver's ``(date, value)`` tuples.
+
+    Dates are ISO text on SQLite (``date`` objects on PostgreSQL): both encode to the same
+    JSON, so the API serialises these rows without converting a value (one query, no per-row
+    processing by SQLAlchemy).
+    """
     day = as_stored(session, signal_values.c.date)
     query = select(day, signal_values.c.value).where(signal_values.c.signal == signal)
     if since is not None:
         query = query.where(signal_values.c.date >= since)
     if until is not None:
         query = query.where(signal_values.c.date <= until)
-    query = paged(query.order_by(signal_values.c.date), limit, offset)
-    rows = driver_rows(session, query)
-    days, values = zip(*rows, strict=True) if rows else ((), ())
-    return [{"date": d, "value": v} for d, v in zip(to_dates(days), values, strict=True)]
+    return driver_rows(session, paged(query.order_by(signal_values.c.date), limit, offset))
 
 
 def history_version(session: Reader, signal: str) -> tuple[Any, ...]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import groupby
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -68,17 +67,49 @@ def stage_series(
 ) -> list[tuple[date, float]]:
     """Per evaluated date, the highest stage with a firing rule (a rule keeps its last state
     on dates its signal has no value)."""
-    level = stage_levels(stage)
-    staged = [o for o in outcomes if o.rule.name in level]
-    current = {o.rule.name: states.get(o.fingerprint, AlertState()).state for o in staged}
-    timeline = sorted((d.date, o.rule.name, d.state) for o in staged for d in o.decisions)
-    values: list[tuple[date, float]] = []
-    for day, group in groupby(timeline, key=lambda item: item[0]):
-        for _, name, state in group:
-            current[name] = state
-        reached = [level[name] for name, state in current.items() if state == FIRING]
-        values.append((day, float(max(reached, default=0))))
-    return values
+    timeline = StageTimeline(stage)
+    for outcome in outcomes:
+        timeline.add(outcome, states.get(outcome.fingerprint, AlertState()))
+    return timeline.series()
+
+
+class StageTimeline:
+    """What :func:`stage_series` needs of the staged rules' decisions, kept as they come: the
+    dates any of them judged and each one's changes of state. A backtest adds one rule's outcome
+    at a time and drops its decisions, so it never holds every rule's history at once."""
+
+    def __init__(self, stage: StageConfig) -> None:
+        self._level = stage_levels(stage)
+        self._days: set[date] = set()
+        self._changes: list[tuple[date, str, str]] = []  # (date, rule, state from that date)
+        self._first: dict[str, str] = {}  # each staged rule's state before its decisions
+
+    def add(self, outcome: RuleOutcome, start: AlertState) -> None:
+        """Note ``outcome`` if its rule is staged; ``start`` is where it stood before."""
+        name = outcome.rule.name
+        if name not in self._level:
+            return
+        state = self._first[name] = start.state
+        for decision in outcome.decisions:
+            self._days.add(decision.date)
+            if decision.state != state:
+                state = decision.state
+                self._changes.append((decision.date, name, state))
+
+    def series(self) -> list[tuple[date, float]]:
+        """Per date noted, the highest stage with a firing rule."""
+        current = dict(self._first)
+        changes = sorted(self._changes)
+        values: list[tuple[date, float]] = []
+        applied = 0
+        for day in sorted(self._days):
+            while applied < len(changes) and changes[applied][0] <= day:
+                _, name, state = changes[applied]
+                current[name] = state
+                applied += 1
+            reached = [self._level[name] for name, state in current.items() if state == FIRING]
+            values.append((day, float(max(reached, default=0))))
+        return values
 
 
 def settled_stage(

@@ -211,6 +211,21 @@ def test_unknown_paths_and_methods_answer_in_the_one_error_shape(client: TestCli
     assert wrong_method.headers["allow"] == "GET"
 
 
+def test_head_answers_as_get_without_the_body(client: TestClient) -> None:
+    """Uptime checkers and ``curl -I`` ask with HEAD."""
+    for path in ("/healthz", "/api/signals", "/api/signals/btc_vs_ndx/history", "/"):
+        got, head = client.get(path), client.head(path)
+        assert (head.status_code, head.content) == (got.status_code, b""), path
+        assert head.headers["content-type"] == got.headers["content-type"], path
+        assert head.headers["content-length"] == str(len(got.content)), path
+    assert client.head("/api/nope").status_code == 404
+    assert (
+        client.request("HEAD", "/api/signals", headers={"Accept": "text/csv"})
+        .headers["content-type"]
+        .startswith("text/csv")
+    )
+
+
 def test_silences_and_acks_are_listed_and_shown_on_open_alerts(
     seeded: Runtime, client: TestClient
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -61,6 +62,58 @@ def test_serve_answers_on_loopback_and_stops_on_sigterm(sqlite_url: str) -> None
     # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit says how it ended.
     assert process.returncode in (0, -signal.SIGTERM)
     assert "Traceback" not in err
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(child) for child in (task / "children").read_text().split()}
+    return found
+
+
+def _workers(pid: int) -> set[int]:
+    """The uvicorn worker processes of ``pid`` (not multiprocessing's resource tracker)."""
+    return {
+        child
+        for child in _children(pid)
+        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+    }
+
+
+def test_serve_with_workers_answers_from_that_many_processes_and_stops_them(
+    sqlite_url: str,
+) -> None:
+    runtime = open_runtime(None, sqlite_url)
+    seed(runtime.engine)
+    runtime.close()
+    process = _firealarm("--db", sqlite_url, "serve", "--port", "0", "--workers", "2")
+    assert process.stderr is not None
+    line = process.stderr.readline()
+    match = re.search(r"http://127\.0\.0\.1:(\d+)/, 2 processes", line)
+    assert match, line
+    base = f"http://127.0.0.1:{match.group(1)}"
+    try:
+        deadline = time.monotonic() + 60
+        while len(_workers(process.pid)) < 2 or not _answers(base):
+            assert process.poll() is None, process.stderr.read()
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.2)
+        workers = _workers(process.pid)
+        history = httpx.get(f"{base}/api/signals/btc_vs_ndx/history").json()
+        assert len(history) == DAYS
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode in (0, -signal.SIGTERM)
+    assert "Traceback" not in err
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def _answers(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/healthz", timeout=2).json()["status"] == "ok"
+    except httpx.TransportError:
+        return False
 
 
 def test_serve_refuses_a_missing_or_unmigrated_database(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from monitor import evaluation
 from monitor.bundled import snapshot_files
 from monitor.ingest import fetch as ingest
 from monitor.queries.alerts import alert_events, open_alerts
-from monitor.rules.backtest import backtest
+from monitor.rules.backtest import backtest, replay
 from monitor.runtime import Runtime, open_runtime
 from monitor.store.database import session_scope
 
@@ -82,6 +82,21 @@ def test_one_evaluation_stores_what_the_backtest_prints(
         replayed = [tuple(e[f] for f in fields) for e in backtest(session, history.config)]
     assert len(stored) > 1000
     assert sorted(stored, key=str) == sorted(replayed, key=str)
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [{}, {"since": date(2020, 1, 1)}, {"since": date(2022, 5, 1), "until": date(2023, 6, 30)}],
+)
+def test_the_backtest_read_one_signal_at_a_time_equals_the_whole_replay(
+    history: Runtime, bounds: dict[str, date]
+) -> None:
+    with session_scope(history.engine) as session:
+        streamed = backtest(session, history.config, **bounds)
+        whole = replay(session, history.config, **bounds).outcomes
+    events = sorted((e for o in whole for e in o.events()), key=lambda e: (e["date"], e["rule"]))
+    assert any(e["rule"] == "fire_alarm_stage" for e in streamed)
+    assert streamed == events
 
 
 def test_evaluating_later_without_new_data_flags_every_input_as_stale(history: Runtime) -> None:

@@ -194,7 +194,7 @@ def _notice(config: Config, new: NewEvent, as_of: date) -> Notice | None:
     if not (decision.notify and decision.date > news_since):
         return None
     return Notice(
-        new.event.id,
+        new.event_id,
         new.outcome.fingerprint,
         rule,
         resolved=decision.state == RESOLVED,

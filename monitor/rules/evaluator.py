@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from monitor.config import RuleConfig
 
@@ -75,8 +76,7 @@ class AlertState:
     last_notified_date: date | None = None
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """What one evaluated date did: the state after it, why, and whether to store or send it."""
 
     date: date
@@ -96,12 +96,6 @@ def enters(rule: RuleConfig, previous: float | None, value: float) -> bool:
     return _COMPARE[rule.op](value, rule.threshold)
 
 
-def holds(rule: RuleConfig, value: float, *, firing: bool) -> bool:
-    """Whether the condition still holds; a firing rule is judged against the clear threshold."""
-    limit = rule.clear_threshold if firing and rule.clear_threshold is not None else rule.threshold
-    return _COMPARE[rule.op](value, limit)
-
-
 def evaluate_rule(
     rule: RuleConfig,
     values: Iterable[tuple[date, float]],
@@ -110,61 +104,102 @@ def evaluate_rule(
     repeat_interval: timedelta,
 ) -> tuple[AlertState, list[Decision]]:
     """Evaluate ``rule`` on each (date, value) after ``previous.last_date``, in order."""
-    interval = rule.repeat_interval or repeat_interval
-    state, decisions = previous, []
+    machine = _Machine(rule, previous, rule.repeat_interval or repeat_interval)
+    compare, threshold = machine.compare, rule.threshold
+    plain = rule.op not in ("crosses_above", "crosses_below")
+    decisions = []
     for day, value in values:
-        if state.last_date is not None and day <= state.last_date:
+        if machine.last_date is not None and day <= machine.last_date:
             continue
-        state, decision = _step(rule, state, day, value, interval)
-        decisions.append(decision)
-    return state, decisions
+        status = machine.status
+        if plain and status != FIRING and status != PENDING and not compare(value, threshold):
+            # most dates: the condition does not start; what step() does then, inlined
+            machine.last_date, machine.last_value = day, value
+            decisions.append(Decision(day, value, status, CONDITION_FALSE))
+        else:
+            decisions.append(machine.step(day, value))
+    return machine.state(), decisions
 
 
-def _step(
-    rule: RuleConfig, state: AlertState, day: date, value: float, interval: timedelta
-) -> tuple[AlertState, Decision]:
-    previous_value = state.last_value
-    state = replace(state, last_date=day, last_value=value)
-    if state.state == FIRING:
-        return _from_firing(rule, state, day, value, interval)
-    if state.state == PENDING:
-        if holds(rule, value, firing=False):
-            return _count_true(rule, replace(state, true_count=state.true_count + 1), day, value)
-        cleared = replace(state, state=INACTIVE, true_count=0, active_since=None)
-        return cleared, Decision(day, value, INACTIVE, PENDING_CLEARED, event=True)
-    if enters(rule, previous_value, value):
-        started = replace(state, true_count=1, false_count=0, active_since=day)
-        return _count_true(rule, started, day, value)
-    return state, Decision(day, value, state.state, CONDITION_FALSE)
+class _Machine:
+    """One alert's state while its dates are judged: updated in place, one step per date."""
 
-
-def _count_true(
-    rule: RuleConfig, state: AlertState, day: date, value: float
-) -> tuple[AlertState, Decision]:
-    if state.true_count >= rule.for_:
-        fired = replace(state, state=FIRING, false_count=0, last_notified_date=day)
-        return fired, Decision(day, value, FIRING, FIRST_FIRING, event=True, notify=True)
-    if state.state == PENDING:
-        return state, Decision(day, value, PENDING, STILL_PENDING)
-    pending = replace(state, state=PENDING)
-    return pending, Decision(day, value, PENDING, BECAME_PENDING, event=True)
-
-
-def _from_firing(
-    rule: RuleConfig, state: AlertState, day: date, value: float, interval: timedelta
-) -> tuple[AlertState, Decision]:
-    if holds(rule, value, firing=True):
-        state = replace(state, false_count=0)
-        last = state.last_notified_date
-        if last is None or day - last >= interval:
-            state = replace(state, last_notified_date=day)
-            return state, Decision(day, value, FIRING, REPEAT_DUE, event=True, notify=True)
-        reason = STILL_FIRING if holds(rule, value, firing=False) else HYSTERESIS
-        return state, Decision(day, value, FIRING, reason)
-    state = replace(state, false_count=state.false_count + 1)
-    if state.false_count <= rule.keep_firing_for:
-        return state, Decision(day, value, FIRING, KEPT_FIRING)
-    resolved = replace(state, state=RESOLVED, true_count=0, false_count=0, active_since=None)
-    return resolved, Decision(
-        day, value, RESOLVED, RESOLVED_REASON, event=True, notify=rule.send_resolved
+    __slots__ = (
+        "active_since",
+        "clear",
+        "compare",
+        "false_count",
+        "interval",
+        "last_date",
+        "last_notified_date",
+        "last_value",
+        "rule",
+        "status",
+        "true_count",
     )
+
+    def __init__(self, rule: RuleConfig, state: AlertState, interval: timedelta) -> None:
+        self.rule, self.interval, self.compare = rule, interval, _COMPARE[rule.op]
+        self.clear = rule.threshold if rule.clear_threshold is None else rule.clear_threshold
+        self.status, self.last_date, self.last_value = (
+            state.state,
+            state.last_date,
+            state.last_value,
+        )
+        self.true_count, self.false_count = state.true_count, state.false_count
+        self.active_since, self.last_notified_date = state.active_since, state.last_notified_date
+
+    def state(self) -> AlertState:
+        """Where the alert stands after the dates judged so far."""
+        return AlertState(
+            self.status,
+            self.last_date,
+            self.last_value,
+            self.true_count,
+            self.false_count,
+            self.active_since,
+            self.last_notified_date,
+        )
+
+    def step(self, day: date, value: float) -> Decision:
+        """Judge one date."""
+        previous_value = self.last_value
+        self.last_date, self.last_value = day, value
+        if self.status == FIRING:
+            return self._from_firing(day, value)
+        if self.status == PENDING:
+            if self.compare(value, self.rule.threshold):
+                self.true_count += 1
+                return self._count_true(day, value)
+            self.status, self.true_count, self.active_since = INACTIVE, 0, None
+            return Decision(day, value, INACTIVE, PENDING_CLEARED, event=True)
+        if enters(self.rule, previous_value, value):
+            self.true_count, self.false_count, self.active_since = 1, 0, day
+            return self._count_true(day, value)
+        return Decision(day, value, self.status, CONDITION_FALSE)
+
+    def _count_true(self, day: date, value: float) -> Decision:
+        if self.true_count >= self.rule.for_:
+            self.status, self.false_count, self.last_notified_date = FIRING, 0, day
+            return Decision(day, value, FIRING, FIRST_FIRING, event=True, notify=True)
+        if self.status == PENDING:
+            return Decision(day, value, PENDING, STILL_PENDING)
+        self.status = PENDING
+        return Decision(day, value, PENDING, BECAME_PENDING, event=True)
+
+    def _from_firing(self, day: date, value: float) -> Decision:
+        if self.compare(value, self.clear):  # holds(firing=True)
+            self.false_count = 0
+            last = self.last_notified_date
+            if last is None or day - last >= self.interval:
+                self.last_notified_date = day
+                return Decision(day, value, FIRING, REPEAT_DUE, event=True, notify=True)
+            still = self.compare(value, self.rule.threshold)
+            return Decision(day, value, FIRING, STILL_FIRING if still else HYSTERESIS)
+        self.false_count += 1
+        if self.false_count <= self.rule.keep_firing_for:
+            return Decision(day, value, FIRING, KEPT_FIRING)
+        self.status, self.true_count, self.false_count, self.active_since = RESOLVED, 0, 0, None
+        return Decision(
+            day, value, RESOLVED, RESOLVED_REASON, event=True, notify=self.rule.send_resolved
+        )

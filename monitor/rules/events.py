@@ -12,24 +12,27 @@ never moves back in time, so a slower racer cannot rewind it; a later judgment o
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, ScalarSelect, delete, select
 from sqlalchemy.orm import Session
 
 from monitor.rules.engine import RuleOutcome
 from monitor.rules.evaluator import AlertState, Decision
 from monitor.rules.stage import Timeline
+from monitor.store.each import per_key
 from monitor.store.models import AlertEvent, RuleState
 from monitor.store.upsert import dialect_insert
+
+_STATE_FIELDS = [f.name for f in fields(AlertState)]
 
 
 def load_states(session: Session) -> dict[str, AlertState]:
     """Every stored alert state by fingerprint."""
-    fields = AlertState.__dataclass_fields__
     return {
-        row.fingerprint: AlertState(**{name: getattr(row, name) for name in fields})
+        row.fingerprint: AlertState(**{name: getattr(row, name) for name in _STATE_FIELDS})
         for row in session.scalars(select(RuleState))
     }
 
@@ -41,9 +44,9 @@ def forget_states(session: Session, *, keep: set[str]) -> None:
 
 @dataclass(frozen=True)
 class NewEvent:
-    """A transition this evaluation recorded first: its stored row and the outcome it is of."""
+    """A transition this evaluation recorded first: its stored row's id and the outcome it is of."""
 
-    event: AlertEvent
+    event_id: int
     outcome: RuleOutcome
     decision: Decision
 
@@ -52,65 +55,66 @@ def record(session: Session, outcomes: Sequence[RuleOutcome], now: datetime) -> 
     """Store each outcome's transitions and its new state; return the transitions that were
     not stored before (a re-run or a racing evaluator gets none back).
 
-    All transitions go in one statement executed for many rows (their new rows read back in
-    one query), all states in another.
+    All transitions go in one statement executed for many rows, all states in another.
     """
     transitions = [(o, d) for o in outcomes for d in o.decisions if d.event]
-    rows = [{**outcome.event_fields(d), "recorded_at": now} for outcome, d in transitions]
-    inserted = _insert_events(session, rows)
-    events = _events(session, list(inserted.values()))
+    rows = [outcome.event_fields(d) for outcome, d in transitions]
+    inserted = _insert_events(session, rows, now)
     new = []
     for outcome, decision in transitions:
         event_id = inserted.get((outcome.fingerprint, decision.state, decision.date))
         if event_id is not None:
-            new.append(NewEvent(events[event_id], outcome, decision))
+            new.append(NewEvent(event_id, outcome, decision))
     _save_states(session, [o for o in outcomes if o.decisions], now)
     return new
 
 
 def transitions(session: Session, fingerprints: Sequence[str], first: date) -> dict[str, Timeline]:
     """Each alert's stored (date, state) transitions in order: its last one before ``first``,
-    then all from ``first`` on."""
-    timelines: dict[str, Timeline] = {}
-    for key in fingerprints:
-        columns = select(AlertEvent.date, AlertEvent.state).where(AlertEvent.fingerprint == key)
-        before = session.execute(
-            columns.where(AlertEvent.date < first)
+    then all from ``first`` on (two statements, however many alerts)."""
+
+    def last_before(key: ColumnElement[str]) -> list[ScalarSelect[Any]]:
+        query = (
+            select(AlertEvent.date)
+            .where(AlertEvent.fingerprint == key, AlertEvent.date < first)
             .order_by(AlertEvent.date.desc(), AlertEvent.id.desc())
             .limit(1)
-        ).all()
-        since = session.execute(
-            columns.where(AlertEvent.date >= first).order_by(AlertEvent.date, AlertEvent.id)
-        ).all()
-        timelines[key] = [(day, state) for day, state in [*before, *since]]
+        )
+        return [
+            query.scalar_subquery(),
+            query.with_only_columns(AlertEvent.state).scalar_subquery(),
+        ]
+
+    timelines: dict[str, Timeline] = {key: [] for key in fingerprints}
+    for key, day, state in per_key(session, fingerprints, last_before):
+        if day is not None:
+            timelines[key].append((day, state))
+    since = (
+        select(AlertEvent.fingerprint, AlertEvent.date, AlertEvent.state)
+        .where(AlertEvent.fingerprint.in_(fingerprints), AlertEvent.date >= first)
+        .order_by(AlertEvent.fingerprint, AlertEvent.date, AlertEvent.id)
+    )
+    for key, day, state in session.execute(since):
+        timelines[key].append((day, state))
     return timelines
 
 
 def _insert_events(
-    session: Session, rows: Sequence[Mapping[str, object]]
+    session: Session, rows: Sequence[Mapping[str, object]], now: datetime
 ) -> dict[tuple[str, str, date], int]:
-    """Insert ``rows``, those whose (fingerprint, state, date) is new: their ids by that key."""
+    """Insert ``rows`` recorded at ``now``, those whose (fingerprint, state, date) is new: their
+    ids by that key."""
     if not rows:
         return {}
     table = AlertEvent.__table__
     statement = (
         dialect_insert(session, AlertEvent)
+        .values(recorded_at=now)  # one value for every row, converted once
         .on_conflict_do_nothing(index_elements=["fingerprint", "state", "date"])
         .returning(table.c.id, table.c.fingerprint, table.c.state, table.c.date)
     )
     result = session.connection().execute(statement, list(rows))
     return {(fingerprint, state, day): id_ for id_, fingerprint, state, day in result}
-
-
-def _events(session: Session, ids: list[int]) -> dict[int, AlertEvent]:
-    """The events with ``ids``, by id (500 a query)."""
-    events: dict[int, AlertEvent] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        events |= {
-            e.id: e for e in session.scalars(select(AlertEvent).where(AlertEvent.id.in_(chunk)))
-        }
-    return events
 
 
 def _save_states(session: Session, outcomes: Sequence[RuleOutcome], now: datetime) -> None:
@@ -120,7 +124,7 @@ def _save_states(session: Session, outcomes: Sequence[RuleOutcome], now: datetim
         {
             "fingerprint": outcome.fingerprint,
             "rule": outcome.rule.name,
-            **asdict(outcome.state),
+            **{name: getattr(outcome.state, name) for name in _STATE_FIELDS},
             "updated_at": now,
         }
         for outcome in outcomes

@@ -20,14 +20,15 @@ The caller reads what the second needs (:class:`StoredStage`) before it runs.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from monitor.config import StageConfig
-from monitor.rules.evaluator import FIRING, INACTIVE, AlertState
+from monitor.rules.evaluator import FIRING, AlertState
 
 if TYPE_CHECKING:
     from monitor.rules.engine import RuleOutcome
@@ -117,21 +118,17 @@ def settled_stage(
     """Stage values on ``stored.days`` from the stored transitions and this evaluation's
     decisions (a rule judges each date once, so its decisions follow its stored ones)."""
     level = stage_levels(stage)
-    timelines = [
-        (
-            level[o.rule.name],
-            [*stored.transitions.get(o.fingerprint, []), *((d.date, d.state) for d in o.decisions)],
-        )
-        for o in outcomes
-        if o.rule.name in level
-    ]
-    values = []
-    for day in stored.days:
-        reached = [k for k, timeline in timelines if _state_on(timeline, day) == FIRING]
-        values.append((day, float(max(reached, default=0))))
-    return values
-
-
-def _state_on(timeline: Timeline, day: date) -> str:
-    at = bisect_right(timeline, day, key=lambda point: point[0])
-    return timeline[at - 1][1] if at else INACTIVE
+    days = np.array([day.toordinal() for day in stored.days], dtype=np.int64)
+    reached = np.zeros(len(days))
+    for outcome in outcomes:
+        if outcome.rule.name not in level:
+            continue
+        before = stored.transitions.get(outcome.fingerprint, [])
+        dates = [day.toordinal() for day, _ in before]
+        dates += [d.date.toordinal() for d in outcome.decisions]
+        firing = [False, *(state == FIRING for _, state in before)]
+        firing += [d.state == FIRING for d in outcome.decisions]
+        # per day, whether the last point at or before it is firing (none: inactive)
+        on = np.array(firing)[np.searchsorted(np.array(dates, dtype=np.int64), days, "right")]
+        reached[on] = np.maximum(reached[on], level[outcome.rule.name])
+    return list(zip(stored.days, reached.tolist(), strict=True))

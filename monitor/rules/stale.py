@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date, timedelta
+from functools import cache
 
 from monitor.config import Config, Instrument, RuleConfig
 from monitor.rules.engine import RuleOutcome, evaluate_one, rule_fingerprint
@@ -60,16 +61,25 @@ def stale_rule(
 ) -> RuleConfig:
     """The DataStale rule watching ``instrument`` (one alert either way: same name, labels),
     its notifications grouped by ``group_by``."""
+    template = _stale_template(None if group_by is None else tuple(group_by), never_fetched)
+    symbol = instrument.symbol
+    update = {"signal": symbol, "threshold": float(instrument.staleness_limit)}
+    return template.model_copy(update={**update, "labels": {"instrument": symbol}})
+
+
+@cache
+def _stale_template(group_by: tuple[str, ...] | None, never_fetched: bool) -> RuleConfig:
+    """A DataStale rule validated once (its summary template checked), copied per instrument."""
     rule = RuleConfig.model_validate(
         {
-            "group_by": group_by,
+            "group_by": None if group_by is None else list(group_by),
             "name": DATA_STALE,
-            "signal": instrument.symbol,
+            "signal": "instrument",
             "op": ">",
-            "threshold": float(instrument.staleness_limit),
+            "threshold": 1.0,
             "for": 1,
             "severity": "warning",
-            "labels": {"instrument": instrument.symbol},
+            "labels": {"instrument": "instrument"},
             "summary": "No new {instrument} data for {value:.0f} days (limit {threshold:.0f})",
         }
     )

@@ -19,14 +19,14 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import pandas as pd
+import numpy as np
 from sqlalchemy.orm import Session
 
 from monitor.config import Config, SignalConfig
 from monitor.signals import fingerprints, store
-from monitor.signals.align import InputSeries
-from monitor.signals.compute import compute_signal, lookback_days
-from monitor.signals.freshness import staleness_limit
+from monitor.signals.align import Dated, InputArrays
+from monitor.signals.compute import compute_values, lookback_days
+from monitor.signals.freshness import staleness_limits
 from monitor.signals.units import formula_factors
 from monitor.store import changes
 
@@ -77,6 +77,8 @@ def compute_signals(
         instruments=store.read_instruments(session, _instrument_windows(config, starts), as_of),
         stored=store.read_signals(session, starts, as_of),
         writes=store.ValueWrites(now),
+        limits=staleness_limits(config),
+        signal_ids={s.id for s in order},
     )
     reports = [
         _evaluate_one(session, config, signal, starts[signal.id], as_of, reads) for signal in order
@@ -92,9 +94,11 @@ def compute_signals(
 class _Reads:
     """What one evaluation read up front, and the writes it collects."""
 
-    instruments: dict[str, pd.Series]  # from the earliest date any signal reads each
-    stored: dict[str, pd.Series]  # each signal's stored values from its start
+    instruments: dict[str, Dated]  # from the earliest date any signal reads each
+    stored: dict[str, Dated]  # each signal's stored values from its start
     writes: store.ValueWrites
+    limits: dict[str, int]  # every input's staleness limit
+    signal_ids: set[str]
 
 
 def _incremental_start(
@@ -118,13 +122,14 @@ def _incremental_start(
 def _instrument_windows(config: Config, starts: dict[str, date | None]) -> dict[str, date | None]:
     """Per instrument input, the earliest date any signal reads it from (None: all history)."""
     signal_ids = {s.id for s in config.signals}
+    limits = staleness_limits(config)
     windows: dict[str, date | None] = {}
     for signal in config.signal_order():
         since = starts[signal.id]
         for name in signal.inputs:
             if name in signal_ids:
                 continue
-            start = None if since is None else _read_start(config, signal, name, since)
+            start = None if since is None else _read_start(signal, since, limits[name])
             earlier = windows.get(name, start)
             windows[name] = None if start is None or earlier is None else min(start, earlier)
     return windows
@@ -144,8 +149,7 @@ def _evaluate_one(
     as_of: date | None,
     reads: _Reads,
 ) -> SignalReport:
-    signal_ids = {s.id for s in config.signals}
-    if any(name in signal_ids for name in signal.inputs):
+    if any(name in reads.signal_ids for name in signal.inputs):
         reads.writes.flush(session)  # its upstream signals' new values, stored before it reads
     inputs = [
         _read_input(session, config, signal, name, since, as_of, reads) for name in signal.inputs
@@ -156,19 +160,19 @@ def _evaluate_one(
         peak = store.prior_max(
             session,
             signal.inputs[0],
-            is_signal=signal.inputs[0] in signal_ids,
-            before=_read_start(config, signal, signal.inputs[0], since),
+            is_signal=signal.inputs[0] in reads.signal_ids,
+            before=_read_start(signal, since, reads.limits[signal.inputs[0]]),
         )
-    start = pd.Timestamp(since) if since is not None else None
-    values = compute_signal(signal, inputs, factors=factors, start=start, prior_max=peak)
+    start = np.datetime64(since, "D") if since is not None else None
+    values = compute_values(signal, inputs, factors=factors, start=start, prior_max=peak)
     written, deleted = reads.writes.add(signal.id, reads.stored[signal.id], values)
-    latest = values.index[-1].date() if len(values) else None
-    return SignalReport(signal.id, since, len(values), written, deleted, latest)
+    latest = values.days[-1].astype(object) if len(values.days) else None
+    return SignalReport(signal.id, since, len(values.days), written, deleted, latest)
 
 
-def _read_start(config: Config, signal: SignalConfig, name: str, since: date) -> date:
+def _read_start(signal: SignalConfig, since: date, limit: int) -> date:
     # The lagged lookup at `since - window` may use an observation up to the limit older.
-    return since - timedelta(days=lookback_days(signal) + staleness_limit(config, name))
+    return since - timedelta(days=lookback_days(signal) + limit)
 
 
 def _read_input(
@@ -179,12 +183,11 @@ def _read_input(
     since: date | None,
     as_of: date | None,
     reads: _Reads,
-) -> InputSeries:
-    read_from = None if since is None else _read_start(config, signal, name, since)
-    if name in {s.id for s in config.signals}:
+) -> InputArrays:
+    limit = reads.limits[name]
+    read_from = None if since is None else _read_start(signal, since, limit)
+    if name in reads.signal_ids:
         values = store.read_signal(session, name, read_from, as_of)
     else:
-        values = reads.instruments[name]
-        if read_from is not None:
-            values = values[values.index >= pd.Timestamp(read_from)]
-    return InputSeries(name, values, staleness_limit(config, name))
+        values = store.from_date(reads.instruments[name], read_from)
+    return InputArrays(values, limit)

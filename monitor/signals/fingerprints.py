@@ -18,8 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
-from monitor.signals.freshness import staleness_limit
-from monitor.signals.units import unit_of
+from monitor.signals.freshness import staleness_limits
 from monitor.store.models import SignalDefinition
 from monitor.store.upsert import upsert
 
@@ -27,13 +26,15 @@ from monitor.store.upsert import upsert
 def of_config(config: Config) -> dict[str, str]:
     """The fingerprint of every configured signal, by id."""
     result: dict[str, str] = {}
+    limits = staleness_limits(config)
+    units = {i.symbol: i.unit for i in config.instruments} | {s.id: s.unit for s in config.signals}
     for signal in config.signal_order():
         inputs = [
             {
                 "name": name,
                 "signal": result.get(name),
-                "unit": unit_of(config, name),
-                "staleness": staleness_limit(config, name),
+                "unit": units[name],  # unit_of, looked up once
+                "staleness": limits[name],
             }
             for name in signal.inputs
         ]

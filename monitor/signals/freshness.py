@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
-from monitor.store.dates import AnySelect
-from monitor.store.each import for_each
+from monitor.store.each import per_key
 from monitor.store.models import Observation
 
 
@@ -57,12 +58,13 @@ def latest_available(session: Session, symbols: list[str], as_of: date) -> dict[
     One statement, an index lookup per symbol inside the database.
     """
 
-    def newest(symbol: str) -> AnySelect:
-        return select(literal(symbol).label("symbol"), func.max(Observation.available_date)).where(
+    def newest(symbol: ColumnElement[str]) -> list[ScalarSelect[Any]]:
+        query = select(func.max(Observation.available_date)).where(
             Observation.symbol == symbol, Observation.available_date <= as_of
         )
+        return [query.scalar_subquery()]
 
-    return {symbol: day for symbol, day in for_each(session, symbols, newest) if day is not None}
+    return {symbol: day for symbol, day in per_key(session, symbols, newest) if day is not None}
 
 
 def staleness_limit(config: Config, name: str) -> int:
@@ -76,6 +78,28 @@ def staleness_limit(config: Config, name: str) -> int:
     if name not in signals:
         return config.instrument(name).staleness_limit
     return min(staleness_limit(config, i) for i in signals[name].inputs)
+
+
+def staleness_limits(config: Config) -> dict[str, int]:
+    """:func:`staleness_limit` of every instrument and signal, computed once."""
+    limits = {i.symbol: i.staleness_limit for i in config.instruments}
+    for signal in config.signal_order():
+        limits[signal.id] = min(limits[name] for name in signal.inputs)
+    return limits
+
+
+def instruments_feeding(config: Config, names: Iterable[str]) -> dict[str, set[str]]:
+    """:func:`instruments_of` each of ``names`` (as sets), sharing the work between them."""
+    signals = {s.id: s for s in config.signals}
+    found: dict[str, set[str]] = {i.symbol: {i.symbol} for i in config.instruments}
+
+    def of(name: str) -> set[str]:
+        if name not in found:
+            inputs = signals[name].inputs if name in signals else []
+            found[name] = set().union(*map(of, inputs))
+        return found[name]
+
+    return {name: of(name) for name in names}
 
 
 def instruments_of(config: Config, name: str) -> list[str]:

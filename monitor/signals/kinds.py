@@ -1,38 +1,44 @@
 """The signal kinds of DESIGN.md section 2 as small pure functions over aligned series.
 
-Every function takes pandas Series already aligned on the signal's dates (``a``, ``b`` the
+Every function takes float arrays already aligned on the signal's dates (``a``, ``b`` the
 current values, ``a_lag``, ``b_lag`` the values at t - N) and returns the signal's values;
-NaN means "no value on that date". Alignment and storage live elsewhere.
+NaN means "no value on that date". The two that look back over a window of observations
+(drawdown, zscore) take a dated pandas Series of the input's observations. Alignment and
+storage live elsewhere.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+Values = npt.NDArray[np.float64]
 
-def ratio(a: pd.Series, b: pd.Series) -> pd.Series:
+
+def ratio(a: Values, b: Values) -> Values:
     """a / b."""
     return a / b
 
 
-def relative_return(a: pd.Series, a_lag: pd.Series, b: pd.Series, b_lag: pd.Series) -> pd.Series:
+def relative_return(a: Values, a_lag: Values, b: Values, b_lag: Values) -> Values:
     """(a_t / a_{t-N} - 1) - (b_t / b_{t-N} - 1), in percentage points."""
     return ((a / a_lag - 1.0) - (b / b_lag - 1.0)) * 100.0
 
 
-def ratio_change(a: pd.Series, a_lag: pd.Series, b: pd.Series, b_lag: pd.Series) -> pd.Series:
+def ratio_change(a: Values, a_lag: Values, b: Values, b_lag: Values) -> Values:
     """(a/b)_t / (a/b)_{t-N} - 1, in percent."""
     return ((a / b) / (a_lag / b_lag) - 1.0) * 100.0
 
 
-def level(x: pd.Series) -> pd.Series:
+def level(x: Values) -> Values:
     """x_t."""
     return x
 
 
-def change(x: pd.Series, x_lag: pd.Series, mode: str) -> pd.Series:
+def change(x: Values, x_lag: Values, mode: str) -> Values:
     """x_t / x_{t-N} - 1 in percent, or x_t - x_{t-N} with ``mode="difference"``."""
     if mode == "difference":
         return x - x_lag
@@ -60,7 +66,7 @@ def zscore(x: pd.Series, window: int) -> pd.Series:
     return (x - rolling.mean()) / rolling.std(ddof=1)
 
 
-def formula(inputs: Sequence[pd.Series], factors: Sequence[float]) -> pd.Series:
+def formula(inputs: Sequence[Values], factors: Sequence[float]) -> Values:
     """Sum of ``factor * input``; factors already include each input's unit conversion."""
     total = inputs[0] * factors[0]
     for series, factor in zip(inputs[1:], factors[1:], strict=True):

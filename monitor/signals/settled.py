@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
-from sqlalchemy import literal, select
+from sqlalchemy import ColumnElement, ScalarSelect, select
 from sqlalchemy.orm import Session
 
 from monitor.availability import settled_through
 from monitor.config import Config
-from monitor.signals.freshness import instruments_of
-from monitor.store.dates import AnySelect
-from monitor.store.each import for_each
+from monitor.signals.freshness import instruments_feeding
+from monitor.store.each import per_key
 from monitor.store.models import Observation
 
 
@@ -35,29 +35,29 @@ def judged_through(
     without it.
     """
     signals = list(signals)
-    symbols = sorted({s for signal in signals for s in instruments_of(config, signal)})
-    settled = _settled(session, config, symbols, as_of)
-    through: dict[str, date] = {}
-    for signal in signals:
-        through[signal] = as_of
-        for symbol in instruments_of(config, signal):
-            if symbol in settled:
-                through[signal] = min(through[signal], settled[symbol])
-    return through
+    feeding = instruments_feeding(config, signals)
+    settled = _settled(session, config, sorted(set().union(*feeding.values())), as_of)
+    return {
+        signal: min([as_of, *(settled[s] for s in feeding[signal] if s in settled)])
+        for signal in signals
+    }
 
 
 def _settled(session: Session, config: Config, symbols: list[str], as_of: date) -> dict[str, date]:
     """Per symbol with data by ``as_of``: through when its newest available bar settles it."""
 
-    def newest(symbol: str) -> AnySelect:  # the newest available observation: one index step
-        return (
-            select(literal(symbol).label("symbol"), Observation.date)
+    def newest(symbol: ColumnElement[str]) -> list[ScalarSelect[Any]]:
+        query = (  # the newest available observation: one index step
+            select(Observation.date)
             .where(Observation.symbol == symbol, Observation.available_date <= as_of)
             .order_by(Observation.available_date.desc(), Observation.date.desc())
             .limit(1)
         )
+        return [query.scalar_subquery()]
 
+    instruments = {i.symbol: i for i in config.instruments}
     return {
-        symbol: settled_through(config.instrument(symbol), latest)
-        for symbol, latest in for_each(session, symbols, newest)
+        symbol: settled_through(instruments[symbol], latest)
+        for symbol, latest in per_key(session, symbols, newest)
+        if latest is not None
     }

@@ -4,22 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, literal, select
+from sqlalchemy import ColumnElement, ScalarSelect, delete, func, select
 from sqlalchemy.orm import Session
 
+from monitor.signals.align import Dated
 from monitor.store.bulk import upsert_frame
-from monitor.store.dates import AnySelect, as_stored, driver_rows, to_dates, to_datetime64
-from monitor.store.each import for_each
+from monitor.store.dates import (
+    AnySelect,
+    as_stored,
+    days_array,
+    driver_rows,
+    to_dates,
+    to_datetime64,
+)
+from monitor.store.each import per_key
 from monitor.store.models import Observation, SignalValue, table_of
+
+NO_VALUES = Dated(np.array([], dtype="datetime64[D]"), np.array([], dtype=float))
 
 
 def read_instruments(
     session: Session, windows: Mapping[str, date | None], until: date | None
-) -> dict[str, pd.Series]:
+) -> dict[str, Dated]:
     """Closes of each instrument by available date from its window's start (None: all), in one
     query; of two observations sharing an available date, the later one's."""
     query = select(
@@ -30,21 +42,22 @@ def read_instruments(
     found = _by_name(session, query)
     series = {}
     for symbol, since in windows.items():
-        values = _since(found.get(symbol, _empty()), since)
-        series[symbol] = values[~values.index.duplicated(keep="last")]
+        days, values = from_date(found.get(symbol, NO_VALUES), since)
+        last = np.append(days[1:] != days[:-1], True)[: len(days)]  # each date's last row
+        series[symbol] = Dated(days[last], values[last])
     return series
 
 
 def read_signals(
     session: Session, windows: Mapping[str, date | None], until: date | None
-) -> dict[str, pd.Series]:
+) -> dict[str, Dated]:
     """Stored values of each signal by date from its window's start (None: all), in one query."""
     query = select(
         SignalValue.signal, as_stored(session, SignalValue.date), SignalValue.value
     ).where(SignalValue.signal.in_(list(windows)))
     query = _bounded(query, SignalValue.date, _earliest(windows.values()), until)
     found = _by_name(session, query.order_by(SignalValue.signal, SignalValue.date))
-    return {name: _since(found.get(name, _empty()), since) for name, since in windows.items()}
+    return {name: from_date(found.get(name, NO_VALUES), since) for name, since in windows.items()}
 
 
 def latest_dates(session: Session, signals: Sequence[str], until: date | None) -> dict[str, date]:
@@ -53,12 +66,12 @@ def latest_dates(session: Session, signals: Sequence[str], until: date | None) -
     One statement, an index lookup per signal inside the database.
     """
 
-    def newest(signal: str) -> AnySelect:
-        query = select(literal(signal).label("signal"), func.max(SignalValue.date))
-        query = query.where(SignalValue.signal == signal)
-        return query if until is None else query.where(SignalValue.date <= until)
+    def newest(signal: ColumnElement[str]) -> list[ScalarSelect[Any]]:
+        query = select(func.max(SignalValue.date)).where(SignalValue.signal == signal)
+        query = query if until is None else query.where(SignalValue.date <= until)
+        return [query.scalar_subquery()]
 
-    return {name: day for name, day in for_each(session, signals, newest) if day is not None}
+    return {name: day for name, day in per_key(session, signals, newest) if day is not None}
 
 
 def latest_date(session: Session, signal: str, until: date | None = None) -> date | None:
@@ -79,32 +92,31 @@ def _bounded(query: AnySelect, column: Any, since: date | None, until: date | No
     return query
 
 
-def _by_name(session: Session, query: AnySelect) -> dict[str, pd.Series]:
-    """A (name, date, value) query's rows, ordered by name, as one series per name."""
+def _by_name(session: Session, query: AnySelect) -> dict[str, Dated]:
+    """A (name, date, value) query's rows, ordered by name, as dated arrays per name."""
     rows = driver_rows(session, query)
     if not rows:
         return {}
     table = np.array(rows, dtype=object)  # one pass over the tuples, then by column
     names = table[:, 0]
-    index = pd.DatetimeIndex(to_datetime64(table[:, 1]).astype("datetime64[s]"))
+    days = to_datetime64(table[:, 1])
     numbers = table[:, 2].astype(float)
     starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]])
     ends = np.r_[starts[1:], len(names)]
     return {
-        str(names[a]): pd.Series(numbers[a:b], index=index[a:b])
-        for a, b in zip(starts, ends, strict=True)
+        str(names[a]): Dated(days[a:b], numbers[a:b]) for a, b in zip(starts, ends, strict=True)
     }
 
 
-def _since(series: pd.Series, since: date | None) -> pd.Series:
-    return series if since is None else series[series.index >= pd.Timestamp(since)]
+def from_date(values: Dated, start: date | None) -> Dated:
+    """``values`` from ``start`` on (all of them for None)."""
+    if start is None:
+        return values
+    first = np.searchsorted(values.days, np.datetime64(start, "D"))
+    return Dated(values.days[first:], values.values[first:])
 
 
-def _empty() -> pd.Series:
-    return pd.Series(np.array([], dtype=float), index=pd.DatetimeIndex([], dtype="datetime64[s]"))
-
-
-def read_signal(session: Session, signal: str, since: date | None, until: date | None) -> pd.Series:
+def read_signal(session: Session, signal: str, since: date | None, until: date | None) -> Dated:
     """Stored values of ``signal`` by date."""
     return read_signals(session, {signal: since}, until)[signal]
 
@@ -138,7 +150,9 @@ def save(
     (written, deleted).
     """
     writes = ValueWrites(now)
-    counts = writes.add(signal, read_signal(session, signal, since, until), values)
+    days = values.index.to_numpy().astype("datetime64[D]")
+    fresh = Dated(days, values.to_numpy(dtype=float))
+    counts = writes.add(signal, read_signal(session, signal, since, until), fresh)
     writes.flush(session)
     return counts
 
@@ -153,33 +167,38 @@ class ValueWrites:
 
     def __init__(self, now: datetime) -> None:
         self.now = now
-        self._rows: list[pd.DataFrame] = []
+        self._rows: list[tuple[str, np.ndarray, np.ndarray]] = []
         self._gone: dict[str, list[date]] = {}
 
-    def add(self, signal: str, stored: pd.Series, values: pd.Series) -> tuple[int, int]:
+    def add(self, signal: str, stored: Dated, values: Dated) -> tuple[int, int]:
         """Make ``stored`` (a signal's values over a range) ``values`` at the next flush.
 
         Returns (written, deleted).
         """
-        old_days = stored.index.to_numpy().astype("datetime64[D]")
-        days = values.index.to_numpy().astype("datetime64[D]")
-        fresh = values.to_numpy(dtype=float)
-        changed = ~_same(stored.to_numpy(), old_days, fresh, days)
-        rows = pd.DataFrame({"signal": signal, "date": days[changed], "value": fresh[changed]})
-        gone = old_days[~np.isin(old_days, days)].astype(object).tolist()
-        self._rows.append(rows)
+        (old_days, old), (days, fresh) = stored, values
+        changed = ~_same(old, old_days, fresh, days)
+        if changed.any():
+            self._rows.append((signal, days[changed], fresh[changed]))
+        gone = old_days[~_within(old_days, days)].astype(object).tolist()
         if gone:
             self._gone[signal] = gone
-        return len(rows), len(gone)
+        return int(changed.sum()), len(gone)
 
     def flush(self, session: Session) -> None:
         """Write everything added since the last flush."""
-        rows = [r for r in self._rows if len(r)]
-        if rows:
+        if self._rows:
+            names, days, values = zip(*self._rows, strict=True)
+            rows = pd.DataFrame(
+                {
+                    "signal": np.repeat(np.array(names, dtype=object), [len(d) for d in days]),
+                    "date": np.concatenate(days),
+                    "value": np.concatenate(values),
+                }
+            )
             upsert_frame(
                 session.connection(),
                 table_of(SignalValue),
-                pd.concat(rows, ignore_index=True),
+                rows,
                 key=("signal", "date"),
                 constants={"computed_at": self.now},
             )
@@ -192,6 +211,14 @@ class ValueWrites:
                     )
                 )
         self._rows, self._gone = [], {}
+
+
+def _within(days: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """Per day of ``days``, whether it is one of ``among`` (sorted): ``np.isin`` by bisection."""
+    if not len(among):
+        return np.zeros(len(days), dtype=bool)
+    found: np.ndarray = among[np.minimum(np.searchsorted(among, days), len(among) - 1)] == days
+    return found
 
 
 def _same(old: np.ndarray, old_days: np.ndarray, new: np.ndarray, days: np.ndarray) -> np.ndarray:
@@ -224,13 +251,14 @@ def load_series(
     rows = driver_rows(session, query)
     if not rows:
         return series
-    table = np.array(rows, dtype=object)  # ordered by signal: each signal is one slice
-    names = table[:, 0]
-    starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]])
-    for start, end in zip(starts, np.r_[starts[1:], len(names)], strict=True):
-        days = to_dates(table[start:end, 1].tolist())
-        series[names[start]] = list(zip(days, table[start:end, 2].tolist(), strict=True))
+    parse = date.fromisoformat if isinstance(rows[0][1], str) else _as_is
+    for name, group in groupby(rows, key=itemgetter(0)):  # ordered by signal
+        series[name] = [(parse(day), value) for _, day, value in group]
     return series
+
+
+def _as_is(day: date) -> date:
+    return day
 
 
 def store_series(
@@ -238,9 +266,7 @@ def store_series(
 ) -> None:
     """Upsert values computed outside the signal engine (the stage) into ``signal_values``."""
     days, numbers = zip(*values, strict=True) if values else ((), ())
-    rows = pd.DataFrame(
-        {"signal": signal, "date": np.array(days, dtype="datetime64[D]"), "value": numbers}
-    )
+    rows = pd.DataFrame({"signal": signal, "date": days_array(days), "value": numbers})
     upsert_frame(
         session.connection(),
         table_of(SignalValue),
@@ -254,9 +280,10 @@ def dates_with_values(
     session: Session, signals: Sequence[str], *, after: date | None, through: date
 ) -> list[date]:
     """The distinct dates in (``after``, ``through``] on which any of ``signals`` has a value."""
-    query = select(SignalValue.date).where(
+    query = select(as_stored(session, SignalValue.date)).where(
         SignalValue.signal.in_(signals), SignalValue.date <= through
     )
     if after is not None:
         query = query.where(SignalValue.date > after)
-    return list(session.scalars(query.distinct().order_by(SignalValue.date)))
+    query = query.distinct().order_by(SignalValue.date)
+    return to_dates([day for (day,) in driver_rows(session, query)])

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     import numpy as np
     from sqlalchemy.orm import InstrumentedAttribute, Session
 
+_EPOCH = date(1970, 1, 1).toordinal()
+
 # A SELECT of any columns (Select is generic over its column types).
 AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
 # What reads: an ORM session, or a Core connection (the light commands load no ORM).
@@ -54,7 +56,18 @@ def to_datetime64(values: Sequence[str | date] | np.ndarray) -> np.ndarray:
     """Dates read with :func:`as_stored` as ``datetime64[D]``."""
     import numpy as np  # imported here: the light read commands (signals, status) need none
 
+    if len(values) and isinstance(values[0], date):
+        return days_array(values)  # type: ignore[arg-type]
     return np.asarray(values).astype("datetime64[D]")
+
+
+def days_array(days: Sequence[date] | np.ndarray) -> np.ndarray:
+    """``datetime.date`` objects as ``datetime64[D]``, through their ordinals (numpy's own
+    conversion of date objects is about 20 times slower)."""
+    import numpy as np
+
+    ordinals = np.fromiter((day.toordinal() for day in days), dtype=np.int64, count=len(days))
+    return (ordinals - _EPOCH).astype("datetime64[D]")
 
 
 def to_dates(values: Sequence[str | date]) -> list[date]:

@@ -1,8 +1,10 @@
-"""One statement answering a small indexed query for each of many keys (UNION ALL of them).
+"""One statement answering a small indexed query for each of many keys.
 
 A grouped aggregate (``max(date) ... GROUP BY symbol``) reads every row of every group on SQLite,
 so it grows with history; the same question asked per key is one index lookup each. Asked as
-one ``UNION ALL`` (in chunks under SQLite's limit of 500 parts) it stays one statement.
+one ``UNION ALL`` (:func:`for_each`, in chunks under SQLite's limit of 500 parts) or as scalar
+subqueries over the keys passed as one parameter (:func:`per_key`, whose statement does not
+grow with the keys: cheaper in Python for hundreds of keys) it stays one statement.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import union_all
+from sqlalchemy import JSON, ColumnElement, ScalarSelect, bindparam, func, select, union_all
 
-from monitor.store.dates import AnySelect, Reader
+from monitor.store.dates import AnySelect, Reader, connection_of
 
 _PARTS = 400
 
@@ -24,3 +26,22 @@ def for_each(reader: Reader, keys: Sequence[str], query: Callable[[str], AnySele
         parts = [query(key).subquery().select() for key in keys[start : start + _PARTS]]
         rows += reader.execute(union_all(*parts)).all()
     return rows
+
+
+def per_key(
+    reader: Reader,
+    keys: Sequence[str],
+    answers: Callable[[ColumnElement[str]], Sequence[ScalarSelect[Any]]],
+) -> list[Any]:
+    """``(key, *answers(key))`` for every key: scalar subqueries correlated to a list of keys.
+
+    The keys go as one JSON parameter, unpacked into rows by the database (``json_each`` on
+    SQLite, ``json_array_elements_text`` on PostgreSQL), so the statement is the same whatever
+    the keys (compiled once, then cached); each answer is one index lookup per key.
+    """
+    if not keys:
+        return []
+    sqlite = connection_of(reader).dialect.name == "sqlite"
+    unpack = func.json_each if sqlite else func.json_array_elements_text
+    listed = unpack(bindparam("keys", list(keys), type_=JSON)).table_valued("value", name="keys")
+    return list(reader.execute(select(listed.c.value, *answers(listed.c.value))).all())

@@ -20,8 +20,8 @@ NOW = datetime(2025, 7, 1, 12, tzinfo=UTC)
 
 
 INSERT = (
-    "INSERT INTO observations (symbol, date, available_date, close, source, fetched_at) "
-    "VALUES ('BTC-USD', '{day}', '{day}', {close}, 'yahoo', '2025-07-01 00:00:00.000000')"
+    "INSERT INTO observations (symbol, date, available_date, close, source, provider, fetched_at) "
+    "VALUES ('BTC-USD', '{day}', '{day}', {close}, 'yahoo', 'yahoo', '2025-07-01 00:00:00.000000')"
 )
 DAYS = [("2025-06-28", 100.0), ("2025-06-29", 80.0), ("2025-06-30", 90.0)]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 
 from monitor.config import Config
 from monitor.errors import NotFoundError
 from monitor.queries.paging import paged
-from monitor.store.dates import AnySelect, Reader, as_stored, driver_rows, to_dates
-from monitor.store.each import for_each
+from monitor.store.dates import Reader, as_stored, driver_rows, to_dates
+from monitor.store.each import per_key
 from monitor.store.tables import rule_states, signal_values
 
 SIGNAL_COLUMNS = ["id", "date", "value", "state"]
@@ -42,16 +42,20 @@ def latest_signals(session: Reader, config: Config) -> list[dict[str, Any]]:
     many signals.
     """
     ids = signal_ids(config)
+    values = signal_values.c
 
-    def newest(signal: str) -> AnySelect:  # one index step per signal
-        return (
-            select(literal(signal).label("signal"), signal_values.c.date, signal_values.c.value)
-            .where(signal_values.c.signal == signal)
-            .order_by(signal_values.c.date.desc())
-            .limit(1)
-        )
+    def newest(signal: ColumnElement[str]) -> list[ScalarSelect[Any]]:  # index steps per signal
+        last = select(values.date).where(values.signal == signal).order_by(values.date.desc())
+        return [
+            last.limit(1).scalar_subquery(),
+            last.with_only_columns(values.value).limit(1).scalar_subquery(),
+        ]
 
-    latest = {signal: (day, value) for signal, day, value in for_each(session, ids, newest)}
+    latest = {
+        signal: (day, value)
+        for signal, day, value in per_key(session, ids, newest)
+        if day is not None
+    }
     states = _rule_states(session, config)
     return [
         {

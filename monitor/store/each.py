@@ -2,9 +2,8 @@
 
 A grouped aggregate (``max(date) ... GROUP BY symbol``) reads every row of every group on SQLite,
 so it grows with history; the same question asked per key is one index lookup each. Asked as
-one ``UNION ALL`` (:func:`for_each`, in chunks under SQLite's limit of 500 parts) or as scalar
-subqueries over the keys passed as one parameter (:func:`per_key`, whose statement does not
-grow with the keys: cheaper in Python for hundreds of keys) it stays one statement.
+scalar subqueries over the keys passed as one parameter (:func:`per_key`) it stays one
+statement, the same whatever the keys, so it is compiled once.
 """
 
 from __future__ import annotations
@@ -12,20 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, ScalarSelect, bindparam, func, select, union_all
+from sqlalchemy import JSON, ColumnElement, ScalarSelect, bindparam, func, select
 
-from monitor.store.dates import AnySelect, Reader, connection_of
-
-_PARTS = 400
-
-
-def for_each(reader: Reader, keys: Sequence[str], query: Callable[[str], AnySelect]) -> list[Any]:
-    """The rows of ``query(key)`` for every key, in one statement per 400 keys."""
-    rows: list[Any] = []
-    for start in range(0, len(keys), _PARTS):
-        parts = [query(key).subquery().select() for key in keys[start : start + _PARTS]]
-        rows += reader.execute(union_all(*parts)).all()
-    return rows
+from monitor.store.dates import Reader, connection_of
 
 
 def per_key(

@@ -137,11 +137,12 @@ def write_files(folder: Path, symbols: int, days: int, seed: int = 17) -> list[P
     return paths
 
 
-def write_config(folder: Path, symbols: list[str]) -> Path:
+def write_config(folder: Path, symbols: list[str], *, max_csv_bytes: int | None = None) -> Path:
     """A config with one yahoo instrument per symbol (signals and rules left out)."""
     instruments = "".join(f'[[instruments]]\nsymbol = "{s}"\nsource = "yahoo"\n\n' for s in symbols)
+    fetch = f"[fetch]\nmax_csv_bytes = {max_csv_bytes}\n\n" if max_csv_bytes else ""
     path = folder / "bench.toml"
-    path.write_text(f"signals = []\nrules = []\n\n{instruments}")
+    path.write_text(f"signals = []\nrules = []\n\n{fetch}{instruments}")
     return path
 
 
@@ -238,7 +239,8 @@ def _big_file(folder: Path) -> None:
     path = folder / "BIG.csv"
     frame.to_csv(path, index=False)
     del frame, close
-    config = write_config(folder, [path.stem])
+    # Larger than the default limit on one file: the limit is the user's to raise, as here.
+    config = write_config(folder, [path.stem], max_csv_bytes=2 * path.stat().st_size)
     template = _sqlite_template(folder, config)
     url = _fresh_sqlite(folder, template)
     result = _run(_FIREALARM, config, url, [path], now="9999-01-01T00:00:00+00:00")

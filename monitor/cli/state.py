@@ -35,21 +35,21 @@ class CliState:
     @contextmanager
     def reading(self, *, read_only: bool = False) -> Iterator[tuple[Config, Session]]:
         """Config and one session on a database already at the current schema; closed after."""
-        runtime = self.runtime(migrate=False, read_only=read_only)
-        try:
-            with session_scope(runtime.engine) as session:
-                yield runtime.config, session
-        finally:
-            runtime.close()
+        with self._opened(read_only) as runtime, session_scope(runtime.engine) as session:
+            yield runtime.config, session
 
     @contextmanager
     def connected(self, *, read_only: bool = False) -> Iterator[tuple[Config, Connection]]:
         """Like :meth:`reading`, with a Core connection: for commands that start fast because
         they load no ORM (``signals``, ``history``)."""
+        with self._opened(read_only) as runtime, transaction(runtime.engine) as connection:
+            yield runtime.config, connection
+
+    @contextmanager
+    def _opened(self, read_only: bool) -> Iterator[Runtime]:
         runtime = self.runtime(migrate=False, read_only=read_only)
         try:
-            with transaction(runtime.engine) as connection:
-                yield runtime.config, connection
+            yield runtime
         finally:
             runtime.close()
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
@@ -27,6 +28,7 @@ from monitor.rules.stage import StoredStage, stage_levels, stage_through
 from monitor.rules.stale import configured_rules, evaluate_stale
 from monitor.runtime import Runtime
 from monitor.signals import store as signal_store
+from monitor.signals.align import Dated
 from monitor.signals.engine import SignalReport, compute_signals
 from monitor.signals.freshness import instrument_freshness, staleness_limit
 from monitor.signals.settled import judged_through
@@ -77,16 +79,27 @@ def evaluate(
     report = EvaluationReport(as_of=as_of, now=now, full=full)
     with session_scope(runtime.engine) as session:
         lock_evaluation(session)  # one evaluation at a time, across processes
-        report.signals = compute_signals(session, runtime.config, now=now, as_of=as_of, full=full)
-        report.alerts = evaluate_alerts(session, runtime.config, as_of=as_of, now=now)
+        whole: dict[str, Dated] = {}
+        report.signals = compute_signals(
+            session, runtime.config, now=now, as_of=as_of, full=full, whole=whole
+        )
+        report.alerts = evaluate_alerts(session, runtime.config, as_of=as_of, now=now, known=whole)
     return report
 
 
 def evaluate_alerts(
-    session: Session, config: Config, *, as_of: date, now: datetime
+    session: Session,
+    config: Config,
+    *,
+    as_of: date,
+    now: datetime,
+    known: Mapping[str, Dated] | None = None,
 ) -> RecordReport:
     """Evaluate every rule on the stored signal values up to ``as_of``, store the stage values,
     the transitions and the new states, queue notifications, and check for stale data.
+
+    ``known``: signals whose stored values up to ``as_of`` the caller has in hand (those it just
+    recomputed whole), used instead of reading them back.
 
     The states of alerts the config no longer defines (a removed or renamed rule, changed
     labels) are forgotten, so they do not stay open forever; their events remain.
@@ -94,7 +107,7 @@ def evaluate_alerts(
     states = load_states(session)
     since = _judged_since(config, states)
     judged = judged_through(session, config, since, as_of)
-    series = _judged_values(session, since, judged, as_of)
+    series = _judged_values(session, since, judged, as_of, known or {})
     stored_stage = _stored_stage(session, config, judged, series, as_of)
     result = evaluate_rules(config, series, states, stored_stage=stored_stage)
     if config.stage.stages:
@@ -132,23 +145,43 @@ def _judged_values(
     since: Mapping[str, date | None],
     judged: Mapping[str, date],
     as_of: date,
+    known: Mapping[str, Dated],
 ) -> dict[str, list[tuple[date, float]]]:
-    """Each signal's values in (since, judged]: one query for all, each cut to its own range."""
-    starts = list(since.values())
-    loaded = signal_store.load_series(
-        session,
-        list(since),
-        since=None if None in starts else min(s for s in starts if s is not None),
-        until=max(judged.values(), default=as_of),
+    """Each signal's values in (since, judged]: those not ``known`` in one query, each cut to
+    its own range."""
+    unknown = [signal for signal in since if signal not in known]
+    starts = [since[signal] for signal in unknown]
+    loaded = (
+        signal_store.load_series(
+            session,
+            unknown,
+            since=None if None in starts else min(s for s in starts if s is not None),
+            until=max(judged.values(), default=as_of),
+        )
+        if unknown
+        else {}
     )
-    return {
+    series = {
         signal: [
             (d, v)
             for d, v in loaded[signal]
             if (start is None or d > start) and d <= judged[signal]
         ]
         for signal, start in since.items()
+        if signal in loaded
     }
+    for signal in since.keys() & known.keys():
+        series[signal] = _between(known[signal], since[signal], judged[signal])
+    return series
+
+
+def _between(values: Dated, after: date | None, through: date) -> list[tuple[date, float]]:
+    """The ``(date, value)`` pairs of ``values`` in (``after``, ``through``]."""
+    days = values.days
+    first = 0 if after is None else int(np.searchsorted(days, np.datetime64(after, "D"), "right"))
+    last = int(np.searchsorted(days, np.datetime64(through, "D"), "right"))
+    picked = days[first:last].astype(object).tolist()
+    return list(zip(picked, values.values[first:last].tolist(), strict=True))
 
 
 def _stored_stage(

@@ -52,8 +52,12 @@ def compute_signals(
     now: datetime,
     as_of: date | None = None,
     full: bool = False,
+    whole: dict[str, Dated] | None = None,
 ) -> list[SignalReport]:
     """Recompute and store every signal in dependency order; data after ``as_of`` is ignored.
+
+    ``whole``, if given, receives the values of each signal recomputed over all its history:
+    what is now stored up to ``as_of``, so the rules can judge them without reading them back.
 
     The pending changes read are cleared, and the definitions recorded, only when no signal has
     values after ``as_of``: an evaluation of the past leaves what it did not recompute pending.
@@ -81,7 +85,8 @@ def compute_signals(
         signal_ids={s.id for s in order},
     )
     reports = [
-        _evaluate_one(session, config, signal, starts[signal.id], as_of, reads) for signal in order
+        _evaluate_one(session, config, signal, starts[signal.id], as_of, reads, whole)
+        for signal in order
     ]
     reads.writes.flush(session)
     if as_of is None or not _values_after(session, config, as_of):
@@ -148,6 +153,7 @@ def _evaluate_one(
     since: date | None,
     as_of: date | None,
     reads: _Reads,
+    whole: dict[str, Dated] | None,
 ) -> SignalReport:
     if any(name in reads.signal_ids for name in signal.inputs):
         reads.writes.flush(session)  # its upstream signals' new values, stored before it reads
@@ -166,6 +172,8 @@ def _evaluate_one(
     start = np.datetime64(since, "D") if since is not None else None
     values = compute_values(signal, inputs, factors=factors, start=start, prior_max=peak)
     written, deleted = reads.writes.add(signal.id, reads.stored[signal.id], values)
+    if whole is not None and since is None:
+        whole[signal.id] = values
     latest = values.days[-1].astype(object) if len(values.days) else None
     return SignalReport(signal.id, since, len(values.days), written, deleted, latest)
 

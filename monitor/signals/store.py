@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, ScalarSelect, delete, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from monitor.signals.align import Dated
@@ -34,12 +34,15 @@ def read_instruments(
 ) -> dict[str, Dated]:
     """Closes of each instrument by available date from its window's start (None: all), in one
     query; of two observations sharing an available date, the later one's."""
+    symbols = list(windows)
     query = select(
-        Observation.symbol, as_stored(session, Observation.available_date), Observation.close
-    ).where(Observation.symbol.in_(list(windows)))
+        _numbered(Observation.symbol, symbols),
+        as_stored(session, Observation.available_date),
+        Observation.close,
+    ).where(Observation.symbol.in_(symbols))
     query = _bounded(query, Observation.available_date, _earliest(windows.values()), until)
     query = query.order_by(Observation.symbol, Observation.available_date, Observation.date)
-    found = _by_name(session, query)
+    found = _by_name(session, query, symbols)
     series = {}
     for symbol, since in windows.items():
         days, values = from_date(found.get(symbol, NO_VALUES), since)
@@ -52,11 +55,14 @@ def read_signals(
     session: Session, windows: Mapping[str, date | None], until: date | None
 ) -> dict[str, Dated]:
     """Stored values of each signal by date from its window's start (None: all), in one query."""
+    signals = list(windows)
     query = select(
-        SignalValue.signal, as_stored(session, SignalValue.date), SignalValue.value
-    ).where(SignalValue.signal.in_(list(windows)))
+        _numbered(SignalValue.signal, signals),
+        as_stored(session, SignalValue.date),
+        SignalValue.value,
+    ).where(SignalValue.signal.in_(signals))
     query = _bounded(query, SignalValue.date, _earliest(windows.values()), until)
-    found = _by_name(session, query.order_by(SignalValue.signal, SignalValue.date))
+    found = _by_name(session, query.order_by(SignalValue.signal, SignalValue.date), signals)
     return {name: from_date(found.get(name, NO_VALUES), since) for name, since in windows.items()}
 
 
@@ -92,19 +98,26 @@ def _bounded(query: AnySelect, column: Any, since: date | None, until: date | No
     return query
 
 
-def _by_name(session: Session, query: AnySelect) -> dict[str, Dated]:
-    """A (name, date, value) query's rows, ordered by name, as dated arrays per name."""
+def _numbered(column: Any, names: Sequence[str]) -> ColumnElement[int]:
+    """``column`` as the position of its value in ``names``: the database sends small integers,
+    which Python does not allocate one by one as it does a name per row."""
+    return case({name: number for number, name in enumerate(names)}, value=column)
+
+
+def _by_name(session: Session, query: AnySelect, names: Sequence[str]) -> dict[str, Dated]:
+    """A (name's position in ``names``, date, value) query's rows, ordered by name, as dated
+    arrays per name."""
     rows = driver_rows(session, query)
     if not rows:
         return {}
     table = np.array(rows, dtype=object)  # one pass over the tuples, then by column
-    names = table[:, 0]
+    numbers = table[:, 0].astype(np.int64)
     days = to_datetime64(table[:, 1])
-    numbers = table[:, 2].astype(float)
-    starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]])
-    ends = np.r_[starts[1:], len(names)]
+    values = table[:, 2].astype(float)
+    starts = np.flatnonzero(np.r_[True, numbers[1:] != numbers[:-1]])
+    ends = np.r_[starts[1:], len(numbers)]
     return {
-        str(names[a]): Dated(days[a:b], numbers[a:b]) for a, b in zip(starts, ends, strict=True)
+        names[numbers[a]]: Dated(days[a:b], values[a:b]) for a, b in zip(starts, ends, strict=True)
     }
 
 

@@ -208,7 +208,7 @@ def test_unknown_paths_and_methods_answer_in_the_one_error_shape(client: TestCli
     }
     wrong_method = client.post("/api/signals")
     assert wrong_method.json() == {"error": "Method Not Allowed: /api/signals", "status": 405}
-    assert wrong_method.headers["allow"] == "GET"
+    assert wrong_method.headers["allow"] == "GET, HEAD"
 
 
 def test_head_answers_as_get_without_the_body(client: TestClient) -> None:

@@ -31,7 +31,7 @@ from monitor.delivery.base import ChartRenderer, Sender, describe_error
 from monitor.delivery.channels import disabled_channels
 from monitor.delivery.claims import LEASE, RENEW_EVERY, Claim, claim_due, new_owner, renew
 from monitor.delivery.email import SignalChart
-from monitor.delivery.members import Listing, listed_events
+from monitor.delivery.members import listed_events
 from monitor.delivery.message import (
     AlertMessage,
     StoredAlert,
@@ -375,13 +375,10 @@ class Dispatcher:
         if not claimed:
             return []
         grouped = [c.delivery_id for c in claimed if c.grouped]
-        listed: dict[str, Listing] = {}
-        if grouped:
-            with session_scope(self.engine) as session:
-                listed = listed_events(session, grouped)
-        events: list[StoredAlert] = [c.event for c in claimed]
-        events += [event for listing in listed.values() for event in listing.events]
         with transaction(self.engine) as connection:
+            listed = listed_events(connection, grouped) if grouped else {}
+            events: list[StoredAlert] = [c.event for c in claimed]
+            events += [event for listing in listed.values() for event in listing.events]
             starts = firing_since(connection, events)
         return [
             (c, group_message(listing.events, starts, listing.group_labels))

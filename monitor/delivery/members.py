@@ -11,40 +11,47 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, select
-from sqlalchemy.orm import Session
 
-from monitor.store.models import AlertEvent, Delivery, DeliveryEvent, NotificationGroup
+from monitor.delivery.message import StoredAlert
+from monitor.store.dates import Reader
+from monitor.store.tables import alert_events, deliveries, delivery_events, notification_groups
 
 
 @dataclass(frozen=True)
 class Listing:
     """A group notification's alerts and the labels naming its group."""
 
-    events: list[AlertEvent]
+    events: list[StoredAlert]
     group_labels: dict[str, str]
 
 
-def listed_events(session: Session, delivery_ids: Sequence[str]) -> dict[str, Listing]:
-    """Per group notification among ``delivery_ids``, its alerts; ungrouped ones are absent."""
+def listed_events(reader: Reader, delivery_ids: Sequence[str]) -> dict[str, Listing]:
+    """Per group notification among ``delivery_ids``, its alerts (rows of ``alert_events``);
+    ungrouped ones are absent."""
+    groups = notification_groups.c
     query = (
-        select(DeliveryEvent.delivery_id, NotificationGroup.labels, AlertEvent)
-        .join(AlertEvent, AlertEvent.id == DeliveryEvent.event_id)
-        .join(Delivery, Delivery.id == DeliveryEvent.delivery_id)
+        select(
+            alert_events,
+            delivery_events.c.delivery_id.label("listed_in"),
+            groups.labels.label("group_labels"),
+        )
+        .join(alert_events, alert_events.c.id == delivery_events.c.event_id)
+        .join(deliveries, deliveries.c.id == delivery_events.c.delivery_id)
         .join(
-            NotificationGroup,
+            notification_groups,
             and_(
-                NotificationGroup.channel == Delivery.channel,
-                NotificationGroup.group_key == Delivery.group_key,
+                groups.channel == deliveries.c.channel,
+                groups.group_key == deliveries.c.group_key,
             ),
         )
-        .where(DeliveryEvent.delivery_id.in_(delivery_ids))
-        .order_by(AlertEvent.id)
+        .where(delivery_events.c.delivery_id.in_(delivery_ids))
+        .order_by(alert_events.c.id)
     )
-    latest: dict[str, dict[str, AlertEvent]] = {}
+    latest: dict[str, dict[str, StoredAlert]] = {}
     labels: dict[str, str] = {}
-    for delivery_id, group_labels, event in session.execute(query):
-        latest.setdefault(delivery_id, {})[event.fingerprint] = event
-        labels[delivery_id] = group_labels
+    for row in reader.execute(query):
+        latest.setdefault(row.listed_in, {})[row.fingerprint] = row
+        labels[row.listed_in] = row.group_labels
     return {
         delivery_id: Listing(
             sorted(events.values(), key=lambda e: (e.state == "resolved", e.id)),

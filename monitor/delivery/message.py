@@ -10,9 +10,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Protocol
 
-from sqlalchemy import Connection, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
+from monitor.store.dates import Reader
 from monitor.store.models import AlertEvent
 
 TEST_RULE = "firealarm_test"
@@ -120,9 +120,7 @@ def group_message(
     return replace(alerts[0], alerts=alerts, group_labels=group_labels)
 
 
-def firing_since(
-    session: Session | Connection, events: Sequence[StoredAlert]
-) -> dict[int, date | None]:
+def firing_since(reader: Reader, events: Sequence[StoredAlert]) -> dict[int, date | None]:
     """For each event (by id): the date the alert it is about entered firing, its first firing
     date after its last resolve before the event. The same for the first firing, every repeat
     and the resolve; None for other states. One query for all of ``events``.
@@ -130,7 +128,7 @@ def firing_since(
     wanted = [e for e in events if e.state in (*FIRING_STATES, "resolved")]
     history: dict[str, list[tuple[str, date]]] = {}
     if wanted:
-        rows = session.execute(
+        rows = reader.execute(
             select(AlertEvent.fingerprint, AlertEvent.state, AlertEvent.date).where(
                 AlertEvent.fingerprint.in_({e.fingerprint for e in wanted}),
                 AlertEvent.state.in_((*FIRING_STATES, "resolved")),

@@ -72,15 +72,6 @@ class NotFoundError(ConfigError):
 
     http_status = 404
 
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.problems = problems or [message]
-
-    @classmethod
-    def of(cls, problems: list[str]) -> ConfigError:
-        """One error for several problems: the message joins them, ``problems`` keeps them."""
-        return cls("; ".join(problems), problems)
-
 
 class DataError(FirealarmError):
     """Input data is malformed; the message names the file and line. Nothing was written."""

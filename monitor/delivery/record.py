@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from monitor.delivery.backoff import next_attempt
@@ -27,7 +27,7 @@ from monitor.delivery.notices import announce_disabled
 from monitor.delivery.outcome import SendResult
 from monitor.errors import StoreError
 from monitor.store import tables
-from monitor.store.database import describe_operational_error, session_scope
+from monitor.store.database import session_scope, transaction
 from monitor.store.models import Delivery
 
 log = logging.getLogger("monitor.delivery.dispatcher")
@@ -88,15 +88,13 @@ def record_attempts(
         return {}
     rows = [{**_status_row(a, max_age, rng), "b_owner": owner} for a in finished]
     try:
-        with engine.begin() as connection:
+        with transaction(engine) as connection:
             connection.execute(_ATTEMPT, [_attempt_row(a) for a in finished])
             written = connection.execute(_FINISH, rows).rowcount
             if written != len(rows) or not engine.dialect.supports_sane_multi_rowcount:
                 rows = _written(connection, rows)  # a claim was lost while its attempt ran
             _disable_gone(connection, finished, channels)
             return {str(row["b_id"]): str(row["b_status"]) for row in rows}
-    except OperationalError as exc:
-        raise StoreError(describe_operational_error(engine, exc)) from exc
     except DBAPIError as exc:  # e.g. a pooled connection the server closed during an outage
         raise StoreError(f"database error: {type(exc.orig).__name__}") from exc
 

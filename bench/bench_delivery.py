@@ -20,9 +20,6 @@ it is not what is measured. Targets: deliver >= 0.7x raw throughput; daemon <= 1
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
 import json
 import multiprocessing
 import os
@@ -44,6 +41,8 @@ from monitor.daemon.jobs import default_functions
 from monitor.delivery.message import message_from_event
 from monitor.delivery.outbox import queue_deliveries
 from monitor.delivery.payloads import render_body
+from monitor.delivery.signing import parse_secret, signature_headers
+from monitor.delivery.webhook import USER_AGENT
 from monitor.runtime import Runtime
 from monitor.store.database import create_db_engine, session_scope
 from monitor.store.migrate import upgrade
@@ -118,23 +117,16 @@ def _bodies(runtime: Runtime) -> list[tuple[str, bytes]]:
 
 def _raw(url: str, bodies: list[tuple[str, bytes]], *, signed: bool = True) -> float:
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    key = base64.b64decode(SECRET.removeprefix("whsec_"))
+    key = parse_secret(SECRET)
     with httpx.Client(limits=limits) as client:
         started = time.perf_counter()
 
         def post(item: tuple[str, bytes]) -> None:
             msg_id, body = item
             headers = {"content-type": "application/json"}
-            if signed:
-                timestamp = str(int(time.time()))
-                signed_bytes = f"{msg_id}.{timestamp}.".encode() + body
-                digest = hmac.new(key, signed_bytes, hashlib.sha256).digest()
-                headers |= {
-                    "user-agent": "firealarm-webhook/1",
-                    "webhook-id": msg_id,
-                    "webhook-timestamp": timestamp,
-                    "webhook-signature": "v1," + base64.b64encode(digest).decode(),
-                }
+            if signed:  # the HMAC itself is the one the product computes, signed as it sends
+                headers["user-agent"] = USER_AGENT
+                headers |= signature_headers(key, msg_id, int(time.time()), body)
             client.post(url, content=body, headers=headers)
 
         with ThreadPoolExecutor(CONCURRENCY) as pool:

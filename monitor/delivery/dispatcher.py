@@ -3,9 +3,10 @@
 At least once: a delivery is marked sent only after its receiver accepted it, and keeps its id
 (the webhook-id) on every retry, so receivers drop duplicates. Each channel is a *lane* with its
 own threads (its ``concurrency``) and its own claims, so a hanging channel never holds up
-another. A lane claims up to twice its budget and claims more whenever half is free, so a
-backlog drains continuously. Each attempt is signed when it starts and recorded in its own
-transaction when it ends; the claims this dispatcher holds are renewed while it lives
+another. A lane holds up to sixteen times its budget in claims and claims more once half of
+that is sent, so a backlog drains continuously. Each attempt is signed when it starts and
+recorded when it ends, in one short transaction with any others ending within
+:data:`GATHER_SECONDS`; the claims this dispatcher holds are renewed while it lives
 (:mod:`monitor.delivery.claims`). ``firealarm deliver`` runs :meth:`Dispatcher.dispatch_due`;
 the daemon keeps one dispatcher for its life and calls :meth:`Dispatcher.pump` every few seconds.
 """

@@ -5,8 +5,9 @@ At least once: a delivery is marked sent only after its receiver accepted it, an
 own threads (its ``concurrency``) and its own claims, so a hanging channel never holds up
 another. A lane holds up to sixteen times its budget in claims and claims more once half of
 that is sent, so a backlog drains continuously. Each attempt is signed when it starts and
-recorded when it ends, in one short transaction with any others ending within
-:data:`GATHER_SECONDS`; the claims this dispatcher holds are renewed while it lives
+recorded as soon as it ends, in one short transaction with any others that ended while the
+last one was written (no waiting to gather more: a kill -9 must find every finished attempt
+recorded); the claims this dispatcher holds are renewed while it lives
 (:mod:`monitor.delivery.claims`). ``firealarm deliver`` runs :meth:`Dispatcher.dispatch_due`;
 the daemon keeps one dispatcher for its life and calls :meth:`Dispatcher.pump` every few seconds.
 """
@@ -55,10 +56,6 @@ from monitor.store.database import session_scope, transaction
 from monitor.store.models import Delivery
 
 log = logging.getLogger(__name__)
-# A finished attempt waits this long for others finishing with it, to share one commit (as
-# PostgreSQL's commit_delay): far less than any request takes, so a crash can resend at most
-# the requests in flight and those that finished in the last five milliseconds.
-GATHER_SECONDS = 0.005
 
 
 @dataclass
@@ -277,8 +274,6 @@ class Dispatcher:
             except queue.Empty:
                 first = _WAKE
             try:
-                if first is not None:
-                    time.sleep(GATHER_SECONDS)
                 batch = [first]
                 while not self._finished.empty():
                     batch.append(self._finished.get())

@@ -19,17 +19,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Row, and_, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from monitor.store import tables
-from monitor.store.database import is_sqlite, transaction
 
 LEASE = timedelta(seconds=20)
 RENEW_EVERY = timedelta(seconds=5)
 
 _events = tables.alert_events
 _deliveries = tables.deliveries
+
+
+_EVENTS = select(_events).where(_events.c.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def _claimable(
 
 
 def claim_due(
-    engine: Engine,
+    connection: Connection,
     *,
     now: datetime,
     limit: int,
@@ -76,37 +78,35 @@ def claim_due(
     channel: str | None = None,
 ) -> list[Claim]:
     """Claim up to ``limit`` due deliveries (only ``ids``, of ``channel``, if given), oldest due
-    first. Three statements in one short transaction, whatever the number claimed."""
+    first, in the caller's transaction on ``connection`` (commit it soon: the claims hold from
+    then). Three statements, whatever the number claimed."""
     d = _deliveries.c
     picked = select(d.id).where(_claimable(now, ids, channel)).order_by(d.next_attempt_at, d.id)
-    with transaction(engine) as connection:
-        if is_sqlite(engine):
-            # One statement: reading first and writing later could meet a stale snapshot.
-            target = d.id.in_(picked.limit(limit).scalar_subquery())
-        else:
-            locked = picked.limit(limit).with_for_update(skip_locked=True)
-            target = d.id.in_(list(connection.scalars(locked)))
-        claimed = connection.execute(
-            update(_deliveries)
-            .where(target, _claimable(now, ids, channel))
-            .values(lease_owner=owner, lease_until=now + lease)
-            .returning(
-                d.id,
-                d.event_id,
-                d.attempts,
-                d.created_at,
-                d.replayed_at,
-                d.next_attempt_at,
-                d.delivered_at,
-                d.group_key,
-            )
-        ).all()
-        if not claimed:
-            return []
-        wanted = {row.event_id for row in claimed}
-        events = {
-            e.id: e for e in connection.execute(select(_events).where(_events.c.id.in_(wanted)))
-        }
+    if connection.dialect.name == "sqlite":
+        # One statement: reading first and writing later could meet a stale snapshot.
+        target = d.id.in_(picked.limit(limit).scalar_subquery())
+    else:
+        locked = picked.limit(limit).with_for_update(skip_locked=True)
+        target = d.id.in_(bindparam("locked", list(connection.scalars(locked)), expanding=True))
+    claimed = connection.execute(
+        update(_deliveries)
+        .where(target, _claimable(now, ids, channel))
+        .values(lease_owner=owner, lease_until=now + lease)
+        .returning(
+            d.id,
+            d.event_id,
+            d.attempts,
+            d.created_at,
+            d.replayed_at,
+            d.next_attempt_at,
+            d.delivered_at,
+            d.group_key,
+        )
+    ).all()
+    if not claimed:
+        return []
+    wanted = list({row.event_id for row in claimed})
+    events = {e.id: e for e in connection.execute(_EVENTS, {"ids": wanted})}
     return [
         Claim(
             delivery_id=row.id,
@@ -122,12 +122,20 @@ def claim_due(
     ]
 
 
-def renew(engine: Engine, *, owner: str, now: datetime, lease: timedelta = LEASE) -> int:
+def renew(connection: Connection, *, owner: str, now: datetime, lease: timedelta = LEASE) -> int:
     """Extend every claim ``owner`` still holds to ``now + lease``; how many it holds."""
-    with transaction(engine) as connection:
-        result = connection.execute(
-            update(_deliveries)
-            .where(_deliveries.c.lease_owner == owner, _deliveries.c.status == "pending")
-            .values(lease_until=now + lease)
-        )
-        return int(result.rowcount or 0)
+    result = connection.execute(
+        update(_deliveries)
+        .where(_deliveries.c.lease_owner == owner, _deliveries.c.status == "pending")
+        .values(lease_until=now + lease)
+    )
+    return int(result.rowcount or 0)
+
+
+def release(connection: Connection, *, owner: str) -> None:
+    """Give back the claims ``owner`` holds on deliveries it has not sent (it is stopping)."""
+    connection.execute(
+        update(_deliveries)
+        .where(_deliveries.c.lease_owner == owner, _deliveries.c.status == "pending")
+        .values(lease_owner=None, lease_until=None)
+    )

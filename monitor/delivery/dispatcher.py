@@ -1,15 +1,16 @@
-"""The dispatcher: claim due deliveries, send them per channel, record each attempt at once.
+"""The dispatcher: claim due deliveries, send them per channel, record attempts as they end.
 
 At least once: a delivery is marked sent only after its receiver accepted it, and keeps its id
 (the webhook-id) on every retry, so receivers drop duplicates. Each channel is a *lane* with its
 own threads (its ``concurrency``) and its own claims, so a hanging channel never holds up
 another. A lane holds up to sixteen times its budget in claims and claims more once half of
-that is sent, so a backlog drains continuously. Each attempt is signed when it starts and
-recorded as soon as it ends, in one short transaction with any others that ended while the
-last one was written (no waiting to gather more: a kill -9 must find every finished attempt
-recorded); the claims this dispatcher holds are renewed while it lives
-(:mod:`monitor.delivery.claims`). ``firealarm deliver`` runs :meth:`Dispatcher.dispatch_due`;
-the daemon keeps one dispatcher for its life and calls :meth:`Dispatcher.pump` every few seconds.
+that is sent, so a backlog drains continuously. Each attempt is signed when it starts. Ended
+attempts are recorded together, in one short transaction, once at least half of their lane's
+attempts under way have ended; a lane sends no more than its budget of attempts that are not
+yet recorded, so a kill -9 resends at most that many (as many as can be in flight). The claims
+this dispatcher holds are renewed while it lives (:mod:`monitor.delivery.claims`).
+``firealarm deliver`` runs :meth:`Dispatcher.dispatch_due`; the daemon keeps one dispatcher for
+its life and calls :meth:`Dispatcher.pump` every few seconds.
 """
 
 from __future__ import annotations
@@ -25,13 +26,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Connection, Engine
 
 from monitor.config import Config
 from monitor.delivery.base import ChartRenderer, Sender, describe_error
 from monitor.delivery.channels import disabled_channels
-from monitor.delivery.claims import LEASE, RENEW_EVERY, Claim, claim_due, new_owner, renew
+from monitor.delivery.claims import (
+    LEASE,
+    RENEW_EVERY,
+    Claim,
+    claim_due,
+    new_owner,
+    release,
+    renew,
+)
 from monitor.delivery.email import SignalChart
 from monitor.delivery.members import listed_events
 from monitor.delivery.message import (
@@ -52,8 +60,7 @@ from monitor.delivery.senders import Senders, build_senders
 from monitor.delivery.supersede import SUPERSEDED, supersede_held
 from monitor.errors import StoreError
 from monitor.runtime import Runtime
-from monitor.store.database import session_scope, transaction
-from monitor.store.models import Delivery
+from monitor.store.database import KeptConnection, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -100,14 +107,26 @@ Job = tuple[Claim, AlertMessage]
 @dataclass
 class _Lane:
     """One channel's sending: its own threads (its budget), started on its first job, taking
-    the claims it has in hand from its queue."""
+    the claims it has in hand from its queue.
+
+    A thread takes a job only with a free slot, and a slot is freed when the attempt that took
+    it is *recorded*, not when its reply comes: sent-but-unrecorded attempts never exceed the
+    budget, so a kill -9 can resend at most ``budget`` of them, however records are batched.
+    """
 
     name: str
     budget: int
     jobs: queue.SimpleQueue[Job | None] = field(default_factory=queue.SimpleQueue)
     threads: list[threading.Thread] = field(default_factory=list)
+    slots: threading.Semaphore = field(init=False)
     held: int = 0  # claimed and not yet recorded
+    sending: int = 0  # attempts under way
+    ended: int = 0  # attempts ended and not yet recorded
     exhausted: bool = False  # nothing more was due at its last claim (until the next pass)
+    closing: bool = False
+
+    def __post_init__(self) -> None:
+        self.slots = threading.Semaphore(self.budget)
 
     def wants(self, run: _Run) -> int:
         """How many to claim now: up to sixteen times the budget in hand, refilled by at least
@@ -122,7 +141,11 @@ class _Lane:
         """Start the lane's threads (once): each sends the jobs it takes until told to stop."""
 
         def work() -> None:
-            while (job := self.jobs.get()) is not None:
+            while True:
+                self.slots.acquire()
+                job = self.jobs.get()
+                if job is None or self.closing:
+                    return
                 send(self.name, *job)
 
         for n in range(self.budget - len(self.threads)):
@@ -130,8 +153,16 @@ class _Lane:
             thread.start()
             self.threads.append(thread)
 
+    def recorded(self, count: int) -> None:
+        """``count`` attempts of this lane are stored: their slots are free again."""
+        self.slots.release(count)
+
     def stop(self) -> None:
-        """Drop the jobs not started (their claims are given back), let those under way end."""
+        """Drop the jobs not started (their claims are given back), let those under way end.
+
+        Threads waiting for a slot (their attempts unrecorded, e.g. the database is down) are
+        woken too: they hold no job, and what they sent stays in the dispatcher's hands."""
+        self.closing = True
         while True:
             try:
                 self.jobs.get_nowait()
@@ -139,6 +170,7 @@ class _Lane:
                 break
         for _ in self.threads:
             self.jobs.put(None)
+            self.slots.release()
         for thread in self.threads:
             thread.join()
 
@@ -148,16 +180,13 @@ def _lane(config: Config, target: str) -> _Lane:
     return _Lane(target, config.channels[target.split("/", 1)[0]].concurrency)
 
 
-_WAKE = None  # put on the desk's queue: a pass began, fill the lanes
-
-
 class Dispatcher:
     """Sends due deliveries of one database through the configured channels.
 
-    The channels' threads only send. One thread, the desk, does the dispatcher's database work
-    in order: it records each finished attempt in its own transaction, claims more for the
-    lanes with room, and renews the claims held. One writer keeps SQLite's lock uncontended and
-    spares the senders any wait for the database.
+    One thread writes at a time, on one kept connection: SQLite's lock stays uncontended. The
+    channels' threads send, and the one that ends an attempt records the ended ones, unless
+    another is writing (which then records them too). One more thread, the desk, claims for
+    the lanes with room and renews the claims held.
     """
 
     def __init__(
@@ -180,7 +209,10 @@ class Dispatcher:
         self._cond = threading.Condition()
         self._run = _Run(0, None, None)
         self._anchor = (datetime.now(UTC), time.monotonic())
-        self._finished: queue.SimpleQueue[Attempted | None] = queue.SimpleQueue()
+        self._finished: queue.SimpleQueue[Attempted] = queue.SimpleQueue()
+        self._writer = threading.Lock()  # one thread writes at a time: SQLite's lock uncontended
+        self._db = KeptConnection(engine)  # the writer's (under ``_writer``)
+        self._wake = threading.Event()  # the desk has claiming to do
         self._run_of: dict[str, _Run] = {}  # claimed delivery → the call that claimed it
         self._unrecorded: list[Attempted] = []
         self._renew_every = renew_every.total_seconds()
@@ -220,18 +252,16 @@ class Dispatcher:
         for lane in self._lanes.values():
             lane.stop()
         self._desk_done = True
-        self._finished.put(_WAKE)
+        self._wake.set()
         self._desk.join()
-        self._record_all(self._take_unrecorded())
-        try:
-            with session_scope(self.engine) as session:
-                session.execute(
-                    update(Delivery)
-                    .where(Delivery.lease_owner == self.owner, Delivery.status == "pending")
-                    .values(lease_owner=None, lease_until=None)
-                )
-        except StoreError as exc:
-            log.warning("delivery.release_failed: %s", exc, extra={"error": str(exc)})
+        with self._writer:
+            self._record_all(self._take_finished() + self._take_unrecorded())
+            try:
+                with self._db.transaction() as connection:
+                    release(connection, owner=self.owner)
+            except StoreError as exc:
+                log.warning("delivery.release_failed: %s", exc, extra={"error": str(exc)})
+            self._db.close()
         if self._unrecorded:
             log.error("delivery.unrecorded: %d attempts could not be stored", len(self._unrecorded))
         if isinstance(self.senders, Senders):
@@ -256,7 +286,7 @@ class Dispatcher:
             self._run = run
             for lane in self._lanes.values():
                 lane.exhausted = lane.name in disabled
-        self._finished.put(_WAKE)
+        self._wake.set()
         return {delivery_id: "failed" for delivery_id in failed} | dict.fromkeys(
             superseded, SUPERSEDED
         )
@@ -266,62 +296,93 @@ class Dispatcher:
         return idle and run.in_flight == 0
 
     def _work_desk(self) -> None:
-        """Record, claim and renew, in this order, until :meth:`close`."""
+        """Claim and renew (recording what was left to it) until :meth:`close`."""
         renewed = time.monotonic()
         while True:
+            self._wake.wait(timeout=self._renew_every)
+            self._wake.clear()
             try:
-                first = self._finished.get(timeout=self._renew_every)
-            except queue.Empty:
-                first = _WAKE
-            try:
-                batch = [first]
-                while not self._finished.empty():
-                    batch.append(self._finished.get())
-                self._record_all([a for a in batch if a is not None] + self._take_unrecorded())
-                if self._desk_done and self._finished.empty():
-                    return  # set once every attempt has put its result: none is left behind
-                self._fill_lanes()
-                if time.monotonic() - renewed >= self._renew_every:
-                    renewed = time.monotonic()
-                    self._renew()
+                with self._writer:
+                    self._record_all(self._take_finished() + self._take_unrecorded())
+                    if self._desk_done:
+                        return  # set once every lane has stopped: no attempt is left behind
+                    self._fill_lanes()
+                    if time.monotonic() - renewed >= self._renew_every:
+                        renewed = time.monotonic()
+                        self._renew()
+                self._record_finished()  # those that ended while we claimed
             except Exception:  # the desk must outlive any one failure, or nothing is recorded
                 log.exception("delivery.desk_failed")
-                if self._desk_done and self._finished.empty():
+                if self._desk_done:
                     return
+
+    def _record_finished(self) -> None:
+        """Record the attempts that have ended if a lane is ready (see :meth:`_attempt`), unless
+        another thread is writing: that one checks again once it is done (a group commit, with
+        no thread to wake)."""
+        while self._ready() and self._writer.acquire(blocking=False):
+            try:
+                self._record_all(self._take_finished())
+            finally:
+                self._writer.release()
+
+    def _ready(self) -> bool:
+        """Whether a lane has ended at least as many attempts as it has under way."""
+        with self._cond:
+            return any(0 < lane.ended >= lane.sending for lane in self._lanes.values())
+
+    def _take_finished(self) -> list[Attempted]:
+        taken = []
+        with self._cond:
+            while not self._finished.empty():
+                attempted = self._finished.get()
+                self._lanes[attempted.channel].ended -= 1
+                taken.append(attempted)
+        return taken
 
     def _record_all(self, finished: list[Attempted]) -> None:
         """Store ``finished`` and free their places in the lanes (unless the database refused)."""
         if not finished:
             return
         try:
-            statuses = record_attempts(
-                self.engine,
-                finished,
-                owner=self.owner,
-                max_age=self.config.alerts.max_delivery_age,
-                rng=self.rng,
-                channels=list(self.config.channels),
-            )
-        except StoreError as exc:
-            # We still hold the claims: they are renewed and these attempts stored once the
-            # database answers again, so nobody sends them a second time meanwhile.
-            log.warning("delivery.record_failed: %s", exc, extra={"error": str(exc)})
+            with self._db.transaction() as connection:
+                statuses = record_attempts(
+                    connection,
+                    finished,
+                    owner=self.owner,
+                    max_age=self.config.alerts.max_delivery_age,
+                    rng=self.rng,
+                    channels=list(self.config.channels),
+                )
+        except Exception as exc:
+            # We still hold the claims: they are renewed and these attempts stored (by the desk)
+            # once the database answers again, so nobody sends them a second time meanwhile.
+            if isinstance(exc, StoreError):
+                log.warning("delivery.record_failed: %s", exc, extra={"error": str(exc)})
+            else:  # a bug: keep the attempts, and the sender thread that was recording
+                log.exception("delivery.record_failed")
             with self._cond:
                 self._unrecorded.extend(finished)
             return
         with self._cond:
+            recorded: Counter[str] = Counter()
             for attempted in finished:
                 status = statuses.get(attempted.delivery_id)
                 log_attempt(attempted, status)
                 lane = self._lanes[attempted.channel]
                 run = self._run_of.pop(attempted.delivery_id)
                 lane.held -= 1
+                recorded[lane.name] += 1
                 run.in_flight -= 1
                 if run.report is not None and status is not None:
                     run.report.statuses[attempted.delivery_id] = status
                 if attempted.result.outcome == "disabled":
                     lane.exhausted = True
+            if any(lane.wants(self._run) for lane in self._lanes.values()):
+                self._wake.set()
             self._cond.notify_all()
+        for name, count in recorded.items():
+            self._lanes[name].recorded(count)
 
     def _take_unrecorded(self) -> list[Attempted]:
         with self._cond:
@@ -341,8 +402,9 @@ class Dispatcher:
             return
         jobs: list[Job] = []
         try:
-            jobs = self._claim(lane.name, want, run)
-        except (StoreError, DBAPIError) as exc:
+            with self._db.transaction() as connection:
+                jobs = self._claim(connection, lane.name, want, run)
+        except StoreError as exc:
             log.warning("delivery.claim_failed: %s", exc, extra={"error": str(exc)})
         with self._cond:
             lane.exhausted = lane.exhausted or len(jobs) < want
@@ -358,9 +420,10 @@ class Dispatcher:
         for job in jobs:
             lane.jobs.put(job)
 
-    def _claim(self, channel: str, want: int, run: _Run) -> list[Job]:
+    def _claim(self, connection: Connection, channel: str, want: int, run: _Run) -> list[Job]:
+        """Claim up to ``want`` for ``channel`` and build their messages, in one transaction."""
         claimed = claim_due(
-            self.engine,
+            connection,
             now=self.now(),
             limit=want,
             owner=self.owner,
@@ -371,11 +434,10 @@ class Dispatcher:
         if not claimed:
             return []
         grouped = [c.delivery_id for c in claimed if c.grouped]
-        with transaction(self.engine) as connection:
-            listed = listed_events(connection, grouped) if grouped else {}
-            events: list[StoredAlert] = [c.event for c in claimed]
-            events += [event for listing in listed.values() for event in listing.events]
-            starts = firing_since(connection, events)
+        listed = listed_events(connection, grouped) if grouped else {}
+        events: list[StoredAlert] = [c.event for c in claimed]
+        events += [event for listing in listed.values() for event in listing.events]
+        starts = firing_since(connection, events)
         return [
             (c, group_message(listing.events, starts, listing.group_labels))
             if (listing := listed.get(c.delivery_id)) is not None
@@ -384,21 +446,32 @@ class Dispatcher:
         ]
 
     def _attempt(self, channel: str, claim: Claim, message: AlertMessage) -> None:
+        """Send one, then record it once at least half of its lane's attempts under way have
+        ended (fewer commits; its slot stays taken until then, so kill -9 can still resend no
+        more than the lane's budget): the last to end always records."""
+        lane = self._lanes[channel]
+        with self._cond:
+            lane.sending += 1
         at = self.now()  # signed and recorded as of the moment it leaves
         try:
             result = self.senders[channel].send(message, claim.delivery_id, at)
         except Exception as exc:  # a sender bug must not stop the lane
             log.exception("sender for %s crashed", channel)
             result = SendResult("retry", error=describe_error(exc))
-        self._finished.put(Attempted(claim, channel, at, result))
+        with self._cond:
+            self._finished.put(Attempted(claim, channel, at, result))
+            lane.sending -= 1
+            lane.ended += 1
+        self._record_finished()
 
     def _renew(self) -> None:
         with self._cond:
             holding = any(lane.held for lane in self._lanes.values())
         if holding:
             try:
-                renew(self.engine, owner=self.owner, now=self.now(), lease=self.lease)
-            except (StoreError, DBAPIError) as exc:
+                with self._db.transaction() as connection:
+                    renew(connection, owner=self.owner, now=self.now(), lease=self.lease)
+            except StoreError as exc:
                 log.warning("delivery.renew_failed: %s", exc, extra={"error": str(exc)})
 
 

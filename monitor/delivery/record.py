@@ -1,8 +1,8 @@
-"""Writing what happened: attempts as they finish, in short transactions; disabled channels.
+"""Writing what happened: attempts as they end, in short transactions; disabled channels.
 
-An attempt is recorded as soon as it finishes (with any others that finished while the last
-write ran, in one transaction of a few statements), never after a batch: after a crash only
-the requests that were in flight can be sent again. A delivery's new status is written only
+Attempts are recorded a few at a time as they end (in one transaction of a few statements),
+never after a batch: the dispatcher lets no more be unrecorded than can be in flight, so after a
+crash no more than that can be sent again. A delivery's new status is written only
 while this dispatcher still holds its claim; the attempt row itself is always kept, so the
 history is complete.
 """
@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from monitor.delivery.backoff import next_attempt
@@ -25,9 +24,8 @@ from monitor.delivery.channels import disable_channel, disabled_channels
 from monitor.delivery.claims import Claim
 from monitor.delivery.notices import announce_disabled
 from monitor.delivery.outcome import SendResult
-from monitor.errors import StoreError
 from monitor.store import tables
-from monitor.store.database import session_scope, transaction
+from monitor.store.database import session_scope
 from monitor.store.models import Delivery
 
 log = logging.getLogger("monitor.delivery.dispatcher")
@@ -69,7 +67,7 @@ _FINISH = (
 
 
 def record_attempts(
-    engine: Engine,
+    connection: Connection,
     finished: Sequence[Attempted],
     *,
     owner: str,
@@ -77,26 +75,22 @@ def record_attempts(
     rng: random.Random,
     channels: Sequence[str],
 ) -> dict[str, str]:
-    """Store attempts that just finished, and their deliveries' new statuses, in one short
-    transaction; returns delivery id → status for those ``owner`` still held.
+    """Store attempts that just finished, and their deliveries' new statuses, in the caller's
+    transaction on ``connection``; returns delivery id → status for those ``owner`` still held.
 
-    The dispatcher calls this as attempts finish, with whatever finished while it last wrote
-    (a group commit: a handful of statements, however many attempts). A 410 disables the
-    channel and announces it to the other ``channels``.
+    The dispatcher calls this as attempts finish, with whatever finished meanwhile (a group
+    commit: a handful of statements, however many attempts). A 410 disables the channel and
+    announces it to the other ``channels``.
     """
     if not finished:
         return {}
     rows = [{**_status_row(a, max_age, rng), "b_owner": owner} for a in finished]
-    try:
-        with transaction(engine) as connection:
-            connection.execute(_ATTEMPT, [_attempt_row(a) for a in finished])
-            written = connection.execute(_FINISH, rows).rowcount
-            if written != len(rows) or not engine.dialect.supports_sane_multi_rowcount:
-                rows = _written(connection, rows)  # a claim was lost while its attempt ran
-            _disable_gone(connection, finished, channels)
-            return {str(row["b_id"]): str(row["b_status"]) for row in rows}
-    except DBAPIError as exc:  # e.g. a pooled connection the server closed during an outage
-        raise StoreError(f"database error: {type(exc.orig).__name__}") from exc
+    connection.execute(_ATTEMPT, [_attempt_row(a) for a in finished])
+    written = connection.execute(_FINISH, rows).rowcount
+    if written != len(rows) or not connection.dialect.supports_sane_multi_rowcount:
+        rows = _written(connection, rows)  # a claim was lost while its attempt ran
+    _disable_gone(connection, finished, channels)
+    return {str(row["b_id"]): str(row["b_status"]) for row in rows}
 
 
 def _written(connection: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

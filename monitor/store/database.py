@@ -7,14 +7,14 @@ and a user's ``sqlite3`` shell can share one file. ``postgresql://`` URLs are ro
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from monitor.errors import ConfigError, StoreError
 
@@ -154,7 +154,37 @@ def transaction(engine: Engine) -> Iterator[Connection]:
         raise StoreError(describe_operational_error(engine, exc)) from exc
 
 
-def describe_operational_error(engine: Engine, exc: OperationalError) -> str:
+class KeptConnection:
+    """One connection kept for a series of short transactions (a busy writer's): no pool
+    checkout, reset or PostgreSQL pre-ping per transaction. Opened on first use, and again
+    after any database error; one thread at a time (the caller's lock)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._connection: Connection | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """The connection in one transaction, committed on success, rolled back on error; any
+        driver error (the server went away, the file is locked) is a :class:`StoreError`."""
+        try:
+            if self._connection is None:
+                self._connection = self.engine.connect()
+            with self._connection.begin():
+                yield self._connection
+        except DBAPIError as exc:
+            self.close()  # it may be broken: the next transaction opens a fresh one
+            raise StoreError(describe_operational_error(self.engine, exc)) from exc
+
+    def close(self) -> None:
+        """Give the connection back (the next transaction opens another)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with suppress(DBAPIError):  # already broken: the pool discards it
+                connection.close()
+
+
+def describe_operational_error(engine: Engine, exc: DBAPIError) -> str:
     """One line saying what went wrong with the database, without credentials."""
     url = engine.url.render_as_string(hide_password=False)
     detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

@@ -9,7 +9,7 @@ import textwrap
 from sqlalchemy import select
 
 from monitor.delivery.claims import claim_due, new_owner
-from monitor.store.database import session_scope
+from monitor.store.database import session_scope, transaction
 from monitor.store.models import AlertEvent, Delivery
 from tests.delivery.conftest import make_dispatcher, queue_event, webhook_config
 
@@ -57,7 +57,8 @@ def test_dispatcher_killed_while_sending_is_resent_once_its_short_lease_lapses(
 ):
     """A claim whose dispatcher died (nobody renews it) is picked up within seconds."""
     [delivery_id] = queue_event(sqlite_engine, clock.now)
-    claimed = claim_due(sqlite_engine, now=clock.now, limit=10, owner=new_owner())
+    with transaction(sqlite_engine) as connection:
+        claimed = claim_due(connection, now=clock.now, limit=10, owner=new_owner())
     assert [c.delivery_id for c in claimed] == [delivery_id]  # ... and then the process died
     dispatcher = make_dispatcher(webhook_config(receiver.url), sqlite_engine)
 

@@ -25,6 +25,7 @@ from monitor.api.exposure import check_token
 from monitor.api.guards import HostGuard, SecurityHeaders, allowed_hosts
 from monitor.api.head import HeadAsGet
 from monitor.api.responses import json_response
+from monitor.api.sessions import SessionStore
 from monitor.queries.signals import require_signal
 from monitor.runtime import Runtime
 from monitor.store.database import create_db_engine
@@ -45,7 +46,8 @@ def create_app(
     routers: Sequence[APIRouter] = (),
     api_token: str | None = None,
 ) -> FastAPI:
-    """The read API and dashboard over ``runtime``'s database, opened read-only.
+    """The read API and dashboard over ``runtime``'s database, opened read-only (but for the
+    dashboard's sign-in sessions, with a token).
 
     ``health_check`` adds the caller's own checks to ``/healthz``; ``routers`` are mounted as
     they are (the daemon's ``/metrics``). ``api_token`` (default: ``$FIREALARM_API_TOKEN``) makes
@@ -57,10 +59,15 @@ def create_app(
     check_token(token)
     engine = create_db_engine(runtime.config.database.url, read_only=True)
 
+    # Signing in and out writes its session (the one thing the API writes): its own engine.
+    session_engine = create_db_engine(runtime.config.database.url) if token else None
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         app.state.engine.dispose()
+        if session_engine is not None:
+            session_engine.dispose()
 
     app = FastAPI(
         title="firealarm",
@@ -82,8 +89,8 @@ def create_app(
         app.include_router(router)
     _add_health(app, health_check)
     _add_dashboard(app)
-    if token:
-        app.add_middleware(BearerAuth, token=token)
+    if token and session_engine is not None:
+        app.add_middleware(BearerAuth, token=token, sessions=SessionStore(session_engine, token))
     app.add_middleware(HostGuard, hosts=allowed_hosts(runtime.config))
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so on every response

@@ -6,8 +6,9 @@ so ``/login`` takes the token once in a form and sets a session cookie instead, 
 browser on to the page it asked for (``?next=``, only a path on this site). The cookie is
 HttpOnly and SameSite=Lax: it is sent when an alert's link is followed from webmail or chat, and
 as the app only reads, on GET, Lax guards against cross-site requests as well as Strict would.
-It holds a random session id the server keeps (:mod:`monitor.api.sessions`), never the token:
-``/logout`` ends the session for good, and sessions end after ``SESSION_DAYS``. Sign-in attempts
+It holds a random session id the database keeps (:mod:`monitor.api.sessions`), never the
+token: every API process knows it, ``/logout`` ends the session for good, and sessions end after
+``SESSION_DAYS``. Sign-in attempts
 are rate-limited per client (429 past the limit), and every comparison is constant-time.
 ``/healthz`` stays open; whether its caller is signed in is left in ``scope["state"]`` so it
 can keep the host and process ids to those who are.
@@ -21,12 +22,14 @@ import math
 from html import escape
 from urllib.parse import parse_qs, quote, urlencode
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import cookie_parser
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from monitor.api.errors import error_response
 from monitor.api.sessions import SESSION_DAYS, LoginLimiter, SessionStore
+from monitor.errors import StoreError
 
 TOKEN_ENV = "FIREALARM_API_TOKEN"
 MIN_TOKEN_LENGTH = 32
@@ -53,22 +56,28 @@ class BearerAuth:
         self,
         app: ASGIApp,
         token: str,
-        sessions: SessionStore | None = None,
+        sessions: SessionStore,
         limiter: LoginLimiter | None = None,
     ) -> None:
         self.app = app
         self.token = token
         self.expected = f"Bearer {token}".encode()
-        self.sessions = sessions or SessionStore()
+        self.sessions = sessions
         self.limiter = limiter or LoginLimiter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        try:
+            await self._guard(scope, receive, send)
+        except StoreError as exc:  # the sessions live in the database
+            await error_response(503, f"sign-in unavailable: {exc}")(scope, receive, send)
+
+    async def _guard(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope["headers"])
         given = headers.get(b"authorization", b"")
-        signed_in = same_secret(given, self.expected) or self._has_session(headers)
+        signed_in = same_secret(given, self.expected) or await self._has_session(headers)
         if scope["path"] in OPEN_PATHS:
             scope.setdefault("state", {})["signed_in"] = signed_in
             await self.app(scope, receive, send)
@@ -77,7 +86,7 @@ class BearerAuth:
             await (await self._login(scope, receive))(scope, receive, send)
             return
         if scope["path"] == "/logout":
-            self.sessions.close(_cookie(headers))
+            await run_in_threadpool(self.sessions.close, _cookie(headers))
             await _signed_out(scope)(scope, receive, send)
             return
         if signed_in:
@@ -89,9 +98,9 @@ class BearerAuth:
         message = "missing bearer token" if not given else "invalid bearer token"
         await error_response(401, message)(scope, receive, send)
 
-    def _has_session(self, headers: dict[bytes, bytes]) -> bool:
+    async def _has_session(self, headers: dict[bytes, bytes]) -> bool:
         value = _cookie(headers)
-        return bool(value) and self.sessions.valid(value)
+        return bool(value) and await run_in_threadpool(self.sessions.valid, value)
 
     async def _login(self, scope: Scope, receive: Receive) -> Response:
         if scope["method"] != "POST":
@@ -112,7 +121,7 @@ class BearerAuth:
         response = RedirectResponse(_local(next_page), status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
-            self.sessions.open(),
+            await run_in_threadpool(self.sessions.open),
             max_age=SESSION_DAYS * 86400,
             httponly=True,
             samesite="lax",

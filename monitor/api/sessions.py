@@ -1,67 +1,112 @@
-"""Dashboard sessions kept by the server, and the rate limit on signing in.
+"""Dashboard sessions, kept in the database, and the rate limit on signing in.
 
-A session cookie holds a random id; the server keeps (a digest of) the ids it issued, so signing
-out ends a session for good, even for a copy of the cookie, and a restart of the server ends
-them all (as does changing the token, which needs one). Both stores are bounded: an attacker
-cannot grow them without limit.
+A session cookie holds a random id; the database keeps a digest of each id issued (table
+``dashboard_sessions``), with a digest of the token it was opened with. Every process serving
+the API (``--workers``) shares them, so signing out ends a session for good, everywhere, even for
+a copy of the cookie; changing the token ends them all; a restart ends none. Sessions last
+:data:`SESSION_DAYS`; at most :data:`MAX_SESSIONS` are kept (the oldest go first), so an
+attacker cannot grow the table without limit. The sign-in limit is kept by each process.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, delete, func, insert, select
+
+from monitor.store.database import transaction
+from monitor.store.tables import dashboard_sessions
 
 SESSION_DAYS = 30
-LOGIN_ATTEMPTS = 10  # per client per LOGIN_WINDOW seconds
+LOGIN_ATTEMPTS = 10  # per client per LOGIN_WINDOW seconds (in each process)
 LOGIN_WINDOW = 60.0
 MAX_SESSIONS = 10_000
 MAX_CLIENTS = 10_000
 
 Clock = Callable[[], float]
+_sessions = dashboard_sessions.c
 
 
-def _digest(session_id: str) -> bytes:
-    # Looked up by digest: a dictionary lookup on the id itself could leak it through timing.
-    return hashlib.sha256(session_id.encode("utf-8", errors="replace")).digest()
+def _digest(session_id: str) -> str:
+    # Stored and looked up by digest: the table holds nothing that opens a session.
+    return hashlib.sha256(session_id.encode("utf-8", errors="replace")).hexdigest()
+
+
+def token_digest(token: str) -> str:
+    """What identifies ``token`` in ``dashboard_sessions`` (an HMAC: not the token's hash)."""
+    return hmac.new(token.encode(), b"firealarm dashboard session", hashlib.sha256).hexdigest()
 
 
 class SessionStore:
-    """The live sessions: opened at sign-in, closed at sign-out, expired after ``lifetime``."""
+    """The live sessions of ``token``: opened at sign-in, closed at sign-out, expired after
+    ``lifetime`` seconds. Every method is one short transaction on ``engine`` (writable)."""
 
     def __init__(
         self,
+        engine: Engine,
+        token: str,
         lifetime: float = SESSION_DAYS * 86400,
         limit: int = MAX_SESSIONS,
         clock: Clock = time.time,
     ) -> None:
-        self.lifetime, self._limit, self._clock = lifetime, limit, clock
-        self._opened: OrderedDict[bytes, float] = OrderedDict()
+        self.engine, self.lifetime, self._limit, self._clock = engine, lifetime, limit, clock
+        self._token = token_digest(token)
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
 
     def open(self) -> str:
-        """A new session's id (the cookie's value); the oldest session goes past the limit."""
+        """A new session's id (the cookie's value). Expired sessions, those of another token and
+        the oldest past the limit are removed."""
         session_id = secrets.token_urlsafe(32)
-        self._opened[_digest(session_id)] = self._clock()
-        while len(self._opened) > self._limit:
-            self._opened.popitem(last=False)
+        now = self._now()
+        with transaction(self.engine) as connection:
+            connection.execute(
+                delete(dashboard_sessions).where(
+                    (_sessions.opened_at < now - timedelta(seconds=self.lifetime))
+                    | (_sessions.token_digest != self._token)
+                )
+            )
+            connection.execute(
+                insert(dashboard_sessions).values(
+                    id_digest=_digest(session_id), token_digest=self._token, opened_at=now
+                )
+            )
+            kept = connection.scalar(select(func.count()).select_from(dashboard_sessions)) or 0
+            if kept > self._limit:
+                oldest = (
+                    select(_sessions.id_digest)
+                    .order_by(_sessions.opened_at, _sessions.id_digest)
+                    .limit(kept - self._limit)
+                )
+                connection.execute(
+                    delete(dashboard_sessions).where(_sessions.id_digest.in_(oldest))
+                )
         return session_id
 
     def valid(self, session_id: str) -> bool:
-        """Whether ``session_id`` was opened here, not closed, and is not too old."""
-        key = _digest(session_id)
-        opened = self._opened.get(key)
-        if opened is None:
-            return False
-        if self._clock() - opened > self.lifetime:
-            del self._opened[key]
-            return False
-        return True
+        """Whether ``session_id`` was opened with this token, not closed, and is not too old."""
+        with transaction(self.engine) as connection:
+            opened = connection.scalar(
+                select(_sessions.opened_at).where(
+                    _sessions.id_digest == _digest(session_id),
+                    _sessions.token_digest == self._token,
+                )
+            )
+        return opened is not None and (self._now() - opened).total_seconds() <= self.lifetime
 
     def close(self, session_id: str) -> None:
-        """End ``session_id`` (signing out): the cookie opens nothing from now on."""
-        self._opened.pop(_digest(session_id), None)
+        """End ``session_id`` (signing out): the cookie opens nothing from now on, anywhere."""
+        with transaction(self.engine) as connection:
+            connection.execute(
+                delete(dashboard_sessions).where(_sessions.id_digest == _digest(session_id))
+            )
 
 
 class LoginLimiter:

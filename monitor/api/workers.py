@@ -4,10 +4,9 @@ wait on the database hold up nothing even in one process: that work runs on its 
 
 uvicorn starts each worker by importing :data:`WORKER_APP`; a worker builds its app from the
 config and database the parent was given, which it passes down in the environment
-(``FIREALARM_CONFIG``, ``FIREALARM_DATABASE_URL``: the same variables a user may set).
-Dashboard sessions live in the process that opened them, so several workers are refused
-together with ``FIREALARM_API_TOKEN``: a browser signed in by one would be a stranger to the
-others (scripts sending the token as a header would not mind, but the dashboard would).
+(``FIREALARM_CONFIG``, ``FIREALARM_DATABASE_URL``: the same variables a user may set), and
+``FIREALARM_API_TOKEN`` from its own environment. Dashboard sessions live in the database, so a
+browser signed in by one worker is signed in on all (:mod:`monitor.api.sessions`).
 """
 
 from __future__ import annotations
@@ -15,29 +14,17 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-from collections.abc import Mapping
 
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from monitor.api.app import create_app
-from monitor.api.auth import TOKEN_ENV
 from monitor.config import DATABASE_URL_ENV, Config
 from monitor.config.discovery import CONFIG_PATH_ENV, PACKAGED
-from monitor.errors import ConfigError
 from monitor.runtime import open_runtime
 
 WORKER_APP = "monitor.api.workers:worker_app"
-
-
-def check_workers(workers: int, environ: Mapping[str, str] = os.environ) -> None:
-    """Refuse several workers with a token: a dashboard session is known to one process only."""
-    if workers > 1 and environ.get(TOKEN_ENV):
-        raise ConfigError(
-            f"{workers} workers with {TOKEN_ENV}: dashboard sign-ins are kept by the process "
-            "that made them, so serve with one (--workers 1) when a token is set"
-        )
 
 
 def worker_app() -> FastAPI:

@@ -11,7 +11,7 @@ from rich.console import Console
 from monitor.api import create_app
 from monitor.api.exposure import check_exposure, warn_insecure
 from monitor.api.server import listen, serve_forever
-from monitor.api.workers import check_workers, serve_workers
+from monitor.api.workers import serve_workers
 from monitor.cli.files import write_output
 from monitor.cli.options import (
     FormatOption,
@@ -84,7 +84,7 @@ def serve(
 
     Bound to 127.0.0.1 unless --host says otherwise; another address needs FIREALARM_API_TOKEN
     (32 characters or more), which all but /healthz then require as `Authorization: Bearer`.
-    --workers N answers from N processes, so long requests run side by side (not with a token).
+    --workers N answers from N processes, so long requests run side by side.
 
     Example: firealarm serve --port 8787   # then open http://127.0.0.1:8787/
     """
@@ -93,7 +93,6 @@ def serve(
     try:
         host, port = host or server.host, server.port if port is None else port
         workers = workers or server.workers
-        check_workers(workers)
         if check_exposure(host, insecure_no_token=insecure_no_token):
             warn_insecure(host)
         with listen(host, port) as sock:

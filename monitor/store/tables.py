@@ -310,3 +310,14 @@ job_runs = Table(
     Column("runner", String(128)),
     Column("runs", BigInteger, nullable=False, default=0),
 )
+
+
+# Dashboard sign-ins (``/login``): a digest of each session cookie's random id, never the id or
+# the token; shared by every process serving the API, so ``/logout`` ends a session everywhere.
+dashboard_sessions = Table(
+    "dashboard_sessions",
+    metadata,
+    Column("id_digest", String(64), primary_key=True),
+    Column("token_digest", String(64), nullable=False),  # the token it was opened with
+    Column("opened_at", UtcDateTime, nullable=False, index=True),
+)

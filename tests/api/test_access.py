@@ -110,19 +110,41 @@ def test_a_session_the_server_did_not_open_is_refused(guarded: TestClient, cooki
     assert page.url.path == "/login"
 
 
-def test_a_session_of_another_server_is_refused(seeded: Runtime, guarded: TestClient) -> None:
-    # Signed in to a server since restarted (or given another token): a new app, new sessions.
+def test_a_session_outlives_a_restart_but_not_a_new_token(
+    seeded: Runtime, guarded: TestClient
+) -> None:
     value = _signed_in(guarded)
-    restarted = TestClient(create_app(seeded), base_url=LOCAL)
-    assert (
-        restarted.get("/api/signals", headers={"Cookie": f"{SESSION_COOKIE}={value}"}).status_code
-        == 401
-    )
+    cookie = {"Cookie": f"{SESSION_COOKIE}={value}"}
+    restarted = TestClient(create_app(seeded), base_url=LOCAL)  # or another worker
+    assert restarted.get("/api/signals", headers=cookie).status_code == 200
+    rotated = TestClient(create_app(seeded, api_token=TOKEN + "-rotated"), base_url=LOCAL)
+    assert rotated.get("/api/signals", headers=cookie).status_code == 401
 
 
-def test_a_session_lasts_session_days() -> None:
+def test_signing_out_on_one_server_ends_the_session_on_another(
+    seeded: Runtime, guarded: TestClient
+) -> None:
+    value = _signed_in(guarded)
+    cookie = {"Cookie": f"{SESSION_COOKIE}={value}"}
+    other = TestClient(create_app(seeded), base_url=LOCAL)
+    assert other.get("/api/signals", headers=cookie).status_code == 200
+    guarded.get("/logout", headers=cookie, follow_redirects=False)
+    assert other.get("/api/signals", headers=cookie).status_code == 401
+
+
+def test_the_sessions_table_holds_no_cookie_and_no_token(
+    seeded: Runtime, guarded: TestClient
+) -> None:
+    value = _signed_in(guarded)
+    with seeded.engine.connect() as connection:
+        stored = connection.execute(text("SELECT * FROM dashboard_sessions")).all()
+    assert len(stored) == 1
+    assert not any(value in str(cell) or TOKEN in str(cell) for cell in stored[0])
+
+
+def test_a_session_lasts_session_days(seeded: Runtime) -> None:
     now = [1_000_000.0]
-    store = SessionStore(clock=lambda: now[0])
+    store = SessionStore(seeded.engine, TOKEN, clock=lambda: now[0])
     session = store.open()
     for age in (0, DAY, SESSION_DAYS * DAY - 60):
         now[0] = 1_000_000.0 + age
@@ -132,8 +154,8 @@ def test_a_session_lasts_session_days() -> None:
     assert not store.valid(session)  # and it is gone
 
 
-def test_sessions_are_bounded() -> None:
-    store = SessionStore(limit=3)
+def test_sessions_are_bounded(seeded: Runtime) -> None:
+    store = SessionStore(seeded.engine, TOKEN, limit=3)
     first, *rest = [store.open() for _ in range(4)]
     assert not store.valid(first) and all(store.valid(s) for s in rest)
 

@@ -15,7 +15,7 @@ from monitor.api.server import background_server
 from monitor.cli import run
 from monitor.config import load_config
 from monitor.errors import ConfigError
-from monitor.runtime import Runtime, open_runtime
+from monitor.runtime import Runtime
 
 TOKEN = "a-token-that-is-long-enough-to-use-0123"
 
@@ -46,17 +46,6 @@ def test_a_short_token_exits_2(
     monkeypatch.setenv("FIREALARM_API_TOKEN", "x" * 31)
     assert run(["--db", seeded.config.database.url, command, "--port", "0"]) == 2
     assert "is 31 characters; use at least 32" in capsys.readouterr().err
-
-
-def test_several_workers_with_a_token_exit_2(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    open_runtime(None, sqlite_url).close()
-    monkeypatch.setenv("FIREALARM_API_TOKEN", TOKEN)
-    assert run(["--db", sqlite_url, "serve", "--port", "0", "--workers", "2"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: 2 workers with FIREALARM_API_TOKEN: dashboard sign-ins")
-    assert len(err.strip().splitlines()) == 1
 
 
 def test_insecure_no_token_serves_with_a_warning_and_loopback_needs_nothing(

@@ -25,8 +25,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _firealarm(*args: str) -> subprocess.Popen[str]:
+def _firealarm(*args: str, token: str | None = None) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIREALARM_")}
+    if token is not None:
+        env["FIREALARM_API_TOKEN"] = token
     return subprocess.Popen(
         [sys.executable, "-m", "monitor", *args],
         env=env,
@@ -80,24 +82,30 @@ def _workers(pid: int) -> set[int]:
     }
 
 
-def test_serve_with_workers_answers_from_that_many_processes_and_stops_them(
-    sqlite_url: str,
-) -> None:
+def _serve_workers(sqlite_url: str, token: str | None = None) -> tuple[subprocess.Popen[str], str]:
+    """``firealarm serve --workers 2`` on a seeded database, once both workers answer."""
     runtime = open_runtime(None, sqlite_url)
     seed(runtime.engine)
     runtime.close()
-    process = _firealarm("--db", sqlite_url, "serve", "--port", "0", "--workers", "2")
+    process = _firealarm("--db", sqlite_url, "serve", "--port", "0", "--workers", "2", token=token)
     assert process.stderr is not None
     line = process.stderr.readline()
     match = re.search(r"http://127\.0\.0\.1:(\d+)/, 2 processes", line)
     assert match, line
     base = f"http://127.0.0.1:{match.group(1)}"
+    deadline = time.monotonic() + 60
+    while len(_workers(process.pid)) < 2 or not _answers(base):
+        assert process.poll() is None, process.stderr.read()
+        assert time.monotonic() < deadline, "the workers did not start"
+        time.sleep(0.2)
+    return process, base
+
+
+def test_serve_with_workers_answers_from_that_many_processes_and_stops_them(
+    sqlite_url: str,
+) -> None:
+    process, base = _serve_workers(sqlite_url)
     try:
-        deadline = time.monotonic() + 60
-        while len(_workers(process.pid)) < 2 or not _answers(base):
-            assert process.poll() is None, process.stderr.read()
-            assert time.monotonic() < deadline, "the workers did not start"
-            time.sleep(0.2)
         workers = _workers(process.pid)
         history = httpx.get(f"{base}/api/signals/btc_vs_ndx/history").json()
         assert len(history) == DAYS
@@ -107,6 +115,23 @@ def test_serve_with_workers_answers_from_that_many_processes_and_stops_them(
     assert process.returncode in (0, -signal.SIGTERM)
     assert "Traceback" not in err
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_a_dashboard_sign_in_holds_on_every_worker_until_signing_out(sqlite_url: str) -> None:
+    token = "a-token-for-the-workers-of-32-chars"
+    process, base = _serve_workers(sqlite_url, token=token)
+    try:
+        login = httpx.post(f"{base}/login", data={"token": token})
+        cookie = {"Cookie": f"firealarm_session={login.cookies['firealarm_session']}"}
+        # A new connection per request: the kernel hands them to either worker.
+        signed_in = [httpx.get(f"{base}/api/signals", headers=cookie) for _ in range(30)]
+        httpx.get(f"{base}/logout", headers=cookie)
+        signed_out = [httpx.get(f"{base}/api/signals", headers=cookie) for _ in range(30)]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    assert [r.status_code for r in signed_in] == [200] * 30
+    assert [r.status_code for r in signed_out] == [401] * 30
 
 
 def _answers(base: str) -> bool:

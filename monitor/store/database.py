@@ -6,7 +6,7 @@ and a user's ``sqlite3`` shell can share one file. ``postgresql://`` URLs are ro
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,15 +34,33 @@ def normalize_url(url: str) -> str:
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigError(f"database url: unsupported backend {parsed.get_backend_name()!r}")
+    if parsed.get_backend_name() == "postgresql":
+        _check_options(parsed.query)
     return parsed.render_as_string(hide_password=False)
+
+
+def _check_options(query: Mapping[str, object]) -> None:
+    """Refuse a query parameter libpq does not know (psycopg would fail at the first connection,
+    with a traceback); the message names the parameter, never its value (it may be a secret)."""
+    from psycopg import pq  # only for PostgreSQL URLs
+
+    known = {option.keyword.decode() for option in pq.Conninfo.get_defaults()}
+    unknown = sorted(key for key in query if key not in known and key != "plugin")
+    if unknown:
+        raise ConfigError(
+            f"database url: {', '.join(map(repr, unknown))} is not a PostgreSQL connection "
+            "option (libpq's are lower case, e.g. password, sslmode)"
+        )
 
 
 _MASK = "***"
 
 
 def _is_secret(key: str) -> bool:
-    # libpq takes ``password`` (and ``sslpassword``) in the query string as well as userinfo.
-    return key.lower().endswith("password")
+    # libpq takes ``password`` (and ``sslpassword``, ``oauth_client_secret``, the SCRAM keys)
+    # in the query string as well as userinfo.
+    lowered = key.lower()
+    return lowered.endswith(("password", "secret")) or lowered.startswith("scram_")
 
 
 def redact_url(url: str) -> str:

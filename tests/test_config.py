@@ -124,6 +124,15 @@ def _break(old: str, new: str) -> str:
             _break('name = "btc_vs_ndx"', f'name = "{"r" * 129}"'),
             "rules.0.name: String should have at most 128 characters",
         ),
+        (  # wider than the database columns: PostgreSQL would refuse the rows later
+            _break('symbol = "XLP"', f'symbol = "{"X" * 33}"'),
+            "symbol: String should have at most 32 characters",
+        ),
+        (_break('id = "btc_vs_ndx"', f'id = "{"s" * 65}"'), "String should have at most 64"),
+        (
+            default_config_text() + f'[channels.{"c" * 65}]\ntype = "webhook"\nurl = "http://x"\n',
+            "a channel's name has 1 to 64 characters",
+        ),
         (
             _break('labels = { stage = "1" }', 'labels = { "bad-label name" = "1" }'),
             "rules.0.labels: label name 'bad-label name' is not a valid label name",

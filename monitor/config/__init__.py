@@ -120,8 +120,11 @@ class FetchConfig(ConfigModel):
     )
 
 
+CHANNEL_NAME_LIMIT = 64  # the width of ``deliveries.channel``
+
+
 class Instrument(ConfigModel):
-    symbol: str = Field(min_length=1)
+    symbol: str = Field(min_length=1, max_length=32)  # the width of its database columns
     source: Literal["yahoo", "fred", "csv", "coinbase", "treasury", "nyfed", "tiingo"]
     name: str = ""
     unit: Unit | None = None
@@ -198,7 +201,7 @@ _NEEDS_WINDOW = {"relative_return", "ratio_change", "zscore", "change"}
 
 
 class SignalConfig(ConfigModel):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
     kind: SignalKind
     inputs: list[str] = Field(min_length=1)
     window: int | None = Field(None, gt=0, description="lookback in calendar days")
@@ -280,6 +283,17 @@ class Config(ConfigModel):
     channels: dict[str, Channel] = Field(default_factory=dict)
     schedule: ScheduleConfig = ScheduleConfig()
     server: ServerConfig = ServerConfig()
+
+    @field_validator("channels")
+    @classmethod
+    def _channel_names_fit(cls, channels: dict[str, Channel]) -> dict[str, Channel]:
+        for name in channels:
+            if not 0 < len(name) <= CHANNEL_NAME_LIMIT:
+                raise ValueError(
+                    f"channel {name[:CHANNEL_NAME_LIMIT]!r}...: a channel's name has 1 to "
+                    f"{CHANNEL_NAME_LIMIT} characters"
+                )
+        return channels
 
     @field_validator("instruments")
     @classmethod

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.errors import ConfigError, NotFoundError
+from monitor.notify.author import check_author
 from monitor.rules.evaluator import FIRING
 from monitor.store.models import Acknowledgement, AlertEvent, RuleState
 
@@ -37,6 +38,7 @@ def acknowledge(
     """
     if not comment.strip():
         raise ConfigError("an acknowledgement needs a comment")
+    check_author(author)
     firing = session.scalars(
         select(RuleState).where(RuleState.rule == rule, RuleState.state == FIRING)
     ).all()

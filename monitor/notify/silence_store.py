@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config.matchers import parse_matchers
 from monitor.errors import ConfigError, NotFoundError
+from monitor.notify.author import check_author
 from monitor.notify.silences import ActiveSilence, from_row
 from monitor.store.models import Silence
 
@@ -43,6 +44,7 @@ def add_silence(
         raise ConfigError(f"the silence would end at {ends_at.isoformat()}, which is not after now")
     if not comment.strip():
         raise ConfigError("a silence needs a comment saying why")
+    check_author(author)
     silence_id = f"sil_{uuid.uuid4().hex[:16]}"
     session.add(
         Silence(

@@ -46,6 +46,18 @@ def test_bad_silences_exit_2_with_one_line_and_store_nothing(
     assert stored(sqlite_url, Silence) == 0
 
 
+def test_an_author_too_long_for_its_column_exits_2_on_postgresql_too(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(capsys, "--db", db_url, "db", "upgrade")[0] == 0
+    argv = ["silence", "add", "--match", "rule=x", "--for", "1h", "--comment", "c"]
+    code, out, err = cli(capsys, "--db", db_url, *argv, "--author", "a" * 129)
+    assert code == 2 and out == ""
+    assert err == "error: the author is 129 characters long; at most 128 fit\n"
+    assert stored(db_url, Silence) == 0
+    assert cli(capsys, "--db", db_url, *argv, "--author", "a" * 128)[0] == 0
+
+
 def test_silence_add_list_expire(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     db = ["--db", sqlite_url]
     code, out, _ = cli(

@@ -5,9 +5,10 @@ At least once: a delivery is marked sent only after its receiver accepted it, an
 own threads (its ``concurrency``) and its own claims, so a hanging channel never holds up
 another. A lane holds up to sixteen times its budget in claims and claims more once half of
 that is sent, so a backlog drains continuously. Each attempt is signed when it starts. Ended
-attempts are recorded together, in one short transaction, once at least half of their lane's
-attempts under way have ended; a lane sends no more than its budget of attempts that are not
-yet recorded, so a kill -9 resends at most that many (as many as can be in flight). The claims
+attempts are recorded together, in one short transaction, once none of their lane's is under
+way or :data:`GATHER` after one of its senders began waiting for a slot; a lane sends no more
+than its budget of attempts that are not yet recorded, so a kill -9 resends at most that many
+(as many as can be in flight). The claims
 this dispatcher holds are renewed while it lives (:mod:`monitor.delivery.claims`).
 ``firealarm deliver`` runs :meth:`Dispatcher.dispatch_due`; the daemon keeps one dispatcher for
 its life and calls :meth:`Dispatcher.pump` every few seconds.
@@ -102,6 +103,7 @@ class _Run:
 
 
 Job = tuple[Claim, AlertMessage]
+GATHER = 0.02  # seconds an ended attempt waits for the rest of its lane's to end with it
 
 
 @dataclass
@@ -137,12 +139,16 @@ class _Lane:
         want = 16 * self.budget - self.held
         return want if run.remaining is None else min(want, run.remaining)
 
-    def start(self, send: Callable[[str, Claim, AlertMessage], None]) -> None:
-        """Start the lane's threads (once): each sends the jobs it takes until told to stop."""
+    def start(
+        self, send: Callable[[str, Claim, AlertMessage], None], flush: Callable[[], None]
+    ) -> None:
+        """Start the lane's threads (once): each sends the jobs it takes until told to stop. A
+        thread kept waiting :data:`GATHER` for a slot has ``flush`` record what has ended."""
 
         def work() -> None:
             while True:
-                self.slots.acquire()
+                while not self.slots.acquire(timeout=GATHER):
+                    flush()
                 job = self.jobs.get()
                 if job is None or self.closing:
                     return
@@ -184,8 +190,9 @@ class Dispatcher:
     """Sends due deliveries of one database through the configured channels.
 
     One thread writes at a time, on one kept connection: SQLite's lock stays uncontended. The
-    channels' threads send, and the one that ends an attempt records the ended ones, unless
-    another is writing (which then records them too). One more thread, the desk, claims for
+    channels' threads send, and the one that ends the last attempt under way in its lane (or
+    waits too long for a slot) records the ended ones, unless another is writing (which then
+    records them too). One more thread, the desk, claims for
     the lanes with room and renews the claims held.
     """
 
@@ -316,20 +323,21 @@ class Dispatcher:
                 if self._desk_done:
                     return
 
-    def _record_finished(self) -> None:
-        """Record the attempts that have ended if a lane is ready (see :meth:`_attempt`), unless
-        another thread is writing: that one checks again once it is done (a group commit, with
-        no thread to wake)."""
-        while self._ready() and self._writer.acquire(blocking=False):
+    def _record_finished(self, *, force: bool = False) -> None:
+        """Record the attempts that have ended if a lane is ready (or ``force``), unless another
+        thread is writing: that one checks again once it is done (a group commit, with no
+        thread to wake)."""
+        while (force or self._ready()) and self._writer.acquire(blocking=False):
+            force = False
             try:
                 self._record_all(self._take_finished())
             finally:
                 self._writer.release()
 
     def _ready(self) -> bool:
-        """Whether a lane has ended at least as many attempts as it has under way."""
+        """Whether a lane has attempts ended and none under way."""
         with self._cond:
-            return any(0 < lane.ended >= lane.sending for lane in self._lanes.values())
+            return any(lane.ended and not lane.sending for lane in self._lanes.values())
 
     def _take_finished(self) -> list[Attempted]:
         taken = []
@@ -416,7 +424,7 @@ class Dispatcher:
                 self._run_of[claim.delivery_id] = run
             self._cond.notify_all()
         if jobs:
-            lane.start(self._attempt)
+            lane.start(self._attempt, lambda: self._record_finished(force=True))
         for job in jobs:
             lane.jobs.put(job)
 
@@ -446,9 +454,10 @@ class Dispatcher:
         ]
 
     def _attempt(self, channel: str, claim: Claim, message: AlertMessage) -> None:
-        """Send one, then record it once at least half of its lane's attempts under way have
-        ended (fewer commits; its slot stays taken until then, so kill -9 can still resend no
-        more than the lane's budget): the last to end always records."""
+        """Send one, then record it with the others of its lane: the last of them to end
+        records them all (one commit); a thread kept waiting :data:`GATHER` for a slot records
+        what has ended meanwhile. Its slot stays taken until it is recorded, so kill -9 can
+        still resend no more than the lane's budget."""
         lane = self._lanes[channel]
         with self._cond:
             lane.sending += 1

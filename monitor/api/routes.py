@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from monitor.api import schemas
-from monitor.api.cache import ResponseCache, cached_response
+from monitor.api.cache import ResponseCache, builders, cached_response
 from monitor.api.responses import FormatQuery, json_response, table_response, wants_csv
 from monitor.config import Config
 from monitor.notify.silence_store import SILENCE_COLUMNS, list_silences
@@ -111,7 +111,8 @@ async def list_prices(
 
     key = ("prices", symbol, since, until, limit, offset, wants_csv(request, fmt))
     version = partial(prices_version, symbol=symbol)
-    return await cached_response(request, cache, key, version, build)
+    limiter = builders(request.app)
+    return await cached_response(request, cache, key, version, build, limiter=limiter)
 
 
 @router.get("/signals", responses=schemas.table_of(schemas.SignalRow))
@@ -186,7 +187,8 @@ async def history(
 
     key = ("history", signal_id, since, until, limit, offset, wants_csv(request, fmt))
     version = partial(history_version, signal=signal_id)
-    return await cached_response(request, cache, key, version, build)
+    limiter = builders(request.app)
+    return await cached_response(request, cache, key, version, build, limiter=limiter)
 
 
 @router.get("/alerts", responses=schemas.table_of(schemas.OpenAlertRow | schemas.EventRow))

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_POOL_SIZE = 20  # connections kept (SQLAlchemy's default is 5)
 
 
 def normalize_url(url: str) -> str:
@@ -120,7 +121,13 @@ def _sqlite_engine(url: str, *, read_only: bool, busy_timeout_ms: int) -> Engine
             # mode=ro cannot create it; say so rather than "unable to open database file".
             raise StoreError(f"no database at {database}: run `firealarm db upgrade` first")
         parsed = parsed.set(database=f"file:{database}?mode=ro", query={"uri": "true"})
-    engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    # Enough pooled connections for the API's concurrent readers: past the pool, SQLAlchemy
+    # opens and closes a connection per request, each starting with a cold page cache.
+    engine = create_engine(
+        parsed,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        pool_size=SQLITE_POOL_SIZE,
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]

@@ -1,9 +1,11 @@
-"""One slow request holds up only itself: database work runs on the server's thread pool.
+"""One slow request holds up only its own kind: database work runs off the event loop.
 
 A real server (the daemon's and `firealarm serve`'s in one process) over PostgreSQL; another
 session of the test's own database holds a lock on ``signal_values``, so history requests wait
-in the database for as long as the test says, while ``/healthz`` (which reads no table) must
-keep answering. Several clients wait at once, as several dashboards would.
+in the database for as long as the test says, while ``/healthz`` (which reads no table) and
+``/api/silences`` (another table) must keep answering. More clients wait than histories are
+built at once (:data:`~monitor.api.cache.BUILDERS`): the others queue for a builder, not in the
+database.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from monitor.api import create_app
+from monitor.api.cache import BUILDERS
 from monitor.api.server import background_server
 from monitor.runtime import open_runtime
 from tests.api.seed import DAYS, seed
 
 HISTORY = "/api/signals/btc_vs_ndx/history"
-WAITING = 3  # history requests stuck behind the lock at once
+WAITING = BUILDERS + 1  # history requests stuck at once: in the database, then in the queue
 
 
 @pytest.fixture
@@ -59,14 +62,14 @@ def test_requests_waiting_on_a_lock_do_not_hold_up_healthz(
             pool.submit(httpx.get, base + HISTORY, timeout=60) for _ in range(WAITING)
         ]
         deadline = time.monotonic() + 30
-        while _waiting_on_locks(observer) < WAITING:
+        while _waiting_on_locks(observer) < BUILDERS:
             assert time.monotonic() < deadline, "the history requests never reached the lock"
             time.sleep(0.05)
-        for _ in range(5):
+        for path in ["/healthz", "/api/silences"] * 3:
             started = time.monotonic()
-            health = httpx.get(base + "/healthz", timeout=10)
-            assert health.status_code == 200
+            assert httpx.get(base + path, timeout=10).status_code == 200
             assert time.monotonic() - started < 2.0  # not queued behind the waiting requests
+        assert _waiting_on_locks(observer) == BUILDERS  # the last waits for a builder
         assert not any(future.done() for future in slow)  # they were waiting all along
         locker.rollback()  # the lock goes: every waiting request is answered
         for future in slow:

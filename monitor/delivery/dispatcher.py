@@ -8,10 +8,9 @@ that is sent, so a backlog drains continuously. Each attempt is signed when it s
 attempts are recorded together, in one short transaction, once none of their lane's is under
 way or :data:`GATHER` after one of its senders began waiting for a slot; a lane sends no more
 than its budget of attempts that are not yet recorded, so a kill -9 resends at most that many
-(as many as can be in flight). The claims
-this dispatcher holds are renewed while it lives (:mod:`monitor.delivery.claims`).
-``firealarm deliver`` runs :meth:`Dispatcher.dispatch_due`; the daemon keeps one dispatcher for
-its life and calls :meth:`Dispatcher.pump` every few seconds.
+(as many as can be in flight). The claims this dispatcher holds are renewed while it lives
+(:mod:`monitor.delivery.claims`). ``firealarm deliver`` runs :meth:`Dispatcher.dispatch_due`;
+the daemon keeps one dispatcher for its life and calls :meth:`Dispatcher.pump` every few seconds.
 """
 
 from __future__ import annotations

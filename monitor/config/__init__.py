@@ -12,10 +12,9 @@ import graphlib
 import json
 import os
 import tomllib
-from datetime import timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 from pydantic import (
     Field,
@@ -31,12 +30,13 @@ from monitor.config.alerting import (
     TimeInterval,
     TimeIntervals,
 )
-from monitor.config.base import (
-    ConfigModel,
-    Interval,
-    IsoDate,
-    TimeZoneName,
-    parse_duration,
+from monitor.config.base import ConfigModel, parse_duration
+from monitor.config.catalogue import (
+    FRED_PRICE_SERIES,
+    PRICE_SOURCES,
+    UNIT_SCALE,
+    Instrument,
+    SignalConfig,
 )
 from monitor.config.channels import (
     APPRISE_NAME_LIMIT,
@@ -47,7 +47,14 @@ from monitor.config.channels import (
     WebhookChannel,
 )
 from monitor.config.discovery import PACKAGED, ConfigChoice, choose_config
-from monitor.config.providers import ProviderRef, chain_problem
+from monitor.config.providers import ProviderRef
+from monitor.config.sections import (
+    DatabaseConfig,
+    FetchConfig,
+    ScheduleConfig,
+    ServerConfig,
+    StageConfig,
+)
 from monitor.errors import ConfigError, NotFoundError
 
 # What the rest of firealarm imports from here; the models live in the modules beside this.
@@ -81,189 +88,8 @@ __all__ = [
 DEFAULT_CONFIG_RESOURCE = "firealarm.toml"
 DATABASE_URL_ENV = "FIREALARM_DATABASE_URL"
 
-Period = Literal["day", "week", "month", "quarter"]
-Unit = Literal["usd", "thousands_usd", "millions_usd", "billions_usd", "trillions_usd", "percent"]
-
-UNIT_SCALE: dict[str, float] = {
-    "usd": 1.0,
-    "thousands_usd": 1e3,
-    "millions_usd": 1e6,
-    "billions_usd": 1e9,
-    "trillions_usd": 1e12,
-}
-
-# Sources whose series are prices (positive, adjusted like Yahoo's), and FRED series that are.
-PRICE_SOURCES = frozenset({"yahoo", "coinbase", "tiingo"})
-FRED_PRICE_SERIES = frozenset({"NASDAQ100", "CBBTCUSD"})
-
-STALENESS_DAYS: dict[str, int] = {"day": 5, "week": 10, "month": 45, "quarter": 120}
-
-
-class DatabaseConfig(ConfigModel):
-    url: str = "sqlite:///firealarm.db"
-
-
-class FetchConfig(ConfigModel):
-    revision_days: int = Field(10, ge=0, description="days re-read on every fetch")
-    backfill_start: IsoDate = Field("2005-01-01", description="first date fetched into an empty db")
-    timeout: float = Field(30.0, gt=0, le=3600, description="seconds for one network call")
-    retries: int = Field(3, ge=0, le=100, description="retries of a transient failure")
-    backoff: float = Field(2.0, ge=0, le=3600, description="first retry delay in seconds, doubling")
-    max_csv_bytes: int = Field(
-        100_000_000, gt=0, description="a csv file larger than this is refused before reading"
-    )
-    fallback_tolerance: float = Field(
-        0.005, gt=0, lt=1, description="how far a fallback's closes may differ from stored ones"
-    )
-    rate_limit_retries: int = Field(
-        1, ge=0, le=100, description="retries of a rate-limited provider before the next one"
-    )
-
 
 CHANNEL_NAME_LIMIT = 64  # the width of ``deliveries.channel``
-
-
-class Instrument(ConfigModel):
-    symbol: str = Field(min_length=1, max_length=32)  # the width of its database columns
-    source: Literal["yahoo", "fred", "csv", "coinbase", "treasury", "nyfed", "tiingo"]
-    name: str = ""
-    unit: Unit | None = None
-    period: Period = "day"
-    release_lag: int = Field(0, ge=0, description="days after the period until it is published")
-    calendar: Literal["us_equity", "crypto"] = "us_equity"
-    staleness_days: int | None = Field(None, gt=0)
-    path: str | None = Field(None, description="file read by the csv source")
-    sources: tuple[str, ...] = Field((), description="the provider chain; source is its first")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _one_chain(cls, data: Any) -> Any:
-        """``source`` is the one-provider form of ``sources``; fill each from the other."""
-        if not isinstance(data, dict) or "sources" not in data:
-            return {**data, "sources": (data["source"],)} if _has_source(data) else data
-        symbol = data.get("symbol")
-        if "source" in data:
-            raise ValueError(f"instrument {symbol!r}: give 'source' or 'sources', not both")
-        known = get_args(cls.model_fields["source"].annotation)
-        if problem := chain_problem(data["sources"], known):
-            raise ValueError(f"instrument {symbol!r}: {problem}")
-        return {**data, "source": ProviderRef.parse(data["sources"][0]).name}
-
-    @property
-    def chain(self) -> list[ProviderRef]:
-        """The providers in the order they are asked; the first is the primary."""
-        return [ProviderRef.parse(entry) for entry in self.sources]
-
-    @property
-    def staleness_limit(self) -> int:
-        """Days after which this series' latest value is too old to use."""
-        return self.staleness_days or STALENESS_DAYS[self.period]
-
-    @property
-    def is_price(self) -> bool:
-        """Prices must be positive; other series (csv ones with a unit) may be zero or less."""
-        if self.source == "fred":
-            return self.symbol in FRED_PRICE_SERIES
-        return self.source in PRICE_SOURCES or (self.source == "csv" and self.unit is None)
-
-    @model_validator(mode="after")
-    def _csv_needs_path(self) -> Instrument:
-        if any(p.name == "csv" for p in self.chain) and not self.path:
-            raise ValueError(f"instrument {self.symbol!r}: source 'csv' needs a 'path'")
-        return self
-
-
-def _has_source(data: Any) -> bool:
-    return isinstance(data, dict) and isinstance(data.get("source"), str)
-
-
-SignalKind = Literal[
-    "ratio",
-    "relative_return",
-    "ratio_change",
-    "drawdown",
-    "zscore",
-    "level",
-    "change",
-    "formula",
-]
-
-_ARITY: dict[str, int] = {
-    "ratio": 2,
-    "relative_return": 2,
-    "ratio_change": 2,
-    "drawdown": 1,
-    "zscore": 1,
-    "level": 1,
-    "change": 1,
-}
-_NEEDS_WINDOW = {"relative_return", "ratio_change", "zscore", "change"}
-
-
-class SignalConfig(ConfigModel):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
-    kind: SignalKind
-    inputs: list[str] = Field(min_length=1)
-    window: int | None = Field(None, gt=0, description="lookback in calendar days")
-    mode: Literal["percent", "difference"] = "percent"
-    weights: list[float] | None = None
-    unit: Unit | None = None
-    description: str = ""
-
-    @model_validator(mode="after")
-    def _shape(self) -> SignalConfig:
-        arity = _ARITY.get(self.kind)
-        if arity is not None and len(self.inputs) != arity:
-            raise ValueError(
-                f"signal {self.id!r}: kind {self.kind!r} takes {arity} input(s), "
-                f"got {len(self.inputs)}"
-            )
-        if self.kind in _NEEDS_WINDOW and self.window is None:
-            raise ValueError(f"signal {self.id!r}: kind {self.kind!r} needs a 'window'")
-        if self.kind == "formula":
-            if self.weights is None or len(self.weights) != len(self.inputs):
-                raise ValueError(f"signal {self.id!r}: 'formula' needs one weight per input")
-        elif self.weights is not None:
-            raise ValueError(f"signal {self.id!r}: 'weights' only applies to kind 'formula'")
-        return self
-
-
-class StageConfig(ConfigModel):
-    """The composite ``fire_alarm_stage``: stage k is reached when a rule of stage k fires."""
-
-    id: str = "fire_alarm_stage"
-    stages: list[list[str]] = Field(default_factory=list)
-    names: list[str] = Field(default_factory=list)
-
-
-class ScheduleConfig(ConfigModel):
-    # Cron expressions are checked where they are scheduled (monitor.daemon.schedule, by `run`
-    # and `check`), so the commands that only read never import APScheduler.
-    yahoo: str = "30 16 * * mon-fri"
-    btc: str = "5 0 * * *"
-    btc_timezone: TimeZoneName = "UTC"
-    fred: str = "0 18 * * *"
-    timezone: TimeZoneName = "America/New_York"
-    dispatch_seconds: float = Field(5.0, gt=0, le=86400)
-    misfire_grace: Interval = timedelta(hours=12)
-    leader_retry_seconds: float = Field(
-        5.0, gt=0, le=3600, description="how often a PostgreSQL replica tries to become the leader"
-    )
-    interval: Interval | None = Field(
-        None, description="run every fetch job at this fixed interval instead of its cron (tests)"
-    )
-
-
-class ServerConfig(ConfigModel):
-    host: str = "127.0.0.1"
-    port: int = Field(8787, ge=0, lt=65536, description="0 picks a free port")
-    allowed_hosts: list[str] = Field(
-        default_factory=list,
-        description="host names the API answers besides loopback and external_url's ('*': any)",
-    )
-    workers: int = Field(
-        1, ge=1, le=64, description="processes `firealarm serve` answers requests with"
-    )
 
 
 class Config(ConfigModel):

@@ -10,10 +10,9 @@ Documented at https://docs.cdp.coinbase.com/exchange/reference/exchangerestapi_g
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-import httpx
 import pandas as pd
 
 from monitor.config import Instrument
@@ -27,23 +26,10 @@ MAX_CANDLES = 300
 _FIELDS = ("low", "high", "open", "close", "volume")
 
 
-class CoinbaseSource:
+class CoinbaseSource(http.KeylessSource):
     """Daily candles of Coinbase products (``BTC-USD``); ``now`` is the clock (UTC)."""
 
     name = "coinbase"
-
-    def __init__(
-        self,
-        client: httpx.Client,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self._client = client
-        self._now = now
-
-    @classmethod
-    def from_environment(cls, timeout: float = 30.0) -> CoinbaseSource:
-        """The adapter with a real client (Coinbase's public market data needs no key)."""
-        return cls(http.new_client(timeout))
 
     def fetch(
         self, instruments: Sequence[Instrument], start: date, end: date | None = None

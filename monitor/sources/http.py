@@ -9,8 +9,9 @@ series, never the URL (a keyed source's URL or headers may hold its key).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Self
 
 import httpx
 
@@ -68,3 +69,21 @@ def new_client(timeout: float, headers: Mapping[str, str] | None = None) -> http
         follow_redirects=True,
         headers={"User-Agent": "firealarm", **(headers or {})},
     )
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class KeylessSource:
+    """An adapter over a public HTTP API that needs no key: its client, and the clock (UTC) of
+    the adapters that fetch up to today (tests pass their own of each)."""
+
+    def __init__(self, client: httpx.Client, now: Callable[[], datetime] = _utc_now) -> None:
+        self._client = client
+        self._now = now
+
+    @classmethod
+    def from_environment(cls, timeout: float = 30.0) -> Self:
+        """The adapter with a real client (there is no key to read)."""
+        return cls(new_client(timeout))

@@ -10,11 +10,10 @@ Documented at https://markets.newyorkfed.org/static/docs/markets-api.html.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date
 from typing import Any
 
-import httpx
 import pandas as pd
 
 from monitor.config import Instrument
@@ -26,23 +25,10 @@ URL = "https://markets.newyorkfed.org/api/rp/reverserepo/propositions/search.jso
 REVERSE_REPO = "reverse repo"
 
 
-class NyFedSource:
+class NyFedSource(http.KeylessSource):
     """The daily total of the Fed's reverse repo operations; ``now`` is the clock (UTC)."""
 
     name = "nyfed"
-
-    def __init__(
-        self,
-        client: httpx.Client,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self._client = client
-        self._now = now
-
-    @classmethod
-    def from_environment(cls, timeout: float = 30.0) -> NyFedSource:
-        """The adapter with a real client (the Markets Data API needs no key)."""
-        return cls(http.new_client(timeout))
 
     def fetch(
         self, instruments: Sequence[Instrument], start: date, end: date | None = None

@@ -22,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-import httpx
 import pandas as pd
 
 from monitor.config import Instrument
@@ -44,18 +43,10 @@ TGA_LINES = (
 )
 
 
-class TreasurySource:
+class TreasurySource(http.KeylessSource):
     """The TGA's daily closing balance; every instrument of this source is that series."""
 
     name = "treasury"
-
-    def __init__(self, client: httpx.Client) -> None:
-        self._client = client
-
-    @classmethod
-    def from_environment(cls, timeout: float = 30.0) -> TreasurySource:
-        """The adapter with a real client (the Fiscal Data API needs no key)."""
-        return cls(http.new_client(timeout))
 
     def fetch(
         self, instruments: Sequence[Instrument], start: date, end: date | None = None

@@ -6,6 +6,7 @@ and a user's ``sqlite3`` shell can share one file. ``postgresql://`` URLs are ro
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_POOL_SIZE = 20  # connections kept (SQLAlchemy's default is 5)
+KEPT_IDLE_SECONDS = 30.0  # a KeptConnection unused this long goes back to the pool
 
 
 def normalize_url(url: str) -> str:
@@ -181,22 +183,29 @@ def transaction(engine: Engine) -> Iterator[Connection]:
 
 class KeptConnection:
     """One connection kept for a series of short transactions (a busy writer's): no pool
-    checkout, reset or PostgreSQL pre-ping per transaction. Opened on first use, and again
-    after any database error; one thread at a time (the caller's lock)."""
+    checkout, reset or PostgreSQL pre-ping per transaction. Opened on first use, again after
+    any database error, and after ``idle`` seconds unused (through the pool, whose pre-ping
+    finds a connection a server or proxy closed meanwhile); one thread at a time (the
+    caller's lock)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, idle: float = KEPT_IDLE_SECONDS) -> None:
         self.engine = engine
+        self.idle = idle
         self._connection: Connection | None = None
+        self._used_at = 0.0
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """The connection in one transaction, committed on success, rolled back on error; any
         driver error (the server went away, the file is locked) is a :class:`StoreError`."""
+        if time.monotonic() - self._used_at > self.idle:
+            self.close()
         try:
             if self._connection is None:
                 self._connection = self.engine.connect()
             with self._connection.begin():
                 yield self._connection
+            self._used_at = time.monotonic()
         except DBAPIError as exc:
             self.close()  # it may be broken: the next transaction opens a fresh one
             raise StoreError(describe_operational_error(self.engine, exc)) from exc

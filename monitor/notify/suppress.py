@@ -19,6 +19,8 @@ INHIBITED = "inhibited by "
 # A resolution of a firing that silences held and nothing released: the receivers never heard
 # of the alert (Alertmanager sends nothing for an alert that fired and resolved unseen).
 UNSEEN = "resolved unseen: its firing was silenced and never sent"
+# The width of alert_events.suppressed: a reason naming a rule (up to 128 characters) is cut.
+REASON_WIDTH = 128
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def suppression(
         repeat=candidate.repeat,
     )
     if source is not None:
-        return INHIBITED + source
+        return (INHIBITED + source)[:REASON_WIDTH]
     if candidate.repeat and (candidate.fingerprint, candidate.active_since) in acks:
         return ACKNOWLEDGED
     return None

@@ -13,6 +13,7 @@ from monitor.config import InhibitRule, default_config_text, parse_config
 from monitor.errors import ConfigError
 from monitor.notify.inhibit import Source, inhibiting, inhibitors
 from monitor.notify.queue import Notice, queue_notifications, rule_labels
+from monitor.notify.suppress import REASON_WIDTH
 from monitor.rules.engine import rule_fingerprint
 from monitor.rules.stale import feeding, stale_rule
 from monitor.store.database import create_db_engine, session_scope
@@ -174,3 +175,36 @@ def test_an_inhibited_repeat_reaches_no_receiver(
 def _native_instruments(receiver: Receiver) -> list[list[str]]:
     bodies = [json.loads(r.body) for r in receiver.requests if r.path.endswith("/native")]
     return [sorted(a["labels"]["instrument"] for a in b["data"]["alerts"]) for b in bodies]
+
+
+def test_an_inhibitor_with_the_longest_rule_name_is_recorded(db_url: str) -> None:
+    """A rule name may be as long as ``alert_events.rule`` (128): the reason naming it as the
+    inhibitor is cut to its column, where PostgreSQL refused it whole."""
+    long_name = "x" * 128
+    config = parse_config(
+        default_config_text()
+        + f'\n[[rules]]\nname = "{long_name}"\nsignal = "btc_vs_gold"\nop = "<"\nthreshold = -20\n'
+        + f"\n[[inhibit_rules]]\nsource_matchers = ['alertname=\"{long_name}\"']\n"
+        + "target_matchers = ['alertname=\"btc_vs_ndx\"']\n"
+    )
+    [btc] = [r for r in config.rules if r.name == "btc_vs_ndx"]
+    [source] = [r for r in config.rules if r.name == long_name]
+    engine = create_db_engine(db_url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        event = AlertEvent(
+            rule=btc.name, fingerprint=rule_fingerprint(btc), state="firing",
+            reason="crossed", date=START, signal=btc.signal, value=-30.0,
+            threshold=btc.threshold, severity=btc.severity, labels=json.dumps(btc.labels),
+            summary="s", recorded_at=NOW,
+        )  # fmt: skip
+        session.add(event)
+        session.flush()
+        notice = Notice(event.id, event.fingerprint, btc, repeat=False, active_since=START)
+        firing = {rule_fingerprint(source): source, event.fingerprint: btc}
+        assert queue_notifications(session, config, [notice], firing, NOW, {}) == 0
+    with session_scope(engine) as session:
+        reason = session.scalar(select(AlertEvent.suppressed))
+    engine.dispose()
+    assert reason is not None and reason.startswith("inhibited by xxx")
+    assert len(reason) == REASON_WIDTH == AlertEvent.__table__.c.suppressed.type.length

@@ -129,6 +129,10 @@ def _break(old: str, new: str) -> str:
             "symbol: String should have at most 32 characters",
         ),
         (_break('id = "btc_vs_ndx"', f'id = "{"s" * 65}"'), "String should have at most 64"),
+        (  # stored as a signal, in the same column
+            _break('id = "fire_alarm_stage"', f'id = "{"s" * 65}"'),
+            "stage.id: String should have at most 64 characters",
+        ),
         (
             default_config_text() + f'[channels.{"c" * 65}]\ntype = "webhook"\nurl = "http://x"\n',
             "a channel's name has 1 to 64 characters",

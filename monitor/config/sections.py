@@ -33,7 +33,8 @@ class FetchConfig(ConfigModel):
 class StageConfig(ConfigModel):
     """The composite ``fire_alarm_stage``: stage k is reached when a rule of stage k fires."""
 
-    id: str = "fire_alarm_stage"
+    # Stored as a signal: the pattern and the width of a signal id.
+    id: str = Field("fire_alarm_stage", pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
     stages: list[list[str]] = Field(default_factory=list)
     names: list[str] = Field(default_factory=list)
 

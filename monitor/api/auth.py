@@ -9,7 +9,9 @@ as the app only reads, on GET, Lax guards against cross-site requests as well as
 It holds a random session id the database keeps (:mod:`monitor.api.sessions`), never the
 token: every API process knows it, ``/logout`` ends the session for good, and sessions end after
 ``SESSION_DAYS``. Sign-in attempts
-are rate-limited per client (429 past the limit), and every comparison is constant-time.
+are rate-limited per client (429 past the limit), and every comparison is constant-time. When
+the sessions cannot be read or written the answer is 503, naming no database (the cause goes to
+the log).
 ``/healthz`` stays open; whether its caller is signed in is left in ``scope["state"]`` so it
 can keep the host and process ids to those who are.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 from html import escape
 from urllib.parse import parse_qs, quote, urlencode
@@ -31,6 +34,8 @@ from monitor.api.errors import error_response
 from monitor.api.sessions import SESSION_DAYS, LoginLimiter, SessionStore
 from monitor.errors import StoreError
 
+log = logging.getLogger(__name__)
+
 TOKEN_ENV = "FIREALARM_API_TOKEN"
 MIN_TOKEN_LENGTH = 32
 SESSION_COOKIE = "firealarm_session"
@@ -39,6 +44,9 @@ OPEN_PATHS = frozenset({"/healthz"})
 # to the login form rather than answer 401.
 PAGE_PREFIX = "/signals/"
 MAX_FORM_BYTES = 4096
+# What a caller is told when the sessions cannot be read or written; the cause (which names the
+# database) goes to the server's log only.
+SIGN_IN_UNAVAILABLE = "sign-in unavailable: the database did not answer (see the server's log)"
 
 
 def same_secret(given: str | bytes, expected: str | bytes) -> bool:
@@ -70,33 +78,40 @@ class BearerAuth:
             await self.app(scope, receive, send)
             return
         try:
-            await self._guard(scope, receive, send)
+            answer = await self._answer(scope, receive)
         except StoreError as exc:  # the sessions live in the database
-            await error_response(503, f"sign-in unavailable: {exc}")(scope, receive, send)
+            log.warning("dashboard sign-in unavailable: %s", exc)
+            answer = error_response(503, SIGN_IN_UNAVAILABLE)
+        if answer is None:
+            await self.app(scope, receive, send)
+        else:
+            await answer(scope, receive, send)
 
-    async def _guard(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _answer(self, scope: Scope, receive: Receive) -> Response | None:
+        """This middleware's own response, or None to let the request through."""
         headers = dict(scope["headers"])
         given = headers.get(b"authorization", b"")
-        signed_in = same_secret(given, self.expected) or await self._has_session(headers)
+        bearer = same_secret(given, self.expected)
         if scope["path"] in OPEN_PATHS:
+            # /healthz reports the database itself: a failed lookup only means not signed in.
+            try:
+                signed_in = bearer or await self._has_session(headers)
+            except StoreError:
+                signed_in = False
             scope.setdefault("state", {})["signed_in"] = signed_in
-            await self.app(scope, receive, send)
-            return
+            return None
         if scope["path"] == "/login":
-            await (await self._login(scope, receive))(scope, receive, send)
-            return
+            return await self._login(scope, receive)
         if scope["path"] == "/logout":
-            await run_in_threadpool(self.sessions.close, _cookie(headers))
-            await _signed_out(scope)(scope, receive, send)
-            return
-        if signed_in:
-            await self.app(scope, receive, send)
-            return
+            # Only a live session is written to: nobody else can make the API take a lock.
+            if await self._has_session(headers):
+                await run_in_threadpool(self.sessions.close, _cookie(headers))
+            return _signed_out(scope)
+        if bearer or await self._has_session(headers):
+            return None
         if (scope["path"] == "/" or scope["path"].startswith(PAGE_PREFIX)) and not given:
-            await _to_login(scope["path"])(scope, receive, send)
-            return
-        message = "missing bearer token" if not given else "invalid bearer token"
-        await error_response(401, message)(scope, receive, send)
+            return _to_login(scope["path"])
+        return error_response(401, "missing bearer token" if not given else "invalid bearer token")
 
     async def _has_session(self, headers: dict[bytes, bytes]) -> bool:
         value = _cookie(headers)

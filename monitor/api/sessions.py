@@ -5,7 +5,9 @@ A session cookie holds a random id; the database keeps a digest of each id issue
 the API (``--workers``) shares them, so signing out ends a session for good, everywhere, even for
 a copy of the cookie; changing the token ends them all; a restart ends none. Sessions last
 :data:`SESSION_DAYS`; at most :data:`MAX_SESSIONS` are kept (the oldest go first), so an
-attacker cannot grow the table without limit. The sign-in limit is kept by each process.
+attacker cannot grow the table without limit. A session of another token stays until it expires
+(another server with its own token may share the database): this one never accepts it.
+The sign-in limit is kept by each process.
 """
 
 from __future__ import annotations
@@ -62,15 +64,14 @@ class SessionStore:
         return datetime.fromtimestamp(self._clock(), UTC)
 
     def open(self) -> str:
-        """A new session's id (the cookie's value). Expired sessions, those of another token and
-        the oldest past the limit are removed."""
+        """A new session's id (the cookie's value). Expired sessions and the oldest past the
+        limit are removed."""
         session_id = secrets.token_urlsafe(32)
         now = self._now()
         with transaction(self.engine) as connection:
             connection.execute(
                 delete(dashboard_sessions).where(
-                    (_sessions.opened_at < now - timedelta(seconds=self.lifetime))
-                    | (_sessions.token_digest != self._token)
+                    _sessions.opened_at < now - timedelta(seconds=self.lifetime)
                 )
             )
             connection.execute(

@@ -173,11 +173,12 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Connection]:
     """A connection in one transaction (SQLAlchemy Core: no ORM session to build), committed on
-    success, rolled back on error; database-level failures become :class:`StoreError`."""
+    success, rolled back on error; any driver error (unreachable, locked, read-only, permission
+    denied) is a :class:`StoreError`."""
     try:
         with engine.begin() as connection:
             yield connection
-    except OperationalError as exc:
+    except DBAPIError as exc:
         raise StoreError(describe_operational_error(engine, exc)) from exc
 
 

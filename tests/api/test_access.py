@@ -8,15 +8,17 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from monitor.api import create_app
-from monitor.api.auth import SESSION_COOKIE
+from monitor.api.auth import SESSION_COOKIE, SIGN_IN_UNAVAILABLE
 from monitor.api.sessions import SESSION_DAYS, LoginLimiter, SessionStore
 from monitor.errors import ConfigError
-from monitor.runtime import Runtime
+from monitor.runtime import Runtime, open_runtime
 from monitor.store.database import create_db_engine
+from tests.conftest import POSTGRES_ADMIN_URL
 
 TOKEN = "s3cret-token-of-at-least-32-chars"
 DAY = 86400
@@ -285,3 +287,72 @@ def test_the_login_sends_nowhere_but_this_site(guarded: TestClient, next_page: s
         "/login", data={"token": TOKEN, "next": next_page}, follow_redirects=False
     )
     assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/")
+
+
+def _on_own_database(url: str, statement: str) -> None:
+    """``statement`` about the test's own PostgreSQL database (named ``:db``), said from the
+    server's admin database (one cannot refuse connections to the database one is in)."""
+    name = create_db_engine(url).url.database
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as connection:
+        connection.execute(text(statement.replace(":db", f'"{name}"')))
+    admin.dispose()
+
+
+def test_sign_in_on_a_read_only_postgresql_is_503_naming_no_database(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A hot standby (or a role that may only read) refuses the session's row: the browser is
+    told sign-in is unavailable, not a 500, and only the log says why."""
+    open_runtime(None, postgres_url).close()
+    _on_own_database(postgres_url, "ALTER DATABASE :db SET default_transaction_read_only = on")
+    runtime = open_runtime(None, postgres_url, migrate=False, read_only=True)
+    app = create_app(runtime, api_token=TOKEN)
+    with TestClient(app, base_url=LOCAL) as client:
+        response = client.post("/login", data={"token": TOKEN}, follow_redirects=False)
+    runtime.close()
+    assert response.status_code == 503
+    assert response.json()["error"] == SIGN_IN_UNAVAILABLE
+    assert "set-cookie" not in response.headers
+    assert "read-only transaction" in caplog.text
+    assert TOKEN not in caplog.text
+
+
+def test_a_caller_not_signed_in_learns_nothing_of_the_database(postgres_url: str) -> None:
+    """With the database refusing connections, a made-up cookie gets 503 without the database's
+    address or name, /healthz says only "unreachable", and /logout writes nothing."""
+    open_runtime(None, postgres_url).close()
+    runtime = open_runtime(None, postgres_url, migrate=False, read_only=True)
+    app = create_app(runtime, api_token=TOKEN)
+    name = str(create_db_engine(postgres_url).url.database)
+    _on_own_database(postgres_url, "ALTER DATABASE :db ALLOW_CONNECTIONS false")
+    try:
+        with TestClient(app, base_url=LOCAL) as client:
+            client.cookies.set(SESSION_COOKIE, "x" * 43)
+            answers = {path: client.get(path) for path in ("/api/signals", "/healthz")}
+            client.cookies.clear()
+            logout = client.get("/logout", follow_redirects=False)
+    finally:
+        _on_own_database(postgres_url, "ALTER DATABASE :db ALLOW_CONNECTIONS true")
+        runtime.close()
+    refused = answers["/api/signals"]
+    assert refused.status_code == 503 and refused.json()["error"] == SIGN_IN_UNAVAILABLE
+    health = answers["/healthz"]
+    assert health.status_code == 503
+    assert health.json()["database"] == "unreachable: OperationalError"
+    for response in answers.values():
+        assert name not in response.text and "127.0.0.1" not in response.text
+    assert logout.status_code == 303  # no cookie, no session: nothing to end, nothing asked
+
+
+def test_two_servers_with_their_own_tokens_on_one_database_keep_their_sessions(
+    seeded: Runtime,
+) -> None:
+    first = TestClient(create_app(seeded, api_token=TOKEN), base_url=LOCAL)
+    second = TestClient(create_app(seeded, api_token=TOKEN + "-other"), base_url=LOCAL)
+    cookie = {"Cookie": f"{SESSION_COOKIE}={_signed_in(first)}"}
+    first.cookies.clear()
+    signed = second.post("/login", data={"token": TOKEN + "-other"}, follow_redirects=False)
+    assert signed.status_code == 303
+    assert first.get("/api/signals", headers=cookie).status_code == 200
+    assert second.get("/api/signals", headers=cookie).status_code == 401  # not its token's

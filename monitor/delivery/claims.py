@@ -122,14 +122,19 @@ def claim_due(
     ]
 
 
-def renew(connection: Connection, *, owner: str, now: datetime, lease: timedelta = LEASE) -> int:
-    """Extend every claim ``owner`` still holds to ``now + lease``; how many it holds."""
-    result = connection.execute(
-        update(_deliveries)
-        .where(_deliveries.c.lease_owner == owner, _deliveries.c.status == "pending")
-        .values(lease_until=now + lease)
+def renew(
+    connection: Connection, *, owner: str, now: datetime, lease: timedelta = LEASE
+) -> set[str]:
+    """Extend every claim ``owner`` still holds to ``now + lease``; the ids it holds. A claim
+    not among them is lost (it ran out and another took it, or the delivery was settled)."""
+    return set(
+        connection.scalars(
+            update(_deliveries)
+            .where(_deliveries.c.lease_owner == owner, _deliveries.c.status == "pending")
+            .values(lease_until=now + lease)
+            .returning(_deliveries.c.id)
+        )
     )
-    return int(result.rowcount or 0)
 
 
 def release(connection: Connection, *, owner: str) -> None:

@@ -9,8 +9,11 @@ attempts are recorded together, in one short transaction, once none of their lan
 way or :data:`GATHER` after one of its senders began waiting for a slot; a lane sends no more
 than its budget of attempts that are not yet recorded, so a kill -9 resends at most that many
 (as many as can be in flight). The claims this dispatcher holds are renewed while it lives
-(:mod:`monitor.delivery.claims`). ``firealarm deliver`` runs :meth:`Dispatcher.dispatch_due`;
-the daemon keeps one dispatcher for its life and calls :meth:`Dispatcher.pump` every few seconds.
+(:mod:`monitor.delivery.claims`), before it claims more; a claim that ran out (the database was
+away for longer than a lease) or was lost is not sent from the queue: whoever holds it now
+does. After a 410 a lane sends nothing more of what it has in hand. ``firealarm deliver`` runs
+:meth:`Dispatcher.dispatch_due`; the daemon keeps one dispatcher for its life and calls
+:meth:`Dispatcher.pump` every few seconds.
 """
 
 from __future__ import annotations
@@ -124,6 +127,7 @@ class _Lane:
     sending: int = 0  # attempts under way
     ended: int = 0  # attempts ended and not yet recorded
     exhausted: bool = False  # nothing more was due at its last claim (until the next pass)
+    gone: bool = False  # its receiver answered 410: send nothing more (until the next pass)
     closing: bool = False
 
     def __post_init__(self) -> None:
@@ -220,8 +224,15 @@ class Dispatcher:
         self._db = KeptConnection(engine)  # the writer's (under ``_writer``)
         self._wake = threading.Event()  # the desk has claiming to do
         self._run_of: dict[str, _Run] = {}  # claimed delivery → the call that claimed it
+        # claimed delivery → when its claim runs out (monotonic), as of its last claim or renewal
+        self._leases: dict[str, float] = {}
+        self._renewed = True  # the last renewal succeeded: claiming more cannot re-claim ours
+        self._pass = 0  # counts _begin calls: a claim made for an older pass marks no lane
         self._unrecorded: list[Attempted] = []
         self._renew_every = renew_every.total_seconds()
+        # A queued attempt starts only with this much of its claim left (if renewals fail, the
+        # claim may run out under it, and another dispatcher send it too).
+        self._margin = lease.total_seconds() / 4
         self._stopping = False  # no more claims
         self._desk_done = False  # every attempt has finished: record them and stop
         self._desk = threading.Thread(target=self._work_desk, name="deliver-desk", daemon=True)
@@ -290,8 +301,9 @@ class Dispatcher:
             disabled = disabled_channels(session)
         with self._cond:
             self._run = run
+            self._pass += 1
             for lane in self._lanes.values():
-                lane.exhausted = lane.name in disabled
+                lane.exhausted = lane.gone = lane.name in disabled
         self._wake.set()
         return {delivery_id: "failed" for delivery_id in failed} | dict.fromkeys(
             superseded, SUPERSEDED
@@ -312,10 +324,11 @@ class Dispatcher:
                     self._record_all(self._take_finished() + self._take_unrecorded())
                     if self._desk_done:
                         return  # set once every lane has stopped: no attempt is left behind
-                    self._fill_lanes()
-                    if time.monotonic() - renewed >= self._renew_every:
+                    if not self._renewed or time.monotonic() - renewed >= self._renew_every:
                         renewed = time.monotonic()
                         self._renew()
+                    if self._renewed:  # else a claim of ours that ran out could be claimed again
+                        self._fill_lanes()
                 self._record_finished()  # those that ended while we claimed
             except Exception:  # the desk must outlive any one failure, or nothing is recorded
                 log.exception("delivery.desk_failed")
@@ -378,6 +391,7 @@ class Dispatcher:
                 log_attempt(attempted, status)
                 lane = self._lanes[attempted.channel]
                 run = self._run_of.pop(attempted.delivery_id)
+                del self._leases[attempted.delivery_id]
                 lane.held -= 1
                 recorded[lane.name] += 1
                 run.in_flight -= 1
@@ -403,29 +417,38 @@ class Dispatcher:
     def _fill(self, lane: _Lane) -> None:
         """Claim for ``lane`` while it has room and something is due, and start sending."""
         with self._cond:
-            run = self._run
+            run, this_pass = self._run, self._pass
             want = 0 if self._stopping else lane.wants(run)
         if want <= 0:
             return
+        claimed_at = time.monotonic()
         jobs: list[Job] = []
         try:
             with self._db.transaction() as connection:
-                jobs = self._claim(connection, lane.name, want, run)
+                claimed = self._claim(connection, lane.name, want, run)
+            jobs = claimed  # only once committed: an uncommitted claim is nobody's
         except StoreError as exc:
             log.warning("delivery.claim_failed: %s", exc, extra={"error": str(exc)})
         with self._cond:
-            lane.exhausted = lane.exhausted or len(jobs) < want
+            if self._stopping:
+                return  # close() gives these claims back
+            if this_pass == self._pass:
+                lane.exhausted = lane.exhausted or len(jobs) < want
+            for claim, _ in jobs:
+                self._leases[claim.delivery_id] = claimed_at + self.lease.total_seconds()
+            # A claim of ours that ran out and is ours again: its job is still in hand.
+            jobs = [job for job in jobs if job[0].delivery_id not in self._run_of]
             lane.held += len(jobs)
             run.in_flight += len(jobs)
             if run.remaining is not None:
                 run.remaining -= len(jobs)
             for claim, _ in jobs:
                 self._run_of[claim.delivery_id] = run
+            if jobs:
+                lane.start(self._attempt, lambda: self._record_finished(force=True))
+            for job in jobs:
+                lane.jobs.put(job)
             self._cond.notify_all()
-        if jobs:
-            lane.start(self._attempt, lambda: self._record_finished(force=True))
-        for job in jobs:
-            lane.jobs.put(job)
 
     def _claim(self, connection: Connection, channel: str, want: int, run: _Run) -> list[Job]:
         """Claim up to ``want`` for ``channel`` and build their messages, in one transaction."""
@@ -459,6 +482,10 @@ class Dispatcher:
         still resend no more than the lane's budget."""
         lane = self._lanes[channel]
         with self._cond:
+            left = self._leases[claim.delivery_id] - time.monotonic()
+            if lane.gone or left < self._margin:
+                self._drop(lane, claim.delivery_id)
+                return
             lane.sending += 1
         at = self.now()  # signed and recorded as of the moment it leaves
         try:
@@ -470,17 +497,44 @@ class Dispatcher:
             self._finished.put(Attempted(claim, channel, at, result))
             lane.sending -= 1
             lane.ended += 1
+            if result.outcome == "disabled":
+                lane.gone = lane.exhausted = True
         self._record_finished()
 
+    def _drop(self, lane: _Lane, delivery_id: str) -> None:
+        """Give up a job in hand without sending it (caller holds ``_cond``): its lane is gone
+        (recording the 410 fails the delivery), or its claim ran out or was lost (whoever
+        holds it now sends it). Its slot is free at once: nothing was sent."""
+        run = self._run_of.pop(delivery_id)
+        del self._leases[delivery_id]
+        lane.held -= 1
+        run.in_flight -= 1
+        if run.report is not None and lane.gone:
+            run.report.statuses[delivery_id] = "failed"
+        lane.slots.release()
+        self._wake.set()
+        self._cond.notify_all()
+
     def _renew(self) -> None:
+        """Extend the claims held; mark those lost (no longer ours) so they are not sent."""
         with self._cond:
-            holding = any(lane.held for lane in self._lanes.values())
-        if holding:
-            try:
-                with self._db.transaction() as connection:
-                    renew(connection, owner=self.owner, now=self.now(), lease=self.lease)
-            except StoreError as exc:
-                log.warning("delivery.renew_failed: %s", exc, extra={"error": str(exc)})
+            holding = bool(self._leases)
+        if not holding:
+            self._renewed = True
+            return
+        renewed_at = time.monotonic()
+        try:
+            with self._db.transaction() as connection:
+                held = renew(connection, owner=self.owner, now=self.now(), lease=self.lease)
+        except StoreError as exc:
+            self._renewed = False
+            log.warning("delivery.renew_failed: %s", exc, extra={"error": str(exc)})
+            return
+        self._renewed = True
+        until = renewed_at + self.lease.total_seconds()
+        with self._cond:
+            for delivery_id in self._leases:
+                self._leases[delivery_id] = until if delivery_id in held else 0.0
 
 
 def alert_charts(chart: SignalChart | None) -> ChartRenderer:

@@ -96,13 +96,10 @@ def record_attempts(
 def _written(connection: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The ``rows`` :data:`_FINISH` wrote: those whose delivery now shows their attempt's time
     (the others' claims had passed to another dispatcher, which wrote its own)."""
-    shown = dict(
-        connection.execute(
-            select(_deliveries.c.id, _deliveries.c.last_attempt_at).where(
-                _deliveries.c.id.in_([row["b_id"] for row in rows])
-            )
-        ).tuples()
+    query = select(_deliveries.c.id, _deliveries.c.last_attempt_at).where(
+        _deliveries.c.id.in_([row["b_id"] for row in rows])
     )
+    shown = dict(connection.execute(query).all())  # not dict(result): it has keys()
     return [row for row in rows if shown.get(row["b_id"]) == row["b_at"]]
 
 

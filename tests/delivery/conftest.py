@@ -125,12 +125,13 @@ def _close_dispatchers() -> Iterator[None]:
 
 
 def make_dispatcher(
-    config: Config, engine: Engine, env: dict[str, str] | None = None
+    config: Config, engine: Engine, env: dict[str, str] | None = None, **claims: timedelta
 ) -> Dispatcher:
-    """A dispatcher with the real senders, closed when the test ends."""
+    """A dispatcher with the real senders, closed when the test ends; ``claims``: ``lease``,
+    ``renew_every``."""
     environ = {SECRET_ENV: SECRET} if env is None else env
     senders = build_senders(config, environ=environ, chart=lambda message: None)
-    dispatcher = Dispatcher(config, engine, senders, rng=random.Random(7))
+    dispatcher = Dispatcher(config, engine, senders, rng=random.Random(7), **claims)
     _OPEN.append(dispatcher)
     return dispatcher
 

@@ -221,3 +221,17 @@ def test_times_in_other_zones_mean_the_same_instant(engine, receiver, clock):
     assert report.statuses == {delivery_id: "sent"}
     delivered_at = _delivery(engine, delivery_id).delivered_at
     assert clock.now <= delivered_at < clock.now + timedelta(seconds=5)  # the attempt's instant
+
+
+def test_after_a_410_the_claims_in_hand_are_not_sent(engine, receiver, clock):
+    """20 claimed at once, the first answer 410: the attempts already under way end (at most
+    the concurrency, 8), the rest are never sent, and every delivery is failed."""
+    config = webhook_config(receiver.url)
+    ids = [i for n in range(20) for i in queue_event(engine, clock.now, rule=f"r{n}")]
+    receiver.default = Reply(410, delay=0.2)
+    report = make_dispatcher(config, engine).dispatch_due(clock.now)
+
+    assert report.statuses == dict.fromkeys(ids, "failed")
+    assert 1 <= len(receiver.requests) <= config.channels["hook"].concurrency
+    with session_scope(engine) as session:
+        assert set(session.scalars(select(Delivery.status))) == {"failed"}

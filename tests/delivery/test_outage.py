@@ -1,18 +1,21 @@
 """PostgreSQL goes away while attempts are in flight: they are stored once it is back, and the
 claims, held meanwhile by the live dispatcher, are never sent twice. While nothing can be
-recorded, the channel sends no more than its concurrency (what a crash could then resend)."""
+recorded, the channel sends no more than its concurrency (what a crash could then resend). An
+outage longer than a lease, and a claim whose commit fails, send nothing twice either."""
 
 from __future__ import annotations
 
 import contextlib
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.pool import NullPool
 
 from monitor.config import parse_config
+from monitor.delivery.dispatcher import Dispatcher
 from monitor.errors import StoreError
 from monitor.store.database import create_db_engine, session_scope
 from monitor.store.migrate import upgrade
@@ -67,3 +70,100 @@ def test_attempts_finishing_during_an_outage_are_stored_after_it(postgres_url):
     engine.dispose()
     assert statuses == {"sent"}
     assert attempts == len(receiver.requests)  # the history misses no attempt
+
+
+LEASE = timedelta(seconds=2)
+
+
+def _pump_until(dispatchers: list[Dispatcher], done, seconds: float = 60) -> None:
+    """Pump every dispatcher, as the daemons' ticks do, until ``done()``."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        for dispatcher in dispatchers:
+            with contextlib.suppress(StoreError):
+                dispatcher.pump(datetime.now(UTC))
+        time.sleep(0.2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("replica", [False, True], ids=["alone", "beside a replica"])
+def test_an_outage_longer_than_a_lease_sends_nothing_twice(postgres_url, replica):
+    """PostgreSQL is away for twice the claims' lease while the channel holds 16 claims, 2 in
+    flight. Once it is back the dispatcher renews before it claims again, so alone it sends each
+    once; beside a replica that took the expired claims, it sends none of those it had in hand
+    (only the attempts in flight when the database went can arrive twice). A delivery queued
+    afterwards still goes out: the channel is not left stalled."""
+    receiver = Receiver(secret=SECRET)
+    receiver.default = Reply(delay=0.3)
+    engine = create_db_engine(postgres_url)
+    upgrade(engine)
+    ids = [i for n in range(ALERTS) for i in queue_event(engine, datetime.now(UTC), rule=f"r{n}")]
+    config = parse_config(
+        f'[channels.hook]\ntype = "webhook"\nurl = "{receiver.url}"\n'
+        f'secret_env = "{SECRET_ENV}"\nconcurrency = 2\n'
+    )
+    claims = {"lease": LEASE, "renew_every": LEASE / 4}
+    first = make_dispatcher(config, engine, **claims)
+    dispatchers = [make_dispatcher(config, engine, **claims), first] if replica else [first]
+    try:
+        first.pump(datetime.now(UTC))
+        deadline = time.monotonic() + 10
+        while len(receiver.requests) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        _allow_connections(postgres_url, False)
+        time.sleep(2 * LEASE.total_seconds())
+        _allow_connections(postgres_url, True)
+        _pump_until(dispatchers, lambda: set(receiver.accepted_ids) >= set(ids))
+        late = queue_event(engine, datetime.now(UTC), rule="late")
+        _pump_until(dispatchers, lambda: set(receiver.accepted_ids) >= set(late))
+        for dispatcher in dispatchers:
+            dispatcher.close()
+    finally:
+        _allow_connections(postgres_url, True)
+        receiver.close()
+
+    sends = Counter(receiver.accepted_ids)
+    assert set(sends) == set(ids + late)
+    twice = [delivery_id for delivery_id, count in sends.items() if count > 1]
+    assert len(twice) <= (2 if replica else 0) and max(sends.values()) <= 2
+    with session_scope(engine) as session:
+        statuses = set(session.scalars(select(Delivery.status)))
+        attempts = session.scalar(select(func.count()).select_from(DeliveryAttempt))
+    engine.dispose()
+    assert statuses == {"sent"}
+    assert attempts == len(receiver.requests)
+
+
+REFUSE_CLAIMS = """
+CREATE FUNCTION refuse_claims() RETURNS trigger LANGUAGE plpgsql
+AS $$ BEGIN RAISE EXCEPTION 'claims refused at commit (test)'; END $$;
+CREATE CONSTRAINT TRIGGER refuse_claims AFTER UPDATE ON deliveries
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.lease_owner IS NOT NULL)
+EXECUTE FUNCTION refuse_claims();
+"""
+
+
+def test_a_claim_whose_commit_fails_is_not_sent(postgres_url, receiver, clock):
+    """The claim's statements succeed and its COMMIT fails (a deferred check): the claims never
+    were, so nothing is sent (another dispatcher could hold them); once commits work, each
+    delivery is sent once."""
+    engine = create_db_engine(postgres_url)
+    upgrade(engine)
+    ids = [i for n in range(3) for i in queue_event(engine, clock.now, rule=f"r{n}")]
+    config = parse_config(
+        f'[channels.hook]\ntype = "webhook"\nurl = "{receiver.url}"\nsecret_env = "{SECRET_ENV}"\n'
+    )
+    owner = create_engine(postgres_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with owner.connect() as connection:
+        connection.exec_driver_sql(REFUSE_CLAIMS)
+    refused = make_dispatcher(config, engine).dispatch_due(clock.now)
+    sent_meanwhile = len(receiver.requests)
+    with owner.connect() as connection:
+        connection.execute(text("DROP TRIGGER refuse_claims ON deliveries"))
+    owner.dispose()
+    report = make_dispatcher(config, engine).dispatch_due(clock.now)
+    engine.dispose()
+
+    assert refused.statuses == {} and sent_meanwhile == 0
+    assert report.statuses == dict.fromkeys(ids, "sent")
+    assert sorted(receiver.accepted_ids) == sorted(ids)

@@ -3,15 +3,19 @@ channel's timeout, and never held up by another channel."""
 
 from __future__ import annotations
 
+import random
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from monitor.config import parse_config
-from monitor.store.database import session_scope
-from monitor.store.models import DeliveryAttempt
+from monitor.delivery.claims import claim_due, new_owner
+from monitor.delivery.outcome import SendResult
+from monitor.delivery.record import Attempted, record_attempts
+from monitor.store.database import session_scope, transaction
+from monitor.store.models import Delivery, DeliveryAttempt
 from tests.delivery.conftest import SECRET, SECRET_ENV, make_dispatcher, queue_event, webhook_config
 from tests.delivery.receiver import Receiver, Reply
 
@@ -102,3 +106,27 @@ concurrency = 2
 
     assert len(set(healthy.accepted_ids)) == 40
     assert healthy.requests[-1].arrived - started < 1.0
+
+
+def test_an_error_with_control_characters_is_stored_on_both_databases(engine, clock):
+    """A receiver's or plugin's text may hold a NUL, which PostgreSQL's text refuses: stored
+    without it, else the record would fail at every try and its lane stop for good."""
+    [delivery_id] = queue_event(engine, clock.now)
+    owner = new_owner()
+    with transaction(engine) as connection:
+        [claim] = claim_due(connection, now=clock.now, limit=1, owner=owner)
+    result = SendResult("retry", status_code=500, error="HTTP 500: bad\x00byte\r\nend")
+    with transaction(engine) as connection:
+        statuses = record_attempts(
+            connection,
+            [Attempted(claim, "hook", clock.now, result)],
+            owner=owner,
+            max_age=timedelta(days=3),
+            rng=random.Random(1),
+            channels=["hook"],
+        )
+    assert statuses == {delivery_id: "pending"}
+    with session_scope(engine) as session:
+        attempt = session.scalars(select(DeliveryAttempt)).one()
+        delivery = session.get(Delivery, delivery_id)
+    assert attempt.error == delivery.last_error == "HTTP 500: badbyte  end"

@@ -122,25 +122,34 @@ def claim_due(
     ]
 
 
+def _held(owner: str, ids: Sequence[str] | None) -> ColumnElement[bool]:
+    held = and_(_deliveries.c.lease_owner == owner, _deliveries.c.status == "pending")
+    return held if ids is None else and_(held, _deliveries.c.id.in_(ids))
+
+
 def renew(
-    connection: Connection, *, owner: str, now: datetime, lease: timedelta = LEASE
+    connection: Connection,
+    *,
+    owner: str,
+    ids: Sequence[str],
+    now: datetime,
+    lease: timedelta = LEASE,
 ) -> set[str]:
-    """Extend every claim ``owner`` still holds to ``now + lease``; the ids it holds. A claim
+    """Extend ``owner``'s claims on ``ids`` to ``now + lease``; those it still holds. A claim
     not among them is lost (it ran out and another took it, or the delivery was settled)."""
     return set(
         connection.scalars(
             update(_deliveries)
-            .where(_deliveries.c.lease_owner == owner, _deliveries.c.status == "pending")
+            .where(_held(owner, ids))
             .values(lease_until=now + lease)
             .returning(_deliveries.c.id)
         )
     )
 
 
-def release(connection: Connection, *, owner: str) -> None:
-    """Give back the claims ``owner`` holds on deliveries it has not sent (it is stopping)."""
+def release(connection: Connection, *, owner: str, ids: Sequence[str] | None = None) -> None:
+    """Give back the claims ``owner`` holds (only on ``ids``, if given) on deliveries it has
+    not sent: it is stopping, or will not send them."""
     connection.execute(
-        update(_deliveries)
-        .where(_deliveries.c.lease_owner == owner, _deliveries.c.status == "pending")
-        .values(lease_owner=None, lease_until=None)
+        update(_deliveries).where(_held(owner, ids)).values(lease_owner=None, lease_until=None)
     )

@@ -102,6 +102,7 @@ class _Run:
     ids: Sequence[str] | None
     report: DispatchReport | None
     in_flight: int = 0
+    error: StoreError | None = None  # a claim failed: ``dispatch_due`` raises it at the end
 
 
 Job = tuple[Claim, AlertMessage]
@@ -128,6 +129,7 @@ class _Lane:
     ended: int = 0  # attempts ended and not yet recorded
     exhausted: bool = False  # nothing more was due at its last claim (until the next pass)
     gone: bool = False  # its receiver answered 410: send nothing more (until the next pass)
+    gone_unrecorded: int = 0  # 410s answered and not yet recorded (the channel not disabled)
     closing: bool = False
 
     def __post_init__(self) -> None:
@@ -227,6 +229,7 @@ class Dispatcher:
         # claimed delivery → when its claim runs out (monotonic), as of its last claim or renewal
         self._leases: dict[str, float] = {}
         self._renewed = True  # the last renewal succeeded: claiming more cannot re-claim ours
+        self._dropped: list[str] = []  # jobs dropped while maybe still ours: given back
         self._pass = 0  # counts _begin calls: a claim made for an older pass marks no lane
         self._unrecorded: list[Attempted] = []
         self._renew_every = renew_every.total_seconds()
@@ -253,6 +256,8 @@ class Dispatcher:
         with self._cond:
             while not self._settled(run):
                 self._cond.wait(timeout=1.0)
+        if run.error is not None:
+            raise run.error
         return report
 
     def pump(self, now: datetime) -> dict[str, object]:
@@ -303,7 +308,8 @@ class Dispatcher:
             self._run = run
             self._pass += 1
             for lane in self._lanes.values():
-                lane.exhausted = lane.gone = lane.name in disabled
+                gone = lane.name in disabled or lane.gone_unrecorded > 0
+                lane.exhausted = lane.gone = gone
         self._wake.set()
         return {delivery_id: "failed" for delivery_id in failed} | dict.fromkeys(
             superseded, SUPERSEDED
@@ -321,12 +327,13 @@ class Dispatcher:
             self._wake.clear()
             try:
                 with self._writer:
-                    self._record_all(self._take_finished() + self._take_unrecorded())
-                    if self._desk_done:
-                        return  # set once every lane has stopped: no attempt is left behind
                     if not self._renewed or time.monotonic() - renewed >= self._renew_every:
                         renewed = time.monotonic()
                         self._renew()
+                    self._record_all(self._take_finished() + self._take_unrecorded())
+                    if self._desk_done:
+                        return  # set once every lane has stopped: no attempt is left behind
+                    self._give_back_dropped()
                     if self._renewed:  # else a claim of ours that ran out could be claimed again
                         self._fill_lanes()
                 self._record_finished()  # those that ended while we claimed
@@ -361,9 +368,14 @@ class Dispatcher:
         return taken
 
     def _record_all(self, finished: list[Attempted]) -> None:
-        """Store ``finished`` and free their places in the lanes (unless the database refused)."""
+        """Store ``finished`` and free their places in the lanes (unless the database refused).
+
+        After a database error the claims are renewed first: the senders that the freed places
+        wake must find their claims' deadlines current, not those of before the outage."""
         if not finished:
             return
+        if not self._renewed:
+            self._renew()
         try:
             with self._db.transaction() as connection:
                 statuses = record_attempts(
@@ -378,6 +390,7 @@ class Dispatcher:
             # We still hold the claims: they are renewed and these attempts stored (by the desk)
             # once the database answers again, so nobody sends them a second time meanwhile.
             if isinstance(exc, StoreError):
+                self._renewed = False
                 log.warning("delivery.record_failed: %s", exc, extra={"error": str(exc)})
             else:  # a bug: keep the attempts, and the sender thread that was recording
                 log.exception("delivery.record_failed")
@@ -398,7 +411,7 @@ class Dispatcher:
                 if run.report is not None and status is not None:
                     run.report.statuses[attempted.delivery_id] = status
                 if attempted.result.outcome == "disabled":
-                    lane.exhausted = True
+                    lane.gone_unrecorded -= 1  # the channel is disabled now
             if any(lane.wants(self._run) for lane in self._lanes.values()):
                 self._wake.set()
             self._cond.notify_all()
@@ -428,6 +441,8 @@ class Dispatcher:
                 claimed = self._claim(connection, lane.name, want, run)
             jobs = claimed  # only once committed: an uncommitted claim is nobody's
         except StoreError as exc:
+            self._renewed = False
+            run.error = exc
             log.warning("delivery.claim_failed: %s", exc, extra={"error": str(exc)})
         with self._cond:
             if self._stopping:
@@ -499,6 +514,7 @@ class Dispatcher:
             lane.ended += 1
             if result.outcome == "disabled":
                 lane.gone = lane.exhausted = True
+                lane.gone_unrecorded += 1
         self._record_finished()
 
     def _drop(self, lane: _Lane, delivery_id: str) -> None:
@@ -509,23 +525,42 @@ class Dispatcher:
         del self._leases[delivery_id]
         lane.held -= 1
         run.in_flight -= 1
-        if run.report is not None and lane.gone:
-            run.report.statuses[delivery_id] = "failed"
+        if lane.gone:
+            if run.report is not None:
+                run.report.statuses[delivery_id] = "failed"
+        else:
+            self._dropped.append(delivery_id)
         lane.slots.release()
         self._wake.set()
         self._cond.notify_all()
 
-    def _renew(self) -> None:
-        """Extend the claims held; mark those lost (no longer ours) so they are not sent."""
+    def _give_back_dropped(self) -> None:
+        """Release the claims of dropped jobs that may still be ours, so that they can be
+        claimed again at once (unless claimed again already: then they are in hand)."""
         with self._cond:
-            holding = bool(self._leases)
-        if not holding:
+            dropped = [d for d in self._dropped if d not in self._run_of]
+            self._dropped = []
+        if dropped:
+            try:
+                with self._db.transaction() as connection:
+                    release(connection, owner=self.owner, ids=dropped)
+            except StoreError as exc:  # they run out within a lease: nobody renews them
+                self._renewed = False
+                log.warning("delivery.release_failed: %s", exc, extra={"error": str(exc)})
+
+    def _renew(self) -> None:
+        """Extend the claims in hand; mark those lost (no longer ours) so they are not sent."""
+        with self._cond:
+            ids = list(self._leases)
+        if not ids:
             self._renewed = True
             return
         renewed_at = time.monotonic()
         try:
             with self._db.transaction() as connection:
-                held = renew(connection, owner=self.owner, now=self.now(), lease=self.lease)
+                held = renew(
+                    connection, owner=self.owner, ids=ids, now=self.now(), lease=self.lease
+                )
         except StoreError as exc:
             self._renewed = False
             log.warning("delivery.renew_failed: %s", exc, extra={"error": str(exc)})

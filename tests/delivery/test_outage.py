@@ -145,8 +145,8 @@ EXECUTE FUNCTION refuse_claims();
 
 def test_a_claim_whose_commit_fails_is_not_sent(postgres_url, receiver, clock):
     """The claim's statements succeed and its COMMIT fails (a deferred check): the claims never
-    were, so nothing is sent (another dispatcher could hold them); once commits work, each
-    delivery is sent once."""
+    were, so nothing is sent (another dispatcher could hold them) and the run fails (`firealarm
+    deliver` exits 1 naming the error); once commits work, each delivery is sent once."""
     engine = create_db_engine(postgres_url)
     upgrade(engine)
     ids = [i for n in range(3) for i in queue_event(engine, clock.now, rule=f"r{n}")]
@@ -156,7 +156,8 @@ def test_a_claim_whose_commit_fails_is_not_sent(postgres_url, receiver, clock):
     owner = create_engine(postgres_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with owner.connect() as connection:
         connection.exec_driver_sql(REFUSE_CLAIMS)
-    refused = make_dispatcher(config, engine).dispatch_due(clock.now)
+    with pytest.raises(StoreError, match="claims refused at commit"):
+        make_dispatcher(config, engine).dispatch_due(clock.now)
     sent_meanwhile = len(receiver.requests)
     with owner.connect() as connection:
         connection.execute(text("DROP TRIGGER refuse_claims ON deliveries"))
@@ -164,6 +165,82 @@ def test_a_claim_whose_commit_fails_is_not_sent(postgres_url, receiver, clock):
     report = make_dispatcher(config, engine).dispatch_due(clock.now)
     engine.dispose()
 
-    assert refused.statuses == {} and sent_meanwhile == 0
+    assert sent_meanwhile == 0
     assert report.statuses == dict.fromkeys(ids, "sent")
     assert sorted(receiver.accepted_ids) == sorted(ids)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("outage", [0.75, 2.0], ids=["within a lease", "two leases"])
+def test_after_an_outage_a_channel_sends_all_it_had_in_hand(postgres_url, outage):
+    """While another channel's attempt is still under way, a channel's 8 claims in hand (one
+    sent at a time) are all sent once after an outage: the claims are renewed before the
+    places freed by recording wake its senders, so none is dropped and left claimed."""
+    fast, slow = Receiver(secret=SECRET), Receiver(secret=SECRET)
+    fast.default, slow.default = Reply(delay=0.2), Reply(delay=6 + outage * LEASE.total_seconds())
+    engine = create_db_engine(postgres_url)
+    upgrade(engine)
+    now = datetime.now(UTC)
+    queue_event(engine, now, channels=("slow",), rule="slow")
+    ids = [i for n in range(8) for i in queue_event(engine, now, rule=f"r{n}")]
+    config = parse_config(
+        "".join(
+            f'[channels.{name}]\ntype = "webhook"\nurl = "{receiver.url}"\n'
+            f'secret_env = "{SECRET_ENV}"\nconcurrency = 1\ntimeout = 30\n'
+            for name, receiver in (("hook", fast), ("slow", slow))
+        )
+    )
+    dispatcher = make_dispatcher(config, engine, lease=LEASE, renew_every=LEASE / 4)
+    try:
+        dispatcher.pump(datetime.now(UTC))
+        deadline = time.monotonic() + 10
+        while not (slow.requests and fast.requests) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        _allow_connections(postgres_url, False)
+        time.sleep(outage * LEASE.total_seconds())
+        _allow_connections(postgres_url, True)
+        _pump_until([dispatcher], lambda: set(fast.accepted_ids) >= set(ids), seconds=5)
+        sent_after = set(fast.accepted_ids)
+        dispatcher.close()
+    finally:
+        _allow_connections(postgres_url, True)
+        fast.close()
+        slow.close()
+    engine.dispose()
+    assert sent_after == set(ids)
+    assert max(Counter(fast.accepted_ids).values()) == 1
+
+
+@pytest.mark.slow
+def test_a_410_answered_during_an_outage_stops_the_channel_after_it(postgres_url):
+    """Both attempts in flight get 410 while nothing can be recorded; the daemon's next tick
+    comes before the 410 is stored: the channel still sends none of the 18 in hand."""
+    receiver = Receiver(secret=SECRET)
+    receiver.default = Reply(410, delay=1.0)
+    engine = create_db_engine(postgres_url)
+    upgrade(engine)
+    ids = [i for n in range(20) for i in queue_event(engine, datetime.now(UTC), rule=f"r{n}")]
+    config = parse_config(
+        f'[channels.hook]\ntype = "webhook"\nurl = "{receiver.url}"\n'
+        f'secret_env = "{SECRET_ENV}"\nconcurrency = 2\n'
+    )
+    dispatcher = make_dispatcher(config, engine)
+    try:
+        dispatcher.pump(datetime.now(UTC))
+        deadline = time.monotonic() + 10
+        while len(receiver.requests) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        _allow_connections(postgres_url, False)
+        time.sleep(2.0)  # both 410s arrive; they cannot be recorded
+        _allow_connections(postgres_url, True)
+        dispatcher.pump(datetime.now(UTC))
+        time.sleep(3.0)
+        dispatcher.close()
+    finally:
+        _allow_connections(postgres_url, True)
+        receiver.close()
+    with session_scope(engine) as session:
+        statuses = set(session.scalars(select(Delivery.status).where(Delivery.id.in_(ids))))
+    engine.dispose()
+    assert len(receiver.requests) == 2
+    assert statuses == {"failed"}

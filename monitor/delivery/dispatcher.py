@@ -107,6 +107,7 @@ class _Run:
 
 Job = tuple[Claim, AlertMessage]
 GATHER = 0.02  # seconds an ended attempt waits for the rest of its lane's to end with it
+LOST = 0.0  # the deadline of a claim in hand that another dispatcher took meanwhile
 
 
 @dataclass
@@ -450,8 +451,11 @@ class Dispatcher:
             if this_pass == self._pass:
                 lane.exhausted = lane.exhausted or len(jobs) < want
             for claim, _ in jobs:
-                self._leases[claim.delivery_id] = claimed_at + self.lease.total_seconds()
-            # A claim of ours that ran out and is ours again: its job is still in hand.
+                if self._leases.get(claim.delivery_id) != LOST:
+                    self._leases[claim.delivery_id] = claimed_at + self.lease.total_seconds()
+            # A claim of ours that ran out and is ours again: its job is still in hand. (One
+            # lost meanwhile stays lost: another may have tried it, so the job in hand is out of
+            # date; it is dropped when its turn comes, given back, and claimed anew.)
             jobs = [job for job in jobs if job[0].delivery_id not in self._run_of]
             lane.held += len(jobs)
             run.in_flight += len(jobs)
@@ -569,7 +573,8 @@ class Dispatcher:
         until = renewed_at + self.lease.total_seconds()
         with self._cond:
             for delivery_id in self._leases:
-                self._leases[delivery_id] = until if delivery_id in held else 0.0
+                lost = delivery_id not in held or self._leases[delivery_id] == LOST
+                self._leases[delivery_id] = LOST if lost else until
 
 
 def alert_charts(chart: SignalChart | None) -> ChartRenderer:

@@ -46,7 +46,10 @@ def next_attempt(
     deadline = age_start + max_age
     if now >= deadline:
         return None
-    delay = backoff_delay(failures, rng)
+    wait = backoff_delay(failures, rng).total_seconds()
     if retry_after is not None:
-        delay = max(delay, timedelta(seconds=retry_after))
-    return min(now + delay, deadline)
+        wait = max(wait, retry_after)
+    # Compared in seconds: a receiver's Retry-After of 10^12 s would overflow a datetime.
+    if wait >= (deadline - now).total_seconds():
+        return deadline
+    return now + timedelta(seconds=wait)

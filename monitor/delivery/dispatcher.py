@@ -26,10 +26,11 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DataError, IntegrityError
 
 from monitor.config import Config
 from monitor.delivery.base import ChartRenderer, Sender, describe_error
@@ -73,6 +74,7 @@ class DispatchReport:
     """What one dispatch run did: delivery id → final status of this run."""
 
     statuses: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)  # claiming failed: what was due may wait
 
     @property
     def counts(self) -> Counter[str]:
@@ -80,17 +82,19 @@ class DispatchReport:
 
     @property
     def failed(self) -> bool:
-        """Whether a delivery failed for good or went dead (a scheduled retry is not failed)."""
+        """Whether a delivery failed for good or went dead (a scheduled retry is not failed),
+        or claiming failed (due deliveries may not have been sent)."""
         c = self.counts
-        return bool(c["failed"] or c["dead"])
+        return bool(c["failed"] or c["dead"] or self.errors)
 
     def summary(self) -> str:
         """E.g. ``3 sent, 1 pending retry, 0 failed, 0 dead`` (and ``, 2 superseded``)."""
         c = self.counts
         superseded = f", {c[SUPERSEDED]} superseded" if c[SUPERSEDED] else ""
+        errors = "".join(f"; claiming failed: {error}" for error in self.errors)
         return (
             f"{c['sent']} sent, {c['pending']} pending retry, "
-            f"{c['failed']} failed, {c['dead']} dead{superseded}"
+            f"{c['failed']} failed, {c['dead']} dead{superseded}{errors}"
         )
 
 
@@ -102,7 +106,6 @@ class _Run:
     ids: Sequence[str] | None
     report: DispatchReport | None
     in_flight: int = 0
-    error: StoreError | None = None  # a claim failed: ``dispatch_due`` raises it at the end
 
 
 Job = tuple[Claim, AlertMessage]
@@ -257,8 +260,6 @@ class Dispatcher:
         with self._cond:
             while not self._settled(run):
                 self._cond.wait(timeout=1.0)
-        if run.error is not None:
-            raise run.error
         return report
 
     def pump(self, now: datetime) -> dict[str, object]:
@@ -368,11 +369,13 @@ class Dispatcher:
                 taken.append(attempted)
         return taken
 
-    def _record_all(self, finished: list[Attempted]) -> None:
+    def _record_all(self, finished: list[Attempted], *, salvage: bool = True) -> None:
         """Store ``finished`` and free their places in the lanes (unless the database refused).
 
         After a database error the claims are renewed first: the senders that the freed places
-        wake must find their claims' deadlines current, not those of before the outage."""
+        wake must find their claims' deadlines current, not those of before the outage. An
+        attempt whose values cannot be stored (a bug, or a value the database refuses) must not
+        hold up the others: they are stored one by one, and it as failed, saying why."""
         if not finished:
             return
         if not self._renewed:
@@ -388,12 +391,20 @@ class Dispatcher:
                     channels=list(self.config.channels),
                 )
         except Exception as exc:
+            if salvage and not _outage(exc):
+                log.exception("delivery.record_failed")
+                if len(finished) > 1:
+                    for attempted in finished:
+                        self._record_all([attempted])
+                else:
+                    self._record_all([self._unrecordable(finished[0], exc)], salvage=False)
+                return
             # We still hold the claims: they are renewed and these attempts stored (by the desk)
             # once the database answers again, so nobody sends them a second time meanwhile.
             if isinstance(exc, StoreError):
                 self._renewed = False
                 log.warning("delivery.record_failed: %s", exc, extra={"error": str(exc)})
-            else:  # a bug: keep the attempts, and the sender thread that was recording
+            else:  # not even as failed: keep it (its slot stays taken) and the thread
                 log.exception("delivery.record_failed")
             with self._cond:
                 self._unrecorded.extend(finished)
@@ -419,6 +430,16 @@ class Dispatcher:
         for name, count in recorded.items():
             self._lanes[name].recorded(count)
 
+    def _unrecordable(self, attempted: Attempted, exc: Exception) -> Attempted:
+        """``attempted`` as a failed attempt saying why its outcome could not be stored."""
+        if attempted.result.outcome == "disabled":
+            with self._cond:  # its 410 will not disable the channel: it may answer again
+                self._lanes[attempted.channel].gone_unrecorded -= 1
+        cause = exc.__cause__ if isinstance(exc, StoreError) and exc.__cause__ else exc
+        why = f"its outcome ({attempted.result.outcome}) could not be stored: "
+        failed = SendResult("failed", error=why + describe_error(cause))
+        return replace(attempted, result=failed)
+
     def _take_unrecorded(self) -> list[Attempted]:
         with self._cond:
             taken, self._unrecorded = self._unrecorded, []
@@ -443,8 +464,9 @@ class Dispatcher:
             jobs = claimed  # only once committed: an uncommitted claim is nobody's
         except StoreError as exc:
             self._renewed = False
-            run.error = exc
             log.warning("delivery.claim_failed: %s", exc, extra={"error": str(exc)})
+            if run.report is not None and str(exc) not in run.report.errors:
+                run.report.errors.append(str(exc))
         with self._cond:
             if self._stopping:
                 return  # close() gives these claims back
@@ -526,7 +548,7 @@ class Dispatcher:
         (recording the 410 fails the delivery), or its claim ran out or was lost (whoever
         holds it now sends it). Its slot is free at once: nothing was sent."""
         run = self._run_of.pop(delivery_id)
-        del self._leases[delivery_id]
+        lost = self._leases.pop(delivery_id) == LOST
         lane.held -= 1
         run.in_flight -= 1
         if lane.gone:
@@ -534,6 +556,10 @@ class Dispatcher:
                 run.report.statuses[delivery_id] = "failed"
         else:
             self._dropped.append(delivery_id)
+            if not lost:  # still ours: given back, and claimed again in this run
+                lane.exhausted = False
+                if run.remaining is not None:
+                    run.remaining += 1
         lane.slots.release()
         self._wake.set()
         self._cond.notify_all()
@@ -575,6 +601,12 @@ class Dispatcher:
             for delivery_id in self._leases:
                 lost = delivery_id not in held or self._leases[delivery_id] == LOST
                 self._leases[delivery_id] = LOST if lost else until
+
+
+def _outage(exc: Exception) -> bool:
+    """Whether ``exc`` says the database cannot be used now (so every record would fail), not
+    that it refused one attempt's values."""
+    return isinstance(exc, StoreError) and not isinstance(exc.__cause__, DataError | IntegrityError)
 
 
 def alert_charts(chart: SignalChart | None) -> ChartRenderer:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from monitor.delivery.dispatcher import Dispatcher
+from monitor.delivery.outcome import SendResult
 from monitor.delivery.replay import requeue
 from monitor.store.database import session_scope
 from monitor.store.models import ChannelState, Delivery, DeliveryAttempt
@@ -235,3 +238,46 @@ def test_after_a_410_the_claims_in_hand_are_not_sent(engine, receiver, clock):
     assert 1 <= len(receiver.requests) <= config.channels["hook"].concurrency
     with session_scope(engine) as session:
         assert set(session.scalars(select(Delivery.status))) == {"failed"}
+
+
+@pytest.mark.parametrize("wait", ["999999999999", "9" * 400, "Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_a_retry_after_past_the_delivery_age_retries_at_its_deadline(engine, receiver, clock, wait):
+    """A Retry-After no datetime can hold (10^12 s) is the last try at the deadline, not an
+    error that leaves the attempt unrecorded and the channel stopped."""
+    config = webhook_config(receiver.url)
+    [delivery_id] = queue_event(engine, clock.now)
+    receiver.default = Reply(503, headers={"Retry-After": wait})
+    report = make_dispatcher(config, engine).dispatch_due(clock.now)
+
+    assert report.statuses == {delivery_id: "pending"}
+    delivery = _delivery(engine, delivery_id)
+    assert delivery.next_attempt_at == delivery.created_at + config.alerts.max_delivery_age
+
+
+class UnstorableSender:
+    """A sender whose result for one delivery holds a value no database column takes (an
+    INTEGER past 64 bits): a bug in a sender, as the dispatcher meets it."""
+
+    def __init__(self, bad: str) -> None:
+        self.bad = bad
+
+    def send(self, message, delivery_id: str, at) -> SendResult:
+        code = 2**70 if delivery_id == self.bad else 200
+        return SendResult("sent", status_code=code)
+
+
+def test_an_attempt_that_cannot_be_stored_is_failed_and_holds_up_no_other(engine, clock):
+    """Its outcome is recorded as failed, saying why; the others are recorded as sent, and the
+    run ends (before: the attempts were kept unrecorded for ever, and the channel stopped)."""
+    config = webhook_config("http://127.0.0.1:9/unused")
+    ids = [i for n in range(6) for i in queue_event(engine, clock.now, rule=f"r{n}")]
+    dispatcher = Dispatcher(config, engine, {"hook": UnstorableSender(ids[2])})
+    try:
+        report = dispatcher.dispatch_due(clock.now)
+    finally:
+        dispatcher.close()
+
+    assert report.statuses == {**dict.fromkeys(ids, "sent"), ids[2]: "failed"}
+    bad = _delivery(engine, ids[2])
+    assert "its outcome (sent) could not be stored" in bad.last_error
+    assert [a.outcome for a in _attempts(engine, ids[2])] == ["failed"]

@@ -462,11 +462,15 @@ class Dispatcher:
             with self._db.transaction() as connection:
                 claimed = self._claim(connection, lane.name, want, run)
             jobs = claimed  # only once committed: an uncommitted claim is nobody's
-        except StoreError as exc:
-            self._renewed = False
-            log.warning("delivery.claim_failed: %s", exc, extra={"error": str(exc)})
-            if run.report is not None and str(exc) not in run.report.errors:
-                run.report.errors.append(str(exc))
+        except Exception as exc:  # rolled back: nothing is claimed; the next pass tries again
+            if isinstance(exc, StoreError):
+                self._renewed = False
+                log.warning("delivery.claim_failed: %s", exc, extra={"error": str(exc)})
+            else:
+                log.exception("delivery.claim_failed")
+            message = str(exc) if isinstance(exc, StoreError) else describe_error(exc)
+            if run.report is not None and message not in run.report.errors:
+                run.report.errors.append(message)
         with self._cond:
             if self._stopping:
                 return  # close() gives these claims back
@@ -475,9 +479,10 @@ class Dispatcher:
             for claim, _ in jobs:
                 if self._leases.get(claim.delivery_id) != LOST:
                     self._leases[claim.delivery_id] = claimed_at + self.lease.total_seconds()
-            # A claim of ours that ran out and is ours again: its job is still in hand. (One
-            # lost meanwhile stays lost: another may have tried it, so the job in hand is out of
-            # date; it is dropped when its turn comes, given back, and claimed anew.)
+            # A claim of ours that ran out and is ours again: its job is still in hand. One lost
+            # meanwhile is given back at once: another may have tried it, so the job in hand (in
+            # flight, or dropped when its turn comes) is out of date and must not record it.
+            stale = [c.delivery_id for c, _ in jobs if self._leases[c.delivery_id] == LOST]
             jobs = [job for job in jobs if job[0].delivery_id not in self._run_of]
             lane.held += len(jobs)
             run.in_flight += len(jobs)
@@ -490,6 +495,8 @@ class Dispatcher:
             for job in jobs:
                 lane.jobs.put(job)
             self._cond.notify_all()
+        if stale:
+            self._give_back(stale)
 
     def _claim(self, connection: Connection, channel: str, want: int, run: _Run) -> list[Job]:
         """Claim up to ``want`` for ``channel`` and build their messages, in one transaction."""
@@ -571,12 +578,15 @@ class Dispatcher:
             dropped = [d for d in self._dropped if d not in self._run_of]
             self._dropped = []
         if dropped:
-            try:
-                with self._db.transaction() as connection:
-                    release(connection, owner=self.owner, ids=dropped)
-            except StoreError as exc:  # they run out within a lease: nobody renews them
-                self._renewed = False
-                log.warning("delivery.release_failed: %s", exc, extra={"error": str(exc)})
+            self._give_back(dropped)
+
+    def _give_back(self, ids: list[str]) -> None:
+        try:
+            with self._db.transaction() as connection:
+                release(connection, owner=self.owner, ids=ids)
+        except StoreError as exc:  # they run out within a lease: nobody renews them
+            self._renewed = False
+            log.warning("delivery.release_failed: %s", exc, extra={"error": str(exc)})
 
     def _renew(self) -> None:
         """Extend the claims in hand; mark those lost (no longer ours) so they are not sent."""

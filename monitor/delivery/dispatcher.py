@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from monitor.config import Config
 from monitor.delivery.base import ChartRenderer, Sender, describe_error
@@ -380,6 +381,8 @@ class Dispatcher:
             return
         if not self._renewed:
             self._renew()
+        with self._cond:  # claims another dispatcher took meanwhile: only the attempt is kept
+            lost = {a.delivery_id for a in finished if self._leases[a.delivery_id] == LOST}
         try:
             with self._db.transaction() as connection:
                 statuses = record_attempts(
@@ -389,25 +392,25 @@ class Dispatcher:
                     max_age=self.config.alerts.max_delivery_age,
                     rng=self.rng,
                     channels=list(self.config.channels),
+                    lost=lost,
                 )
         except Exception as exc:
-            if salvage and not _outage(exc):
-                log.exception("delivery.record_failed")
-                if len(finished) > 1:
-                    for attempted in finished:
-                        self._record_all([attempted])
-                else:
-                    self._record_all([self._unrecordable(finished[0], exc)], salvage=False)
-                return
-            # We still hold the claims: they are renewed and these attempts stored (by the desk)
-            # once the database answers again, so nobody sends them a second time meanwhile.
-            if isinstance(exc, StoreError):
+            if _outage(exc):
+                # We still hold the claims: they are renewed and these attempts stored (by the
+                # desk) once the database answers again, so nobody sends them twice meanwhile.
                 self._renewed = False
                 log.warning("delivery.record_failed: %s", exc, extra={"error": str(exc)})
-            else:  # not even as failed: keep it (its slot stays taken) and the thread
-                log.exception("delivery.record_failed")
-            with self._cond:
-                self._unrecorded.extend(finished)
+                with self._cond:
+                    self._unrecorded.extend(finished)
+                return
+            log.exception("delivery.record_failed")
+            if len(finished) > 1:
+                for attempted in finished:
+                    self._record_all([attempted])
+            elif salvage:
+                self._record_all([self._unrecordable(finished[0], exc)], salvage=False)
+            else:
+                self._abandon(finished[0])
             return
         with self._cond:
             recorded: Counter[str] = Counter()
@@ -433,12 +436,28 @@ class Dispatcher:
     def _unrecordable(self, attempted: Attempted, exc: Exception) -> Attempted:
         """``attempted`` as a failed attempt saying why its outcome could not be stored."""
         if attempted.result.outcome == "disabled":
-            with self._cond:  # its 410 will not disable the channel: it may answer again
-                self._lanes[attempted.channel].gone_unrecorded -= 1
+            with self._cond:  # its 410 will not disable the channel: it may send again
+                lane = self._lanes[attempted.channel]
+                lane.gone_unrecorded -= 1
+                lane.gone = lane.gone_unrecorded > 0
         cause = exc.__cause__ if isinstance(exc, StoreError) and exc.__cause__ else exc
         why = f"its outcome ({attempted.result.outcome}) could not be stored: "
         failed = SendResult("failed", error=why + describe_error(cause))
         return replace(attempted, result=failed)
+
+    def _abandon(self, attempted: Attempted) -> None:
+        """Give up storing ``attempted`` (not even as failed: its row is gone?): its place is
+        freed and its claim given back, so it is tried again (at least once)."""
+        with self._cond:
+            lane = self._lanes[attempted.channel]
+            run = self._run_of.pop(attempted.delivery_id)
+            del self._leases[attempted.delivery_id]
+            lane.held -= 1
+            run.in_flight -= 1
+            self._dropped.append(attempted.delivery_id)
+            self._cond.notify_all()
+        lane.recorded(1)
+        self._wake.set()
 
     def _take_unrecorded(self) -> list[Attempted]:
         with self._cond:
@@ -558,11 +577,11 @@ class Dispatcher:
         lost = self._leases.pop(delivery_id) == LOST
         lane.held -= 1
         run.in_flight -= 1
+        self._dropped.append(delivery_id)  # (a 410 recorded has failed it: nothing to give)
         if lane.gone:
             if run.report is not None:
                 run.report.statuses[delivery_id] = "failed"
         else:
-            self._dropped.append(delivery_id)
             if not lost:  # still ours: given back, and claimed again in this run
                 lane.exhausted = False
                 if run.remaining is not None:
@@ -584,9 +603,11 @@ class Dispatcher:
         try:
             with self._db.transaction() as connection:
                 release(connection, owner=self.owner, ids=ids)
-        except StoreError as exc:  # they run out within a lease: nobody renews them
-            self._renewed = False
-            log.warning("delivery.release_failed: %s", exc, extra={"error": str(exc)})
+        except Exception as exc:  # they run out within a lease: nobody renews them
+            if isinstance(exc, StoreError):
+                log.warning("delivery.release_failed: %s", exc, extra={"error": str(exc)})
+            else:
+                log.exception("delivery.release_failed")
 
     def _renew(self) -> None:
         """Extend the claims in hand; mark those lost (no longer ours) so they are not sent."""
@@ -601,9 +622,12 @@ class Dispatcher:
                 held = renew(
                     connection, owner=self.owner, ids=ids, now=self.now(), lease=self.lease
                 )
-        except StoreError as exc:
+        except Exception as exc:  # never raises: it runs in the senders' recording too
             self._renewed = False
-            log.warning("delivery.renew_failed: %s", exc, extra={"error": str(exc)})
+            if isinstance(exc, StoreError):
+                log.warning("delivery.renew_failed: %s", exc, extra={"error": str(exc)})
+            else:
+                log.exception("delivery.renew_failed")
             return
         self._renewed = True
         until = renewed_at + self.lease.total_seconds()
@@ -616,6 +640,8 @@ class Dispatcher:
 def _outage(exc: Exception) -> bool:
     """Whether ``exc`` says the database cannot be used now (so every record would fail), not
     that it refused one attempt's values."""
+    if isinstance(exc, PoolTimeout):  # every pooled connection busy: wait, as for an outage
+        return True
     return isinstance(exc, StoreError) and not isinstance(exc.__cause__, DataError | IntegrityError)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -74,9 +74,11 @@ def record_attempts(
     max_age: timedelta,
     rng: random.Random,
     channels: Sequence[str],
+    lost: Collection[str] = (),
 ) -> dict[str, str]:
     """Store attempts that just finished, and their deliveries' new statuses, in the caller's
-    transaction on ``connection``; returns delivery id → status for those ``owner`` still held.
+    transaction on ``connection``; returns delivery id → status for those ``owner`` still held
+    (not ``lost``: claims ``owner`` knows another took, which only keep their attempt row).
 
     The dispatcher calls this as attempts finish, with whatever finished meanwhile (a group
     commit: a handful of statements, however many attempts). A 410 disables the channel and
@@ -84,9 +86,10 @@ def record_attempts(
     """
     if not finished:
         return {}
-    rows = [{**_status_row(a, max_age, rng), "b_owner": owner} for a in finished]
     connection.execute(_ATTEMPT, [_attempt_row(a) for a in finished])
-    written = connection.execute(_FINISH, rows).rowcount
+    held = [a for a in finished if a.delivery_id not in lost]
+    rows = [{**_status_row(a, max_age, rng), "b_owner": owner} for a in held]
+    written = connection.execute(_FINISH, rows).rowcount if rows else 0
     if written != len(rows) or not connection.dialect.supports_sane_multi_rowcount:
         rows = _written(connection, rows)  # a claim was lost while its attempt ran
     _disable_gone(connection, finished, channels)

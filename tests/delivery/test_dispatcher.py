@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from monitor.delivery.dispatcher import Dispatcher
 from monitor.delivery.outcome import SendResult
@@ -281,3 +281,35 @@ def test_an_attempt_that_cannot_be_stored_is_failed_and_holds_up_no_other(engine
     bad = _delivery(engine, ids[2])
     assert "its outcome (sent) could not be stored" in bad.last_error
     assert [a.outcome for a in _attempts(engine, ids[2])] == ["failed"]
+
+
+class VanishingSender:
+    """Accepts everything; while one delivery is being sent, its row is deleted (as a cleanup
+    job or an operator might): its attempt then has no row to belong to."""
+
+    def __init__(self, engine, vanishing: str) -> None:
+        self.engine, self.vanishing = engine, vanishing
+
+    def send(self, message, delivery_id: str, at) -> SendResult:
+        if delivery_id == self.vanishing:
+            with session_scope(self.engine) as session:
+                session.execute(delete(Delivery).where(Delivery.id == delivery_id))
+        return SendResult("sent", status_code=200)
+
+
+def test_an_attempt_whose_delivery_vanished_is_given_up_and_the_rest_goes_on(engine, clock):
+    """Not even its failure can be stored (no row): it is given up, and the others of the run
+    are sent and recorded (before: the desk claimed nothing more and the run never ended)."""
+    config = webhook_config("http://127.0.0.1:9/unused")
+    ids = [i for n in range(6) for i in queue_event(engine, clock.now, rule=f"r{n}")]
+    dispatcher = Dispatcher(config, engine, {"hook": VanishingSender(engine, ids[1])})
+    try:
+        report = dispatcher.dispatch_due(clock.now)
+        later = queue_event(engine, clock.now, rule="later")
+        again = dispatcher.dispatch_due(clock.now)
+    finally:
+        dispatcher.close()
+
+    assert report.statuses == dict.fromkeys(ids[:1] + ids[2:], "sent")
+    assert again.statuses == dict.fromkeys(later, "sent")
+    assert _delivery(engine, ids[1]) is None

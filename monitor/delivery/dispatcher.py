@@ -135,6 +135,7 @@ class _Lane:
     exhausted: bool = False  # nothing more was due at its last claim (until the next pass)
     gone: bool = False  # its receiver answered 410: send nothing more (until the next pass)
     gone_unrecorded: int = 0  # 410s answered and not yet recorded (the channel not disabled)
+    disabled: bool = False  # the channel is disabled in the database (as of the last look)
     closing: bool = False
 
     def __post_init__(self) -> None:
@@ -311,7 +312,8 @@ class Dispatcher:
             self._run = run
             self._pass += 1
             for lane in self._lanes.values():
-                gone = lane.name in disabled or lane.gone_unrecorded > 0
+                lane.disabled = lane.name in disabled
+                gone = lane.disabled or lane.gone_unrecorded > 0
                 lane.exhausted = lane.gone = gone
         self._wake.set()
         return {delivery_id: "failed" for delivery_id in failed} | dict.fromkeys(
@@ -426,7 +428,8 @@ class Dispatcher:
                 if run.report is not None and status is not None:
                     run.report.statuses[attempted.delivery_id] = status
                 if attempted.result.outcome == "disabled":
-                    lane.gone_unrecorded -= 1  # the channel is disabled now
+                    lane.gone_unrecorded -= 1
+                    lane.disabled = True
             if any(lane.wants(self._run) for lane in self._lanes.values()):
                 self._wake.set()
             self._cond.notify_all()
@@ -439,7 +442,7 @@ class Dispatcher:
             with self._cond:  # its 410 will not disable the channel: it may send again
                 lane = self._lanes[attempted.channel]
                 lane.gone_unrecorded -= 1
-                lane.gone = lane.gone_unrecorded > 0
+                lane.gone = lane.disabled or lane.gone_unrecorded > 0
         cause = exc.__cause__ if isinstance(exc, StoreError) and exc.__cause__ else exc
         why = f"its outcome ({attempted.result.outcome}) could not be stored: "
         failed = SendResult("failed", error=why + describe_error(cause))
@@ -577,11 +580,11 @@ class Dispatcher:
         lost = self._leases.pop(delivery_id) == LOST
         lane.held -= 1
         run.in_flight -= 1
-        self._dropped.append(delivery_id)  # (a 410 recorded has failed it: nothing to give)
-        if lane.gone:
+        if lane.gone:  # kept until its claim runs out: nobody else sends it to the 410 meanwhile
             if run.report is not None:
                 run.report.statuses[delivery_id] = "failed"
         else:
+            self._dropped.append(delivery_id)
             if not lost:  # still ours: given back, and claimed again in this run
                 lane.exhausted = False
                 if run.remaining is not None:

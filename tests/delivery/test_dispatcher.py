@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, select
 
+from monitor.config import parse_config
 from monitor.delivery.dispatcher import Dispatcher
 from monitor.delivery.outcome import SendResult
 from monitor.delivery.replay import requeue
@@ -313,3 +315,32 @@ def test_an_attempt_whose_delivery_vanished_is_given_up_and_the_rest_goes_on(eng
     assert report.statuses == dict.fromkeys(ids[:1] + ids[2:], "sent")
     assert again.statuses == dict.fromkeys(later, "sent")
     assert _delivery(engine, ids[1]) is None
+
+
+class GoneSender:
+    """Every receiver answers 410; the answer for ``slow`` comes later and holds a status no
+    column takes, so its record is salvaged (as failed) after the other 410 disabled the
+    channel."""
+
+    def __init__(self, slow: str) -> None:
+        self.slow, self.sent = slow, 0
+
+    def send(self, message, delivery_id: str, at) -> SendResult:
+        self.sent += 1
+        time.sleep(0.3 if delivery_id == self.slow else 0.1)  # both under way at once
+        code = 2**70 if delivery_id == self.slow else 410
+        return SendResult("disabled", status_code=code)
+
+
+def test_a_disabled_channel_stays_stopped_when_a_later_410_cannot_be_stored(engine, clock):
+    config = parse_config(
+        '[channels.hook]\ntype = "webhook"\nurl = "http://127.0.0.1:9/"\nconcurrency = 2\n'
+    )
+    ids = [i for n in range(10) for i in queue_event(engine, clock.now, rule=f"r{n}")]
+    sender = GoneSender(slow=ids[1])
+    dispatcher = Dispatcher(config, engine, {"hook": sender})
+    try:
+        dispatcher.dispatch_due(clock.now)
+    finally:
+        dispatcher.close()
+    assert sender.sent == 2

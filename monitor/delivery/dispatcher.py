@@ -420,11 +420,8 @@ class Dispatcher:
                 status = statuses.get(attempted.delivery_id)
                 log_attempt(attempted, status)
                 lane = self._lanes[attempted.channel]
-                run = self._run_of.pop(attempted.delivery_id)
-                del self._leases[attempted.delivery_id]
-                lane.held -= 1
+                run, _ = self._let_go(lane, attempted.delivery_id)
                 recorded[lane.name] += 1
-                run.in_flight -= 1
                 if run.report is not None and status is not None:
                     run.report.statuses[attempted.delivery_id] = status
                 if attempted.result.outcome == "disabled":
@@ -453,10 +450,7 @@ class Dispatcher:
         freed and its claim given back, so it is tried again (at least once)."""
         with self._cond:
             lane = self._lanes[attempted.channel]
-            run = self._run_of.pop(attempted.delivery_id)
-            del self._leases[attempted.delivery_id]
-            lane.held -= 1
-            run.in_flight -= 1
+            self._let_go(lane, attempted.delivery_id)
             self._dropped.append(attempted.delivery_id)
             self._cond.notify_all()
         lane.recorded(1)
@@ -572,14 +566,20 @@ class Dispatcher:
                 lane.gone_unrecorded += 1
         self._record_finished()
 
+    def _let_go(self, lane: _Lane, delivery_id: str) -> tuple[_Run, float]:
+        """A claimed delivery leaves our hands (caller holds ``_cond``): its run and the
+        deadline its claim had. Its slot is the caller's to free."""
+        run = self._run_of.pop(delivery_id)
+        lane.held -= 1
+        run.in_flight -= 1
+        return run, self._leases.pop(delivery_id)
+
     def _drop(self, lane: _Lane, delivery_id: str) -> None:
         """Give up a job in hand without sending it (caller holds ``_cond``): its lane is gone
         (recording the 410 fails the delivery), or its claim ran out or was lost (whoever
         holds it now sends it). Its slot is free at once: nothing was sent."""
-        run = self._run_of.pop(delivery_id)
-        lost = self._leases.pop(delivery_id) == LOST
-        lane.held -= 1
-        run.in_flight -= 1
+        run, lease = self._let_go(lane, delivery_id)
+        lost = lease == LOST
         if lane.gone:  # kept until its claim runs out: nobody else sends it to the 410 meanwhile
             if run.report is not None:
                 run.report.statuses[delivery_id] = "failed"

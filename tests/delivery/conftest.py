@@ -68,7 +68,12 @@ class Clock:
 
 
 def webhook_config(
-    url: str, *, fmt: str = "firealarm", timeout: float = 5.0, **alerts: str
+    url: str,
+    *,
+    fmt: str = "firealarm",
+    timeout: float = 5.0,
+    concurrency: int = 8,
+    **alerts: str,
 ) -> Config:
     extra = "".join(f'{k} = "{v}"\n' for k, v in alerts.items())
     return parse_config(
@@ -82,6 +87,7 @@ url = "{url}"
 format = "{fmt}"
 secret_env = "{SECRET_ENV}"
 timeout = {timeout}
+concurrency = {concurrency}
 """
     )
 

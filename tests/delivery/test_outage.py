@@ -8,10 +8,11 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.pool import NullPool
 
 from monitor.config import parse_config
@@ -21,31 +22,36 @@ from monitor.store.database import create_db_engine, session_scope
 from monitor.store.migrate import upgrade
 from monitor.store.models import Delivery, DeliveryAttempt
 from tests.daemon.test_outage import _allow_connections
-from tests.delivery.conftest import SECRET, SECRET_ENV, make_dispatcher, queue_event
+from tests.delivery.conftest import SECRET, SECRET_ENV, make_dispatcher, queue_event, webhook_config
 from tests.delivery.receiver import Receiver, Reply
 
 ALERTS = 16
 CONCURRENCY = 4
 
 
+def _queued(url: str, count: int, now: datetime) -> tuple[Engine, list[str]]:
+    """A migrated database at ``url`` with ``count`` alerts queued for ``hook``: their ids."""
+    engine = create_db_engine(url)
+    upgrade(engine)
+    return engine, [i for n in range(count) for i in queue_event(engine, now, rule=f"r{n}")]
+
+
+def _wait_for(done: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 @pytest.mark.slow
 def test_attempts_finishing_during_an_outage_are_stored_after_it(postgres_url):
     receiver = Receiver(secret=SECRET)
     receiver.default = Reply(delay=1.0)
-    engine = create_db_engine(postgres_url)
-    upgrade(engine)
-    now = datetime.now(UTC)
-    ids = [i for n in range(ALERTS) for i in queue_event(engine, now, rule=f"r{n}")]
-    config = parse_config(
-        f'[channels.hook]\ntype = "webhook"\nurl = "{receiver.url}"\n'
-        f'secret_env = "{SECRET_ENV}"\nconcurrency = {CONCURRENCY}\n'
-    )
+    engine, ids = _queued(postgres_url, ALERTS, datetime.now(UTC))
+    config = webhook_config(receiver.url, concurrency=CONCURRENCY)
     dispatcher = make_dispatcher(config, engine)
     try:
         dispatcher.pump(datetime.now(UTC))
-        deadline = time.monotonic() + 10
-        while len(receiver.requests) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _wait_for(lambda: len(receiver.requests) >= 2)
         _allow_connections(postgres_url, False)  # the requests in flight finish meanwhile
         before = len(receiver.requests)
         time.sleep(3)  # a channel not held back by its unrecorded attempts would send ~12 more
@@ -95,21 +101,14 @@ def test_an_outage_longer_than_a_lease_sends_nothing_twice(postgres_url, replica
     afterwards still goes out: the channel is not left stalled."""
     receiver = Receiver(secret=SECRET)
     receiver.default = Reply(delay=0.3)
-    engine = create_db_engine(postgres_url)
-    upgrade(engine)
-    ids = [i for n in range(ALERTS) for i in queue_event(engine, datetime.now(UTC), rule=f"r{n}")]
-    config = parse_config(
-        f'[channels.hook]\ntype = "webhook"\nurl = "{receiver.url}"\n'
-        f'secret_env = "{SECRET_ENV}"\nconcurrency = 2\n'
-    )
+    engine, ids = _queued(postgres_url, ALERTS, datetime.now(UTC))
+    config = webhook_config(receiver.url, concurrency=2)
     claims = {"lease": LEASE, "renew_every": LEASE / 4}
     first = make_dispatcher(config, engine, **claims)
     dispatchers = [make_dispatcher(config, engine, **claims), first] if replica else [first]
     try:
         first.pump(datetime.now(UTC))
-        deadline = time.monotonic() + 10
-        while len(receiver.requests) < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        _wait_for(lambda: len(receiver.requests) >= 2)
         _allow_connections(postgres_url, False)
         time.sleep(2 * LEASE.total_seconds())
         _allow_connections(postgres_url, True)
@@ -147,12 +146,8 @@ def test_a_claim_whose_commit_fails_is_not_sent(postgres_url, receiver, clock):
     """The claim's statements succeed and its COMMIT fails (a deferred check): the claims never
     were, so nothing is sent (another dispatcher could hold them) and the run says so (`firealarm
     deliver` prints it and exits 1); once commits work, each delivery is sent once."""
-    engine = create_db_engine(postgres_url)
-    upgrade(engine)
-    ids = [i for n in range(3) for i in queue_event(engine, clock.now, rule=f"r{n}")]
-    config = parse_config(
-        f'[channels.hook]\ntype = "webhook"\nurl = "{receiver.url}"\nsecret_env = "{SECRET_ENV}"\n'
-    )
+    engine, ids = _queued(postgres_url, 3, clock.now)
+    config = webhook_config(receiver.url)
     owner = create_engine(postgres_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with owner.connect() as connection:
         connection.exec_driver_sql(REFUSE_CLAIMS)
@@ -180,11 +175,8 @@ def test_after_an_outage_a_channel_sends_all_it_had_in_hand(postgres_url, outage
     places freed by recording wake its senders, so none is dropped and left claimed."""
     fast, slow = Receiver(secret=SECRET), Receiver(secret=SECRET)
     fast.default, slow.default = Reply(delay=0.2), Reply(delay=6 + outage * LEASE.total_seconds())
-    engine = create_db_engine(postgres_url)
-    upgrade(engine)
-    now = datetime.now(UTC)
-    queue_event(engine, now, channels=("slow",), rule="slow")
-    ids = [i for n in range(8) for i in queue_event(engine, now, rule=f"r{n}")]
+    engine, ids = _queued(postgres_url, 8, datetime.now(UTC))
+    queue_event(engine, datetime.now(UTC), channels=("slow",), rule="slow")
     config = parse_config(
         "".join(
             f'[channels.{name}]\ntype = "webhook"\nurl = "{receiver.url}"\n'
@@ -195,9 +187,7 @@ def test_after_an_outage_a_channel_sends_all_it_had_in_hand(postgres_url, outage
     dispatcher = make_dispatcher(config, engine, lease=LEASE, renew_every=LEASE / 4)
     try:
         dispatcher.pump(datetime.now(UTC))
-        deadline = time.monotonic() + 10
-        while not (slow.requests and fast.requests) and time.monotonic() < deadline:
-            time.sleep(0.02)
+        _wait_for(lambda: bool(slow.requests and fast.requests))
         _allow_connections(postgres_url, False)
         time.sleep(outage * LEASE.total_seconds())
         _allow_connections(postgres_url, True)
@@ -219,19 +209,12 @@ def test_a_410_answered_during_an_outage_stops_the_channel_after_it(postgres_url
     comes before the 410 is stored: the channel still sends none of the 18 in hand."""
     receiver = Receiver(secret=SECRET)
     receiver.default = Reply(410, delay=1.0)
-    engine = create_db_engine(postgres_url)
-    upgrade(engine)
-    ids = [i for n in range(20) for i in queue_event(engine, datetime.now(UTC), rule=f"r{n}")]
-    config = parse_config(
-        f'[channels.hook]\ntype = "webhook"\nurl = "{receiver.url}"\n'
-        f'secret_env = "{SECRET_ENV}"\nconcurrency = 2\n'
-    )
+    engine, ids = _queued(postgres_url, 20, datetime.now(UTC))
+    config = webhook_config(receiver.url, concurrency=2)
     dispatcher = make_dispatcher(config, engine)
     try:
         dispatcher.pump(datetime.now(UTC))
-        deadline = time.monotonic() + 10
-        while len(receiver.requests) < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        _wait_for(lambda: len(receiver.requests) >= 2)
         _allow_connections(postgres_url, False)
         time.sleep(2.0)  # both 410s arrive; they cannot be recorded
         _allow_connections(postgres_url, True)

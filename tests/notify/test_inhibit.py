@@ -106,24 +106,30 @@ def test_the_example_inhibits_repeats_of_rules_fed_by_a_stale_instrument(sqlite_
     assert check([stage_source], repeat=True, rule=stage) is None  # not itself
 
 
+def _queue_while_firing(engine, config, target, source, *, repeat: bool) -> int:
+    """Store a firing (or repeat) of ``target`` and queue its notification while ``source``
+    fires too; how many deliveries were queued."""
+    with session_scope(engine) as session:
+        event = AlertEvent(
+            rule=target.name, fingerprint=rule_fingerprint(target), state="firing",
+            reason="repeat due" if repeat else "crossed", date=START, signal=target.signal,
+            value=-30.0, threshold=target.threshold, severity=target.severity,
+            labels=json.dumps(target.labels), summary="s", recorded_at=NOW,
+        )  # fmt: skip
+        session.add(event)
+        session.flush()
+        notice = Notice(event.id, event.fingerprint, target, repeat=repeat, active_since=START)
+        firing = {rule_fingerprint(source): source, event.fingerprint: target}
+        return queue_notifications(session, config, [notice], firing, NOW, {})
+
+
 def test_an_inhibited_repeat_is_recorded_and_not_queued(sqlite_url: str) -> None:
     config = parse_config(with_example())
     engine = create_db_engine(sqlite_url)
     upgrade(engine)
     [btc] = [r for r in config.rules if r.name == "btc_vs_ndx"]
     source = stale_rule(config.instrument("^NDX"), config.alerts.data_stale_group_by)
-    with session_scope(engine) as session:
-        event = AlertEvent(
-            rule=btc.name, fingerprint=rule_fingerprint(btc), state="firing",
-            reason="repeat due", date=START, signal=btc.signal, value=-30.0,
-            threshold=btc.threshold, severity=btc.severity, labels=json.dumps(btc.labels),
-            summary="s", recorded_at=NOW,
-        )  # fmt: skip
-        session.add(event)
-        session.flush()
-        notice = Notice(event.id, event.fingerprint, btc, repeat=True, active_since=START)
-        firing = {rule_fingerprint(source): source, event.fingerprint: btc}
-        assert queue_notifications(session, config, [notice], firing, NOW, {}) == 0
+    assert _queue_while_firing(engine, config, btc, source, repeat=True) == 0
     with session_scope(engine) as session:
         assert session.scalar(select(AlertEvent.suppressed)) == "inhibited by DataStale"
         assert session.scalars(select(Delivery)).all() == []
@@ -191,18 +197,7 @@ def test_an_inhibitor_with_the_longest_rule_name_is_recorded(db_url: str) -> Non
     [source] = [r for r in config.rules if r.name == long_name]
     engine = create_db_engine(db_url)
     upgrade(engine)
-    with session_scope(engine) as session:
-        event = AlertEvent(
-            rule=btc.name, fingerprint=rule_fingerprint(btc), state="firing",
-            reason="crossed", date=START, signal=btc.signal, value=-30.0,
-            threshold=btc.threshold, severity=btc.severity, labels=json.dumps(btc.labels),
-            summary="s", recorded_at=NOW,
-        )  # fmt: skip
-        session.add(event)
-        session.flush()
-        notice = Notice(event.id, event.fingerprint, btc, repeat=False, active_since=START)
-        firing = {rule_fingerprint(source): source, event.fingerprint: btc}
-        assert queue_notifications(session, config, [notice], firing, NOW, {}) == 0
+    assert _queue_while_firing(engine, config, btc, source, repeat=False) == 0
     with session_scope(engine) as session:
         reason = session.scalar(select(AlertEvent.suppressed))
     engine.dispose()
